@@ -1,0 +1,164 @@
+import type { types } from '@slack/bolt';
+import type { Block, Button, Field, Message } from '../../engine/ports/message.js';
+import { chunk, ellipsize, paginate, SLACK_LIMITS, splitMrkdwn } from './slack-limits.js';
+
+export type SlackBlock =
+  | types.HeaderBlock
+  | types.SectionBlock
+  | types.ContextBlock
+  | types.DividerBlock
+  | types.ActionsBlock;
+
+/** One Slack message: fallback text plus blocks. */
+export interface SlackMessagePart {
+  text: string;
+  blocks: SlackBlock[];
+}
+
+/** A rendered message and the continuation messages that did not fit in it. */
+export interface SlackRendering extends SlackMessagePart {
+  overflow: SlackMessagePart[];
+}
+
+export interface RenderOptions {
+  /** 50 for messages; 100 for a home tab. */
+  maxBlocks?: number;
+  /** Words for the pointer to the continuations: "thread" for posts, "below" for ephemeral replies. */
+  continuedIn?: 'thread' | 'below';
+}
+
+/** Every button's action_id starts with this; the Slack adapter routes clicks on it. */
+export const ACTION_PREFIX = 'heckler:';
+
+const mrkdwn = (text: string): types.MrkdwnElement => ({ type: 'mrkdwn', text });
+const plain = (text: string): types.PlainTextElement => ({ type: 'plain_text', text, emoji: true });
+
+/** Slack's mention, channel, special-word and link tokens; everything else has &, <, > escaped. */
+const slackToken = /<(?:[@#!][^<>\s]+|https?:\/\/[^<>|\s]+(?:\|[^<>]*)?)>/g;
+
+export const escapeMrkdwn = (text: string): string => {
+  const escape = (part: string) => part.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(slackToken)) {
+    out += escape(text.slice(last, match.index)) + match[0];
+    last = match.index + match[0].length;
+  }
+  return out + escape(text.slice(last));
+};
+
+const sections = (text: string): SlackBlock[] =>
+  text.trim() === ''
+    ? []
+    : splitMrkdwn(escapeMrkdwn(text), SLACK_LIMITS.sectionText).map((part) => ({
+        type: 'section',
+        text: mrkdwn(part),
+      }));
+
+const fieldTexts = (field: Field): string[] => {
+  const label = `*${escapeMrkdwn(ellipsize(field.label, 200))}*`;
+  const value = escapeMrkdwn(field.value) || ' ';
+  const room = SLACK_LIMITS.fieldText - label.length - 20;
+  return splitMrkdwn(value, room).map((part, i) => `${label}${i > 0 ? ' (continued)' : ''}\n${part}`);
+};
+
+const fields = (list: readonly Field[]): SlackBlock[] =>
+  chunk(list.flatMap(fieldTexts), SLACK_LIMITS.fieldsPerSection).map((texts) => ({
+    type: 'section',
+    fields: texts.map(mrkdwn),
+  }));
+
+const context = (text: string): SlackBlock[] => {
+  if (text.trim() === '') return [];
+  const parts = splitMrkdwn(escapeMrkdwn(text), SLACK_LIMITS.contextText);
+  return chunk(parts, SLACK_LIMITS.contextElements).map((run) => ({ type: 'context', elements: run.map(mrkdwn) }));
+};
+
+const header = (text: string): SlackBlock[] => {
+  if (text.trim() === '') return [];
+  // A header too long for Slack becomes a bold section rather than losing its end.
+  if (text.length > SLACK_LIMITS.headerText) return sections(`*${text}*`);
+  return [{ type: 'header', text: plain(text) }];
+};
+
+const code = (text: string): SlackBlock[] => (text === '' ? [] : sections(`\`\`\`\n${text}\n\`\`\``));
+
+const actions = (buttons: readonly Button[], counter: { next: number }): SlackBlock[] => {
+  const fitting = buttons.filter((b) => b.command.length <= SLACK_LIMITS.buttonValue);
+  const tooLong = buttons.filter((b) => b.command.length > SLACK_LIMITS.buttonValue);
+  const rows: SlackBlock[] = chunk(fitting, SLACK_LIMITS.buttonsPerActions).map((row) => ({
+    type: 'actions',
+    elements: row.map((button) => {
+      const element: types.Button = {
+        type: 'button',
+        action_id: `${ACTION_PREFIX}${counter.next++}`,
+        text: plain(ellipsize(button.label, SLACK_LIMITS.buttonLabel)),
+        value: button.command,
+      };
+      if (button.style) element.style = button.style;
+      return element;
+    }),
+  }));
+  const notes = tooLong.map((b) => `button '${b.label}' left out: its command is longer than a Slack button holds`);
+  return [...rows, ...context(notes.join('\n'))];
+};
+
+const renderBlock = (block: Block, counter: { next: number }): SlackBlock[] => {
+  switch (block.kind) {
+    case 'header':
+      return header(block.text);
+    case 'section':
+      return sections(block.text);
+    case 'fields':
+      return fields(block.fields);
+    case 'code':
+      return code(block.text);
+    case 'context':
+      return context(block.text);
+    case 'divider':
+      return [{ type: 'divider' }];
+    case 'actions':
+      return actions(block.buttons, counter);
+  }
+};
+
+const pointer =
+  (where: 'thread' | 'below') =>
+  (more: number): SlackBlock => ({
+    type: 'context',
+    elements: [mrkdwn(`… continued ${where === 'thread' ? 'in thread' : 'below'} (${more} more)`)],
+  });
+
+/**
+ * Renders a neutral message as Block Kit within Slack's limits. Whatever does not fit in one
+ * message comes back in `overflow`, to be posted as thread replies (or further ephemeral answers).
+ */
+export const toBlockKit = (message: Message, options: RenderOptions = {}): SlackRendering => {
+  const counter = { next: 0 };
+  let blocks = message.blocks.flatMap((block) => renderBlock(block, counter));
+  if (blocks.length === 0) blocks = sections(message.text);
+  const maxBlocks = options.maxBlocks ?? SLACK_LIMITS.blocksPerMessage;
+  const pages = paginate(blocks, maxBlocks, pointer(options.continuedIn ?? 'thread'));
+  const text = ellipsize(escapeMrkdwn(message.text), SLACK_LIMITS.fallbackText);
+  return {
+    text,
+    blocks: pages.first,
+    overflow: pages.rest.map((page, i) => ({
+      text: ellipsize(`(continued ${i + 1}/${pages.rest.length}) ${text}`, SLACK_LIMITS.fallbackText),
+      blocks: page,
+    })),
+  };
+};
+
+/** The App Home tab: the whole message, within a view's larger block budget. */
+export const toHomeView = (message: Message): types.HomeView => {
+  const rendering = toBlockKit(message, { maxBlocks: SLACK_LIMITS.blocksPerView });
+  const blocks = [...rendering.blocks];
+  if (rendering.overflow.length > 0) {
+    blocks.splice(-1, 1, {
+      type: 'context',
+      elements: [mrkdwn(`… ${rendering.overflow.length} more part(s) do not fit here; run \`/heckler help\` in a channel`)],
+    });
+  }
+  return { type: 'home', blocks };
+};

@@ -1,0 +1,114 @@
+/**
+ * Slack's size limits, and the one place that makes content fit them. Nothing is ever cut
+ * silently: long text is split into several blocks, and blocks beyond a message's capacity move
+ * to continuation messages announced by a visible pointer.
+ */
+export const SLACK_LIMITS = {
+  blocksPerMessage: 50,
+  /** Home tabs and modals hold twice as many blocks as a message. */
+  blocksPerView: 100,
+  sectionText: 3000,
+  fieldText: 2000,
+  fieldsPerSection: 10,
+  headerText: 150,
+  contextElements: 10,
+  contextText: 3000,
+  buttonsPerActions: 25,
+  buttonLabel: 75,
+  buttonValue: 2000,
+  /** Top-level `text` is only the notification and fallback once blocks are present. */
+  fallbackText: 3000,
+} as const;
+
+const FENCE = '```';
+/** Room kept in every chunk for a closing fence, so an open code block can always be closed. */
+const CLOSE = `\n${FENCE}`;
+const OPEN = `${FENCE}\n`;
+
+const togglesFence = (line: string): boolean => line.split(FENCE).length % 2 === 0;
+
+/**
+ * An index at most `limit` where `text` may be cut without breaking a word (when one ends close
+ * by), a surrogate pair, an `&amp;`-style entity or a `<@U123>` mention.
+ */
+export const safeCut = (text: string, limit: number): number => {
+  if (text.length <= limit) return text.length;
+  let cut = limit;
+  const space = text.lastIndexOf(' ', limit);
+  if (space > limit - 200 && space > 0) cut = space + 1;
+  const code = text.charCodeAt(cut - 1);
+  if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
+  const amp = text.lastIndexOf('&', cut - 1);
+  if (amp >= 0 && amp > cut - 6 && !text.slice(amp, cut).includes(';') && amp > 0) cut = amp;
+  const angle = text.lastIndexOf('<', cut - 1);
+  if (angle > 0 && angle > cut - 80 && !text.slice(angle, cut).includes('>')) cut = angle;
+  return Math.max(1, cut);
+};
+
+/**
+ * Splits mrkdwn into chunks of at most `max` characters, at line breaks where possible. A ```
+ * code block that spans a cut is closed at the end of one chunk and reopened at the start of the
+ * next, so every chunk renders on its own.
+ */
+export const splitMrkdwn = (text: string, max: number): string[] => {
+  if (text.length <= max) return [text];
+  const chunks: string[] = [];
+  let current: string | undefined;
+  let open = false;
+  const flush = () => {
+    if (current !== undefined) chunks.push(open ? current + CLOSE : current);
+    current = undefined;
+  };
+  const room = () => max - CLOSE.length - (current === undefined ? (open ? OPEN.length : 0) : current.length + 1);
+  const add = (piece: string) => {
+    if (current === undefined) current = (open ? OPEN : '') + piece;
+    else current += `\n${piece}`;
+  };
+  for (const line of text.split('\n')) {
+    // A closing fence needs no room of its own: it replaces the closing fence kept in reserve.
+    const spare = open && line.trim() === FENCE ? CLOSE.length : 0;
+    if (line.length > room() + spare) flush();
+    let rest = line;
+    while (rest.length > room()) {
+      // A line longer than a whole chunk: fill chunks with pieces of it (the cuts are the only breaks).
+      const cut = safeCut(rest, room());
+      add(rest.slice(0, cut));
+      flush();
+      rest = rest.slice(cut);
+    }
+    add(rest);
+    if (togglesFence(line)) open = !open;
+  }
+  flush();
+  return chunks;
+};
+
+/** Splits a list into runs of at most `size` items. */
+export const chunk = <T>(items: readonly T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+
+export interface Pages<B> {
+  first: B[];
+  /** Continuation messages, in order, each within `maxBlocks`. */
+  rest: B[][];
+}
+
+/**
+ * Fits blocks into messages of at most `maxBlocks`. When they overflow, the first message keeps
+ * room for the pointer block that `pointer(n)` builds, n being the number of continuations.
+ */
+export const paginate = <B>(blocks: readonly B[], maxBlocks: number, pointer: (more: number) => B): Pages<B> => {
+  if (blocks.length <= maxBlocks) return { first: [...blocks], rest: [] };
+  const head = blocks.slice(0, maxBlocks - 1);
+  const rest = chunk(blocks.slice(maxBlocks - 1), maxBlocks);
+  return { first: [...head, pointer(rest.length)], rest };
+};
+
+/** Shortens plain text to `max` characters with a visible ellipsis. */
+export const ellipsize = (text: string, max: number): string => {
+  if (text.length <= max) return text;
+  return `${text.slice(0, safeCut(text, max - 1))}…`;
+};

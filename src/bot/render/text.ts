@@ -1,0 +1,37 @@
+import type { Block, Button, Message } from '../../engine/ports/index.js';
+
+export interface TextRenderOptions {
+  /** Display names by user id, so `<@U123>` reads as `@alice`. */
+  users: Readonly<Record<string, string>>;
+  /** Gives each rendered button the number `click N` presses. */
+  numberButton(button: Button): number;
+}
+
+/** Terminal rendering of the neutral message structure: plain text, one line per element. */
+export const renderText = (message: Message, options: TextRenderOptions): string[] =>
+  message.blocks.flatMap((block) => renderBlock(block, options));
+
+const renderBlock = (block: Block, options: TextRenderOptions): string[] => {
+  const text = (s: string) => mentions(s, options.users);
+  switch (block.kind) {
+    case 'header':
+      return [`== ${text(block.text)} ==`];
+    case 'section':
+      return text(block.text).split('\n');
+    case 'fields':
+      return block.fields.map((field) => `${field.label}: ${text(field.value)}`);
+    case 'code':
+      return ['```', ...block.text.split('\n'), '```'];
+    case 'context':
+      return text(block.text)
+        .split('\n')
+        .map((line) => `  ${line}`);
+    case 'divider':
+      return ['----'];
+    case 'actions':
+      return [block.buttons.map((button) => `[${options.numberButton(button)}] ${button.label}`).join('  ')];
+  }
+};
+
+export const mentions = (text: string, users: Readonly<Record<string, string>>): string =>
+  text.replace(/<@([A-Z0-9_]+)>/g, (_, id: string) => `@${users[id] ?? id}`);

@@ -1,0 +1,79 @@
+import type { Writable } from 'node:stream';
+import type { Button, Chat, Message, MessageRef } from '../../engine/ports/index.js';
+import { renderText } from '../render/text.js';
+
+interface PressableButton {
+  button: Button;
+  ref: MessageRef;
+}
+
+/**
+ * The terminal as a chat surface. Messages get short ids (m1, m2…); every button on screen gets
+ * a number, and `click N` presses it. Updating a message retires the buttons it showed before,
+ * exactly as an edited Slack message no longer has its old buttons.
+ */
+export class ShellChat implements Chat {
+  private nextMessage = 1;
+  private nextButton = 1;
+  private readonly buttons = new Map<number, PressableButton>();
+  private readonly buttonsOf = new Map<string, number[]>();
+
+  constructor(
+    private readonly out: Writable,
+    private readonly users: Readonly<Record<string, string>>,
+  ) {}
+
+  async post(channel: string, message: Message): Promise<MessageRef> {
+    const ref = { channel, ts: `m${this.nextMessage++}` };
+    this.print(`#${channel} · ${ref.ts}`, message, ref);
+    return ref;
+  }
+
+  async update(ref: MessageRef, message: Message): Promise<void> {
+    this.retireButtons(ref);
+    this.print(`#${ref.channel} · ${ref.ts} (updated)`, message, ref);
+  }
+
+  async reply(thread: MessageRef, message: Message): Promise<MessageRef> {
+    const ref = { channel: thread.channel, ts: `m${this.nextMessage++}` };
+    this.print(`#${thread.channel} · ${ref.ts} ↳ thread of ${thread.ts}`, message, ref);
+    return ref;
+  }
+
+  async whisper(channel: string, user: string, message: Message): Promise<void> {
+    const ref = { channel, ts: `m${this.nextMessage++}` };
+    this.print(`#${channel} · ${ref.ts} (only visible to @${this.users[user] ?? user})`, message, ref);
+  }
+
+  /** The button `click N` refers to, or why there is none. */
+  button(number: number): PressableButton | string {
+    const found = this.buttons.get(number);
+    if (found) return found;
+    if (number > 0 && number < this.nextButton)
+      return `button ${number} is no longer active: its message has changed`;
+    const active = [...this.buttons.keys()];
+    return active.length === 0
+      ? `there is no button ${number}; no message on screen has buttons`
+      : `there is no button ${number}; active buttons: ${active.join(', ')}`;
+  }
+
+  private print(title: string, message: Message, ref: MessageRef): void {
+    const numbers: number[] = [];
+    const lines = renderText(message, {
+      users: this.users,
+      numberButton: (button) => {
+        const number = this.nextButton++;
+        this.buttons.set(number, { button, ref });
+        numbers.push(number);
+        return number;
+      },
+    });
+    this.buttonsOf.set(ref.ts, [...(this.buttonsOf.get(ref.ts) ?? []), ...numbers]);
+    this.out.write(`\n┌ ${title}\n${lines.map((line) => `│ ${line}`).join('\n')}\n└\n`);
+  }
+
+  private retireButtons(ref: MessageRef): void {
+    for (const number of this.buttonsOf.get(ref.ts) ?? []) this.buttons.delete(number);
+    this.buttonsOf.delete(ref.ts);
+  }
+}

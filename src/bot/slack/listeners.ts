@@ -1,0 +1,137 @@
+import type { App, BlockAction, RespondFn } from '@slack/bolt';
+import type { Dispatcher } from '../../commands/dispatch.js';
+import type { ChatRequest } from '../../commands/types.js';
+import type { Chat, MessageRef } from '../../engine/ports/chat.js';
+import type { Logger } from '../../engine/ports/logger.js';
+import type { Message } from '../../engine/ports/message.js';
+import type { Locks } from '../../engine/ports/store.js';
+import { ACTION_PREFIX, toBlockKit, toHomeView } from '../render/blocks.js';
+import { callSlack } from './chat.js';
+
+const DEDUP_TTL_MS = 60 * 60 * 1000;
+/** A dedup claim must not eat Slack's 3 s ack budget; past this the delivery is processed anyway. */
+const CLAIM_TIMEOUT_MS = 1000;
+
+export interface ListenerDeps {
+  dispatcher: Dispatcher;
+  chat: Chat;
+  locks: Locks;
+  logger: Logger;
+  /** Views API access (views.publish) for the home tab. */
+  publishHome(user: string, message: Message): Promise<void>;
+  /** Keeps a dispatch that outlives its ack, so stop() can wait for it. */
+  track(work: Promise<unknown>): void;
+}
+
+/**
+ * A stable id for one delivery, the same on Slack's retries: the event id for events, the trigger
+ * id for slash commands, and trigger id plus action time for clicks.
+ */
+export const deliveryId = (body: unknown): string | undefined => {
+  const b = body as { event_id?: unknown; trigger_id?: unknown; actions?: { action_ts?: unknown }[] };
+  if (typeof b.event_id === 'string') return `event:${b.event_id}`;
+  if (typeof b.trigger_id !== 'string') return undefined;
+  const actionTs = b.actions?.[0]?.action_ts;
+  return typeof actionTs === 'string' ? `action:${b.trigger_id}:${actionTs}` : `trigger:${b.trigger_id}`;
+};
+
+const claimFirst = async (locks: Locks, id: string, log: Logger): Promise<boolean> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CLAIM_TIMEOUT_MS} ms`)), CLAIM_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([locks.claimOnce(`slack:${id}`, DEDUP_TTL_MS), timeout]);
+  } catch (error) {
+    // Dropping a real command is worse than running a rare duplicate; commands that change
+    // things carry their own idempotency (approval records, locks).
+    log.warn({ err: error, id }, 'could not record slack delivery; processing it without dedup');
+    return true;
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+/** Answers through response_url, privately; parts that do not fit follow as further answers. */
+const ephemeral =
+  (respond: RespondFn, extra: { replace_original?: boolean } = {}) =>
+  async (message: Message): Promise<void> => {
+    const rendered = toBlockKit(message, { continuedIn: 'below' });
+    for (const part of [rendered, ...rendered.overflow]) {
+      await respond({ response_type: 'ephemeral', text: part.text, blocks: part.blocks, ...extra });
+    }
+  };
+
+/** Registers the dedup middleware, the slash command, button clicks and the App Home tab. */
+export const registerListeners = (app: App, deps: ListenerDeps): void => {
+  const { dispatcher, logger } = deps;
+
+  app.use(async (args) => {
+    const id = deliveryId(args.body);
+    if (id === undefined || (await claimFirst(deps.locks, id, logger))) {
+      await args.next();
+      return;
+    }
+    const { retryNum, retryReason } = args.context;
+    logger.info({ id, retryNum, retryReason }, 'dropped duplicate slack delivery');
+    // Events were acked by Bolt already; commands and clicks still need their ack.
+    if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
+  });
+
+  app.command(/^\/heckler/, async ({ command, ack, respond }) => {
+    await ack();
+    const request: ChatRequest = {
+      text: command.text,
+      user: command.user_id,
+      channel: command.channel_id,
+      respond: ephemeral(respond),
+    };
+    deps.track(dispatcher.dispatch(request));
+  });
+
+  app.action<BlockAction>(new RegExp(`^${ACTION_PREFIX}`), async ({ ack, body, action, respond }) => {
+    await ack();
+    if (action.type !== 'button') return;
+    const user = body.user.id;
+    const container = body.container as { channel_id?: string; message_ts?: string };
+    const channel = container.channel_id ?? body.channel?.id;
+    const ts = container.message_ts ?? body.message?.ts;
+    const source: MessageRef | undefined = channel && ts ? { channel, ts } : undefined;
+    const request: ChatRequest = {
+      text: action.value ?? '',
+      user,
+      // A click in the home tab has no channel and no response_url: answer in the app's DM.
+      channel: channel ?? user,
+      respond: body.response_url
+        ? ephemeral(respond, { replace_original: false })
+        : async (message) => void (await deps.chat.post(user, message)),
+      ...(source ? { source } : {}),
+    };
+    deps.track(dispatcher.dispatch(request));
+  });
+
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab !== undefined && event.tab !== 'home') return;
+    let help: Message | undefined;
+    // The home tab shows exactly what `help` answers this user, roles and all.
+    await dispatcher.dispatch({
+      text: 'help',
+      user: event.user,
+      channel: event.channel,
+      respond: async (message) => {
+        help = message;
+      },
+    });
+    if (help) await deps.publishHome(event.user, help);
+  });
+
+  app.error(async (error) => {
+    logger.error({ err: error }, 'slack listener failed');
+  });
+};
+
+export const homePublisher =
+  (client: { views: { publish(args: { user_id: string; view: ReturnType<typeof toHomeView> }): Promise<unknown> } }) =>
+  async (user: string, message: Message): Promise<void> => {
+    await callSlack('views.publish', () => client.views.publish({ user_id: user, view: toHomeView(message) }));
+  };

@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { authorize, rolesOf } from './authorize.js';
+import { describeError } from './describe-error.js';
+import { parseCommand } from './parse.js';
+import type { ChatRequest, CommandContext, Services } from './types.js';
+
+export interface Dispatcher {
+  /** Parse, authorize and run one request. Never throws: failures are answered to the user. */
+  dispatch(request: ChatRequest): Promise<void>;
+}
+
+/** Shared by every chat adapter, so a command behaves the same typed in Slack, clicked, or in the shell. */
+export const createDispatcher = (services: Services): Dispatcher => ({
+  async dispatch(request) {
+    const cmdId = randomBytes(4).toString('hex');
+    const log = services.logger.child({ cmdId, user: request.user, channel: request.channel });
+    const roles = rolesOf(request.user, services.config.roles);
+    const ctx: CommandContext = {
+      user: request.user,
+      roles,
+      channel: request.channel,
+      respond: request.respond,
+      services,
+      log,
+      ...(request.source ? { source: request.source } : {}),
+    };
+    try {
+      const parsed = parseCommand(request.text, services.commands);
+      if (parsed.kind === 'error') throw parsed.error;
+      const { command, call } =
+        parsed.kind === 'empty'
+          ? { command: services.commands.get('help'), call: { name: 'help', args: {}, flags: {} } }
+          : parsed;
+      if (!command) return;
+      authorize(command, call, roles, services.config);
+      log.info(
+        { command: call.name, args: call.args, flags: call.flags, click: Boolean(request.source) },
+        'command',
+      );
+      await command.run(ctx, call);
+    } catch (error) {
+      log.info({ code: (error as { code?: string }).code }, 'command refused or failed');
+      try {
+        await request.respond(describeError(error, log));
+      } catch (respondError) {
+        log.error({ err: respondError }, 'could not answer the user');
+      }
+    }
+  },
+});

@@ -1,0 +1,86 @@
+import type { Config, Role } from '../config/schema.js';
+import type { Chat, Clock, Logger, Message, MessageRef } from '../engine/ports/index.js';
+
+export type { Role };
+/** The role a command needs; 'anyone' for read-only commands everybody may run. */
+export type RoleNeeded = Role | 'anyone';
+
+export interface ArgSpec {
+  name: string;
+  description: string;
+  required?: boolean;
+  /** Takes every remaining word (e.g. a reason). Only the last argument may. */
+  rest?: boolean;
+  /** Checked before the handler runs; values reach shells only after passing it. */
+  pattern?: RegExp;
+  /** What `pattern` accepts, in words, for the usage error. */
+  patternHint?: string;
+}
+
+export interface FlagSpec {
+  name: string;
+  description: string;
+  /** Placeholder of the value (`--for DURATION`); absent for a boolean switch. */
+  value?: string;
+  pattern?: RegExp;
+  patternHint?: string;
+  /** Only users with this role may pass the flag (e.g. `--force` for admins). */
+  role?: Role;
+}
+
+export interface CommandCall {
+  name: string;
+  args: Readonly<Record<string, string | undefined>>;
+  flags: Readonly<Record<string, string | true | undefined>>;
+}
+
+/** What every handler may use. One options object, built once in the composition root. */
+export interface Services {
+  chat: Chat;
+  config: Config;
+  commands: CommandRegistry;
+  clock: Clock;
+  logger: Logger;
+  version: string;
+}
+
+export interface CommandContext {
+  user: string;
+  roles: ReadonlySet<Role>;
+  channel: string;
+  /** The message whose button was clicked, when the command came from a click. */
+  source?: MessageRef;
+  /** Answer only the asking user (Slack: ephemeral via response_url; shell: printed). */
+  respond(message: Message): Promise<void>;
+  services: Services;
+  log: Logger;
+}
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  /** Longer help shown by `help <name>`. */
+  description?: string;
+  args: readonly ArgSpec[];
+  flags: readonly FlagSpec[];
+  role: RoleNeeded;
+  /** Changes the fleet, builds or stored state (as opposed to only reading). */
+  sideEffects: boolean;
+  /** Full command lines without the `/heckler` prefix. */
+  examples: readonly string[];
+  run(ctx: CommandContext, call: CommandCall): Promise<void>;
+}
+
+export interface CommandRegistry {
+  get(name: string): CommandSpec | undefined;
+  all(): readonly CommandSpec[];
+}
+
+/** One incoming command from any chat surface: typed text or a clicked button's command. */
+export interface ChatRequest {
+  text: string;
+  user: string;
+  channel: string;
+  source?: MessageRef;
+  respond(message: Message): Promise<void>;
+}

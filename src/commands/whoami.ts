@@ -1,0 +1,30 @@
+import type { CommandSpec } from './types.js';
+
+export const whoami: CommandSpec = {
+  name: 'whoami',
+  summary: 'Show your user id and the roles you hold',
+  args: [],
+  flags: [],
+  role: 'anyone',
+  sideEffects: false,
+  examples: ['whoami'],
+  async run(ctx) {
+    const name = ctx.services.config.users[ctx.user];
+    const roles =
+      ctx.roles.size === 0 ? 'none (you may run the read-only commands)' : [...ctx.roles].sort().join(', ');
+    const text = `You are <@${ctx.user}> (id ${ctx.user}${name ? `, ${name}` : ''}). Roles: ${roles}.`;
+    await ctx.respond({
+      text,
+      blocks: [
+        { kind: 'section', text: `You are <@${ctx.user}>` },
+        {
+          kind: 'fields',
+          fields: [
+            { label: 'User id', value: ctx.user },
+            { label: 'Roles', value: roles },
+          ],
+        },
+      ],
+    });
+  },
+};

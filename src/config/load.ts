@@ -1,0 +1,194 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { HecklerError } from '../engine/errors.js';
+import { didYouMean } from '../engine/text/suggest.js';
+import { type Config, configFileSchema, type Secrets } from './schema.js';
+
+export interface LoadOptions {
+  /** Command-line arguments after the script name. */
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  /** Used when neither --config nor HECKLER_CONFIG names a file. */
+  defaultPath: string;
+}
+
+/** Keys people reach for that must be environment variables instead. */
+const secretKeys: Record<string, string> = {
+  token: 'SLACK_BOT_TOKEN',
+  botToken: 'SLACK_BOT_TOKEN',
+  signingSecret: 'SLACK_SIGNING_SECRET',
+  appToken: 'SLACK_APP_TOKEN',
+  redisUrl: 'REDIS_URL',
+  githubToken: 'GITHUB_TOKEN',
+};
+
+/** The only place that reads process.env and the config file. Throws CONFIG_INVALID listing every problem. */
+export const loadConfig = ({ argv, env, defaultPath }: LoadOptions): Config => {
+  const path = resolve(flagValue(argv, '--config') ?? env.HECKLER_CONFIG ?? defaultPath);
+  const raw = readConfigFile(path);
+  const parsed = configFileSchema.safeParse(raw, { reportInput: true });
+  const problems = parsed.success ? [] : parsed.error.issues.flatMap(describeIssue);
+  const secrets = readSecrets(env);
+  const wantsShell = argv.includes('--shell');
+  const mode = secrets.slackBotToken && !wantsShell ? 'slack' : 'shell';
+  if (mode === 'slack' && !secrets.slackSigningSecret && !secrets.slackAppToken) {
+    problems.push(
+      'SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP mode) nor SLACK_APP_TOKEN (Socket Mode) is: set one, or unset SLACK_BOT_TOKEN to use the shell',
+    );
+  }
+  if (secrets.slackAppToken && !secrets.slackAppToken.startsWith('xapp-')) {
+    problems.push(
+      'SLACK_APP_TOKEN: expected an app-level token starting with xapp-, found another kind of value',
+    );
+  }
+  if (secrets.redisUrl && !/^rediss?:\/\//.test(secrets.redisUrl)) {
+    problems.push('REDIS_URL: expected a redis:// or rediss:// URL, found another kind of value');
+  }
+  if (!parsed.success || problems.length > 0) {
+    throw configError(path, problems);
+  }
+  const file = parsed.data;
+  const logLevel = env.LOG_LEVEL ? configFileSchema.shape.log.parse({ level: env.LOG_LEVEL }) : file.log;
+  const shellUser = flagValue(argv, '--as') ?? file.shell.user ?? file.roles.admins[0] ?? 'U_SHELL';
+  return { ...file, log: logLevel, shell: { user: shellUser }, path, secrets, mode };
+};
+
+const flagValue = (argv: readonly string[], flag: string): string | undefined => {
+  const index = argv.findIndex((arg) => arg === flag || arg.startsWith(`${flag}=`));
+  if (index < 0) return undefined;
+  const arg = argv[index] ?? '';
+  return arg.includes('=') ? arg.slice(flag.length + 1) : argv[index + 1];
+};
+
+const readSecrets = (env: NodeJS.ProcessEnv): Secrets => {
+  const pick = (name: string) => (env[name] ? { [name]: env[name] } : {});
+  const all = {
+    ...pick('SLACK_BOT_TOKEN'),
+    ...pick('SLACK_SIGNING_SECRET'),
+    ...pick('SLACK_APP_TOKEN'),
+    ...pick('REDIS_URL'),
+    ...pick('GITHUB_TOKEN'),
+  };
+  return {
+    slackBotToken: all.SLACK_BOT_TOKEN,
+    slackSigningSecret: all.SLACK_SIGNING_SECRET,
+    slackAppToken: all.SLACK_APP_TOKEN,
+    redisUrl: all.REDIS_URL,
+    githubToken: all.GITHUB_TOKEN,
+  };
+};
+
+const readConfigFile = (path: string): unknown => {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    const why = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(cause);
+    throw new HecklerError('CONFIG_INVALID', `cannot read config ${path}: ${why}`, {
+      hint: 'pass --config PATH or set HECKLER_CONFIG; examples/heckler.yml is a working start',
+      cause,
+    });
+  }
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw configError(
+      path,
+      document.errors.map((e) => `not valid YAML: ${e.message.split('\n')[0]}`),
+    );
+  }
+  return document.toJS() ?? {};
+};
+
+const configError = (path: string, problems: string[]): HecklerError => {
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  return new HecklerError(
+    'CONFIG_INVALID',
+    `${path} is invalid (${count}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    {
+      hint: 'fix the keys named above; the configuration reference is in README.md',
+    },
+  );
+};
+
+const keyPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>(
+    (out, part) =>
+      typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part),
+    '',
+  ) || '(top level)';
+
+const describeFound = (input: unknown): string => {
+  if (input === undefined) return 'nothing';
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'a list';
+  if (typeof input === 'object') return 'a mapping';
+  const shown = JSON.stringify(input);
+  const short = shown.length > 40 ? `${shown.slice(0, 37)}...` : shown;
+  return `${typeof input === 'number' ? 'a number' : typeof input === 'string' ? 'a string' : typeof input} (${short})`;
+};
+
+const knownKeysAt = (path: readonly PropertyKey[]): string[] => {
+  let schema: z.ZodType = configFileSchema;
+  for (const part of path) {
+    const def = (schema as unknown as { def: { innerType?: z.ZodType; shape?: Record<string, z.ZodType> } })
+      .def;
+    const inner = def.innerType ?? schema;
+    const shape = (inner as unknown as { shape?: Record<string, z.ZodType> }).shape;
+    const next = shape?.[String(part)];
+    if (!next) return [];
+    schema = next;
+  }
+  const def = (schema as unknown as { def: { innerType?: z.ZodType } }).def;
+  const shape = ((def.innerType ?? schema) as unknown as { shape?: Record<string, z.ZodType> }).shape;
+  return shape ? Object.keys(shape) : [];
+};
+
+const describeIssue = (issue: z.core.$ZodIssue): string[] => {
+  const at = keyPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => {
+        const full = keyPath([...issue.path, key]);
+        const secretEnv = secretKeys[key];
+        if (secretEnv)
+          return `${full}: secrets do not belong in heckler.yml; set the environment variable ${secretEnv}`;
+        return `${full}: unknown key${didYouMean(key, knownKeysAt(issue.path))}`;
+      });
+    case 'invalid_type':
+      return [`${at}: expected ${article(issue.expected)}, found ${describeFound(issue.input)}`];
+    case 'invalid_value':
+      return [
+        `${at}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, found ${describeFound(issue.input)}`,
+      ];
+    case 'too_small':
+    case 'too_big': {
+      const unit = issue.origin === 'string' ? 'characters' : 'items';
+      const bound = issue.code === 'too_small' ? `at least ${issue.minimum}` : `at most ${issue.maximum}`;
+      const what =
+        issue.origin === 'number'
+          ? `a number ${bound.replace('at least', '>=').replace('at most', '<=')}`
+          : `${bound} ${unit}`;
+      return [`${at}: expected ${what}, found ${describeFound(issue.input)}`];
+    }
+    case 'invalid_format':
+      return [
+        `${at}: expected ${issue.message.replace(/^Invalid string: /, '')}, found ${describeFound(issue.input)}`,
+      ];
+    default:
+      return [`${at}: ${issue.message}, found ${describeFound(issue.input)}`];
+  }
+};
+
+const article = (type: string): string => {
+  const names: Record<string, string> = {
+    string: 'a string',
+    number: 'a number',
+    boolean: 'true or false',
+    array: 'a list',
+    object: 'a mapping',
+    record: 'a mapping',
+  };
+  return names[type] ?? type;
+};

@@ -1,0 +1,16 @@
+import type { Message } from './message.js';
+
+/** Where a posted message lives, so it can be updated or replied to later. */
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/** The engine's only way to talk to people. Slack and the terminal implement it. */
+export interface Chat {
+  post(channel: string, message: Message): Promise<MessageRef>;
+  update(ref: MessageRef, message: Message): Promise<void>;
+  reply(thread: MessageRef, message: Message): Promise<MessageRef>;
+  /** A message only `user` sees (Slack: ephemeral). */
+  whisper(channel: string, user: string, message: Message): Promise<void>;
+}

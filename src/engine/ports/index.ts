@@ -1,0 +1,7 @@
+export type { Chat, MessageRef } from './chat.js';
+export type { Clock } from './clock.js';
+export { systemClock } from './clock.js';
+export type { Logger } from './logger.js';
+export type { Block, Button, Field, Message } from './message.js';
+export { message } from './message.js';
+export type { HeldLock, LockInfo, LockRequest, Locks, Store } from './store.js';

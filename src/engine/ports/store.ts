@@ -1,0 +1,54 @@
+/**
+ * Storage ports. `src/storage` implements them over keyv (Redis or the embedded file store);
+ * the engine sees only these shapes.
+ */
+
+/** One record type in its own namespace. */
+export interface Store<T> {
+  get(id: string): Promise<T | undefined>;
+  set(id: string, value: T, ttlMs?: number): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  /** Every live record of this namespace, in no particular order. */
+  entries(): AsyncIterable<[string, T]>;
+}
+
+export interface LockInfo {
+  key: string;
+  owner: string;
+  reason: string;
+  /** Epoch milliseconds. */
+  since: number;
+  expiresAt: number;
+}
+
+/** A lock this process holds; only the token it was granted can renew or release it. */
+export interface HeldLock extends LockInfo {
+  token: string;
+  /** Extend the expiry; false when the lock was lost (expired and taken, or force-released). */
+  renew(ttlMs: number): Promise<boolean>;
+  /** Release if still held by us; false when it was no longer ours. */
+  release(): Promise<boolean>;
+}
+
+export interface LockRequest {
+  owner: string;
+  reason: string;
+  ttlMs: number;
+}
+
+export interface Locks {
+  /** Atomically take `key`, or return the current holder's info when it is taken. */
+  acquire(
+    key: string,
+    request: LockRequest,
+  ): Promise<{ ok: true; lock: HeldLock } | { ok: false; holder: LockInfo }>;
+  inspect(key: string): Promise<LockInfo | undefined>;
+  /** Remove a lock whoever holds it (admin unlock). Returns whether there was one. */
+  forceRelease(key: string): Promise<boolean>;
+  list(): Promise<LockInfo[]>;
+  /**
+   * True the first time `key` is claimed within `ttlMs`; false for every repeat. Used to drop
+   * duplicated deliveries (Slack retries, double clicks).
+   */
+  claimOnce(key: string, ttlMs: number): Promise<boolean>;
+}

@@ -1,0 +1,114 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { ShellChat } from './bot/shell/chat.js';
+import { runShellSession } from './bot/shell/session.js';
+import { createSlackAdapter } from './bot/slack/app.js';
+import { createDispatcher, createRegistry } from './commands/index.js';
+import type { Services } from './commands/types.js';
+import { loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { isHecklerError } from './engine/errors.js';
+import { systemClock } from './engine/ports/index.js';
+import { createLogger } from './log.js';
+import { createStorage } from './storage/keyv.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The composition root: the one place that knows every adapter. */
+const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'serving' | 'done'> => {
+  const defaultPath = existsSync('heckler.yml') ? 'heckler.yml' : join(root, 'examples', 'heckler.yml');
+  const config = loadConfig({ argv, env, defaultPath });
+  const logger = createLogger({
+    level: config.log.level,
+    secrets: Object.values(config.secrets),
+    ...(config.mode === 'shell' ? { destination: shellLogFile(config) } : { pretty: process.stdout.isTTY }),
+  });
+  const storage = await createStorage({
+    dataDir: config.storage.dataDir,
+    keyPrefix: config.storage.keyPrefix,
+    logger,
+    ...(config.secrets.redisUrl ? { redisUrl: config.secrets.redisUrl } : {}),
+  });
+  const slack =
+    config.mode === 'slack' ? createSlackAdapter({ config, locks: storage.locks, logger }) : undefined;
+  const shellChat = slack ? undefined : new ShellChat(process.stdout, config.users);
+  const chat = slack?.chat ?? shellChat;
+  if (!chat) throw new Error('no chat adapter');
+  const services: Services = {
+    chat,
+    config,
+    commands: createRegistry(),
+    clock: systemClock,
+    logger,
+    version,
+  };
+  const dispatcher = createDispatcher(services);
+
+  if (slack) {
+    const { port } = await slack.start(dispatcher);
+    logger.info(
+      { port, socketMode: Boolean(config.secrets.slackAppToken), store: storage.kind },
+      'heckler is listening',
+    );
+    const stop = async () => {
+      logger.info({}, 'shutting down');
+      await slack.stop();
+      await storage.close();
+      process.exit(0);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    return 'serving';
+  }
+  if (!shellChat) return 'done';
+  if (
+    !argv.includes('--config') &&
+    !env.HECKLER_CONFIG &&
+    defaultPath.endsWith(join('examples', 'heckler.yml'))
+  ) {
+    process.stdout.write(
+      `(no heckler.yml here: using the demo config ${defaultPath}; logs go to ${config.storage.dataDir}/heckler.log)\n`,
+    );
+  }
+  await runShellSession({
+    input: process.stdin,
+    output: process.stdout,
+    interactive: Boolean(process.stdin.isTTY),
+    chat: shellChat,
+    dispatcher,
+    channel: config.chat.channel,
+    users: config.users,
+    user: config.shell.user ?? 'U_SHELL',
+  });
+  await storage.close();
+  return 'done';
+};
+
+/** In the shell the terminal is the conversation, so logs go to a file in the data directory. */
+const shellLogFile = (config: Config) =>
+  pino.destination({
+    dest: join(config.storage.dataDir, 'heckler.log'),
+    sync: true,
+    append: true,
+    mkdir: true,
+  });
+
+main(process.argv.slice(2), process.env).then(
+  (state) => {
+    // The shell session is over; do not wait for idle sockets or timers to drain.
+    if (state === 'done') process.exit(0);
+  },
+  (error: unknown) => {
+    if (isHecklerError(error)) {
+      process.stderr.write(`heckler: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
+      process.exit(error.code === 'CONFIG_INVALID' ? 2 : 1);
+    }
+    process.stderr.write(
+      `heckler: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -1,0 +1,122 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { HecklerError } from '../../src/engine/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'heckler-config-'));
+const example = join(import.meta.dirname, '../../examples/heckler.yml');
+
+const write = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+const failure = (fn: () => unknown): HecklerError => {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof HecklerError) return error;
+    throw error;
+  }
+  throw new Error('expected loadConfig to fail');
+};
+
+const load = (yaml: string, env: NodeJS.ProcessEnv = {}, argv: string[] = []) =>
+  loadConfig({ argv: ['--config', write(`c${Math.random()}.yml`, yaml), ...argv], env, defaultPath: example });
+
+describe('loadConfig: bad files name the key, what was expected and what was found', () => {
+  it.each([
+    ['unknown key, with a suggestion', 'rolse:\n  admins: []\n', /rolse: unknown key \(did you mean 'roles'\?\)/],
+    ['nested unknown key', 'roles:\n  admin: [U1]\n', /roles\.admin: unknown key \(did you mean 'admins'\?\)/],
+    ['wrong type', 'roles:\n  admins: [42]\n', /roles\.admins\[0\]: expected a string, found a number \(42\)/],
+    ['wrong type for a section', 'slack: 3000\n', /slack: expected a mapping, found a number \(3000\)/],
+    ['value out of a set', 'log:\n  level: loud\n', /log\.level: expected one of "trace", .*"silent", found a string \("loud"\)/],
+    ['bad user id', 'roles:\n  admins: ["not an id"]\n', /roles\.admins\[0\]: expected a chat user id such as U024BE7LH, found a string/],
+    ['port out of range', 'slack:\n  port: 70000\n', /slack\.port: expected a number <= 65535, found a number \(70000\)/],
+    ['a secret in the file', 'slack:\n  signingSecret: abc\n', /slack\.signingSecret: secrets do not belong in heckler.yml; set the environment variable SLACK_SIGNING_SECRET/],
+    ['invalid YAML', 'roles: [\n', /not valid YAML: .*line 2/],
+    ['duplicate key', 'log:\n  level: info\nlog:\n  level: debug\n', /not valid YAML: Map keys must be unique/],
+  ])('%s', (_name, yaml, expected) => {
+    const error = failure(() => load(yaml));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toMatch(expected);
+    expect(error.hint).toMatch(/README/);
+  });
+
+  it('reports every problem at once', () => {
+    const error = failure(() => load('rolse: {}\nlog:\n  level: loud\nslack:\n  port: "x"\n'));
+    expect(error.message).toMatch(/\(3 problems\)/);
+    expect(error.message.split('\n').filter((line) => line.startsWith('  - '))).toHaveLength(3);
+  });
+
+  it('a missing file says so and where to start', () => {
+    const error = failure(() => loadConfig({ argv: ['--config', join(dir, 'nope.yml')], env: {}, defaultPath: example }));
+    expect(error.message).toMatch(/cannot read config .*nope\.yml: no such file/);
+    expect(error.hint).toMatch(/examples\/heckler\.yml/);
+  });
+});
+
+describe('loadConfig: environment', () => {
+  it('SLACK_BOT_TOKEN without a signing secret or app token is an error naming both', () => {
+    const error = failure(() => load('{}', { SLACK_BOT_TOKEN: 'xoxb-1' }));
+    expect(error.message).toMatch(/neither SLACK_SIGNING_SECRET \(HTTP mode\) nor SLACK_APP_TOKEN \(Socket Mode\)/);
+  });
+
+  it.each([
+    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-wrong' }, /SLACK_APP_TOKEN: expected an app-level token starting with xapp-/],
+    [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/],
+  ])('%j', (env, expected) => {
+    expect(failure(() => load('{}', env)).message).toMatch(expected);
+  });
+
+  it('picks slack mode with credentials, shell without, and --shell forces the shell', () => {
+    const env = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's3cret' };
+    expect(load('{}', env).mode).toBe('slack');
+    expect(load('{}', env, ['--shell']).mode).toBe('shell');
+    expect(load('{}', {}).mode).toBe('shell');
+    expect(load('{}', env).secrets).toMatchObject({ slackBotToken: 'xoxb-1', slackSigningSecret: 's3cret' });
+  });
+
+  it('--config wins over HECKLER_CONFIG, which wins over the default', () => {
+    const a = write('a.yml', 'chat:\n  channel: from-flag\n');
+    const b = write('b.yml', 'chat:\n  channel: from-env\n');
+    expect(loadConfig({ argv: ['--config', a], env: { HECKLER_CONFIG: b }, defaultPath: example }).chat.channel).toBe('from-flag');
+    expect(loadConfig({ argv: [], env: { HECKLER_CONFIG: b }, defaultPath: example }).chat.channel).toBe('from-env');
+    expect(loadConfig({ argv: [], env: {}, defaultPath: example }).path).toBe(example);
+  });
+
+  it('LOG_LEVEL overrides the file and is validated too', () => {
+    expect(load('log:\n  level: warn\n', { LOG_LEVEL: 'debug' }).log.level).toBe('debug');
+    expect(() => load('{}', { LOG_LEVEL: 'chatty' })).toThrow();
+  });
+
+  it('the shell user comes from --as, then shell.user, then the first admin', () => {
+    expect(load('roles:\n  admins: [U0A]\n').shell.user).toBe('U0A');
+    expect(load('roles:\n  admins: [U0A]\nshell:\n  user: U0B\n').shell.user).toBe('U0B');
+    expect(load('shell:\n  user: U0B\n', {}, ['--as', 'U0C']).shell.user).toBe('U0C');
+  });
+
+  it('the example config is valid', () => {
+    const config = loadConfig({ argv: [], env: {}, defaultPath: example });
+    expect(config.roles.admins.length).toBeGreaterThan(0);
+    expect(config.mode).toBe('shell');
+  });
+});
+
+describe('the process', () => {
+  it('exits with status 2 and the problems on stderr when the config is invalid', () => {
+    const bad = write('bad.yml', 'rolse: {}\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', bad], {
+      cwd: join(import.meta.dirname, '../..'),
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/bad\.yml is invalid \(1 problem\):\n {2}- rolse: unknown key \(did you mean 'roles'\?\)/);
+  });
+});

@@ -1,0 +1,241 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse as parseQuery } from 'node:querystring';
+
+/** One Web API call as Slack would see it: the method, its parsed arguments, the bearer token. */
+export interface SlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  token: string | undefined;
+}
+
+/** One post to a response_url. */
+export interface ResponsePost {
+  id: string;
+  body: Record<string, unknown>;
+}
+
+type Planned = { kind: 'error'; error: string } | { kind: 'ratelimit'; retryAfter: number };
+
+export const FAKE_TEAM = { team_id: 'T0TEST', team: 'Heckler Test', bot_id: 'B0BOT', user_id: 'U0BOT' } as const;
+
+/** Arguments Slack receives JSON-encoded inside form bodies (the Web API client flattens them so). */
+const jsonArgs = new Set(['blocks', 'attachments', 'view', 'files', 'metadata']);
+
+const readBody = (req: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on('data', (part: Buffer) => parts.push(part));
+    req.on('end', () => resolve(Buffer.concat(parts)));
+    req.on('error', reject);
+  });
+
+const parseArgs = (req: IncomingMessage, raw: Buffer): Record<string, unknown> => {
+  const type = req.headers['content-type'] ?? '';
+  if (type.startsWith('application/json')) return raw.length ? (JSON.parse(raw.toString()) as Record<string, unknown>) : {};
+  const args: Record<string, unknown> = { ...parseQuery(raw.toString()) };
+  for (const key of Object.keys(args)) {
+    if (jsonArgs.has(key) && typeof args[key] === 'string') args[key] = JSON.parse(args[key] as string);
+  }
+  return args;
+};
+
+const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+};
+
+/**
+ * A local stand-in for Slack's Web API on 127.0.0.1, speaking the real protocol so the real
+ * WebClient and Bolt run unmodified against it: form or JSON bodies, `Authorization: Bearer`,
+ * `{ ok: false, error }` failures and 429 with Retry-After. It also serves response_url endpoints
+ * and the external upload URLs of files.uploadV2.
+ */
+export class FakeSlackApi {
+  readonly calls: SlackCall[] = [];
+  readonly responses: ResponsePost[] = [];
+  readonly uploads: { fileId: string; bytes: number }[] = [];
+  private readonly planned = new Map<string, Planned[]>();
+  private readonly posted = new Set<string>();
+  private readonly waiters = new Set<() => void>();
+  private seq = 0;
+
+  private constructor(
+    private readonly server: Server,
+    readonly base: string,
+    readonly tokens: readonly string[],
+  ) {}
+
+  /** `tokens`: the bearer tokens accepted; others get `invalid_auth`, none gets `not_authed`. */
+  static async start(options: { tokens?: string[] } = {}): Promise<FakeSlackApi> {
+    let fake: FakeSlackApi | undefined;
+    const server = createServer((req, res) => {
+      fake?.handle(req, res).catch((error: unknown) => send(res, 500, { ok: false, error: String(error) }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    fake = new FakeSlackApi(server, base, options.tokens ?? ['xoxb-test-token']);
+    return fake;
+  }
+
+  /** The `slackApiUrl` for WebClient options. */
+  get apiUrl(): string {
+    return `${this.base}api/`;
+  }
+
+  responseUrl(id: string): string {
+    return `${this.base}response/${id}`;
+  }
+
+  /** The next call of `method` answers `{ ok: false, error }`. */
+  failNext(method: string, error: string): void {
+    this.plan(method, { kind: 'error', error });
+  }
+
+  /** The next call of `method` answers 429 with `Retry-After: seconds`. */
+  rateLimitNext(method: string, retryAfter = 1): void {
+    this.plan(method, { kind: 'ratelimit', retryAfter });
+  }
+
+  callsTo(method: string): SlackCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  responsesTo(id: string): ResponsePost[] {
+    return this.responses.filter((post) => post.id === id);
+  }
+
+  /** Resolves with the first call of `method` (past or future) that satisfies `predicate`. */
+  waitFor(method: string, predicate: (call: SlackCall) => boolean = () => true, timeoutMs = 5000): Promise<SlackCall> {
+    return this.until(() => this.calls.find((c) => c.method === method && predicate(c)), `${method} call`, timeoutMs);
+  }
+
+  waitForResponse(
+    id: string,
+    predicate: (post: ResponsePost) => boolean = () => true,
+    timeoutMs = 5000,
+  ): Promise<ResponsePost> {
+    return this.until(() => this.responses.find((p) => p.id === id && predicate(p)), `response_url ${id} post`, timeoutMs);
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private plan(method: string, planned: Planned): void {
+    this.planned.set(method, [...(this.planned.get(method) ?? []), planned]);
+  }
+
+  private until<T>(find: () => T | undefined, what: string, timeoutMs: number): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = find();
+        if (found === undefined) return false;
+        this.waiters.delete(check);
+        clearTimeout(timer);
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`fake Slack: no ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      if (!check()) this.waiters.add(check);
+    });
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const path = new URL(req.url ?? '/', this.base).pathname;
+    const [, area, name = ''] = path.split('/');
+    if (req.method !== 'POST') return send(res, 405, { ok: false, error: 'method_not_allowed' });
+    if (area === 'response') {
+      this.responses.push({ id: name, body: JSON.parse(raw.toString()) as Record<string, unknown> });
+      this.notify();
+      return send(res, 200, { ok: true });
+    }
+    if (area === 'upload') {
+      this.uploads.push({ fileId: path.split('/').pop() ?? '', bytes: raw.length });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return void res.end(`OK - ${raw.length}`);
+    }
+    if (area !== 'api') return send(res, 404, { ok: false, error: 'not_found' });
+    const args = parseArgs(req, raw);
+    const header = req.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7) : (args.token as string | undefined);
+    delete args.token;
+    this.calls.push({ method: name, args, token });
+    this.notify();
+    const planned = this.planned.get(name)?.shift();
+    if (planned?.kind === 'ratelimit') {
+      return send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(planned.retryAfter) });
+    }
+    if (planned?.kind === 'error') return send(res, 200, { ok: false, error: planned.error });
+    if (!token) return send(res, 200, { ok: false, error: 'not_authed' });
+    if (!this.tokens.includes(token)) return send(res, 200, { ok: false, error: 'invalid_auth' });
+    send(res, 200, this.answer(name, args));
+  }
+
+  private nextTs(): string {
+    this.seq += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
+  }
+
+  /** Channel names and user ids resolve to ids, as Slack answers with the conversation id. */
+  private channelId(channel: unknown): string | undefined {
+    if (typeof channel !== 'string' || channel === '') return undefined;
+    if (/^[CDG][A-Z0-9]{2,}$/.test(channel)) return channel;
+    if (/^[UW][A-Z0-9]{2,}$/.test(channel)) return `D${channel.slice(1)}`;
+    return `C${channel.replace(/^#/, '').toUpperCase().replace(/[^A-Z0-9]/g, '')}`;
+  }
+
+  private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    const { team_id, team, bot_id, user_id } = FAKE_TEAM;
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://heckler-test.slack.com/', team, user: 'heckler', team_id, user_id, bot_id };
+      case 'chat.postMessage': {
+        const channel = this.channelId(args.channel);
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (!args.text && !args.blocks) return { ok: false, error: 'no_text' };
+        const ts = this.nextTs();
+        this.posted.add(`${channel}/${ts}`);
+        const message = { type: 'message', user: user_id, bot_id, text: args.text, blocks: args.blocks, ts };
+        return { ok: true, channel, ts, message: args.thread_ts ? { ...message, thread_ts: args.thread_ts } : message };
+      }
+      case 'chat.update': {
+        const channel = this.channelId(args.channel);
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (!this.posted.has(`${channel}/${String(args.ts)}`)) return { ok: false, error: 'message_not_found' };
+        return { ok: true, channel, ts: args.ts, text: args.text, message: { text: args.text, blocks: args.blocks } };
+      }
+      case 'chat.postEphemeral':
+        if (!this.channelId(args.channel)) return { ok: false, error: 'channel_not_found' };
+        if (!args.user) return { ok: false, error: 'user_not_in_channel' };
+        return { ok: true, message_ts: this.nextTs() };
+      case 'views.publish': {
+        const view = args.view as Record<string, unknown> | undefined;
+        if (!args.user_id || !view) return { ok: false, error: 'invalid_arguments' };
+        return { ok: true, view: { id: `V${this.seq++}`, team_id, app_id: 'A0TEST', bot_id, ...view } };
+      }
+      case 'files.getUploadURLExternal': {
+        if (!args.filename || !args.length) return { ok: false, error: 'invalid_arguments' };
+        const file_id = `F${String(++this.seq).padStart(6, '0')}`;
+        return { ok: true, upload_url: `${this.base}upload/v1/${file_id}`, file_id };
+      }
+      case 'files.completeUploadExternal': {
+        const files = (args.files ?? []) as { id: string; title?: string }[];
+        return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title ?? '', name: f.title ?? f.id })) };
+      }
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+}

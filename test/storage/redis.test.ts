@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@keyv/redis';
+import { describe, expect, inject, it } from 'vitest';
+import { HecklerError } from '../../src/engine/errors.js';
+import { createStorage } from '../../src/storage/keyv.js';
+import { freePort, startRedis } from '../support/redis.js';
+import { describeStoreContract } from './contract.js';
+
+const redisUrl = inject('redisUrl');
+/** A prefix per storage keeps parallel test files (and tests) out of each other's keys. */
+const uniquePrefix = () => `t${randomUUID().slice(0, 8)}`;
+const unusedDir = join(tmpdir(), 'heckler-unused');
+
+describeStoreContract('redis', {
+  open: () => createStorage({ redisUrl, keyPrefix: uniquePrefix(), dataDir: unusedDir }),
+  durable: async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'heckler-redis-'));
+    const server = await startRedis({ persistDir: dir });
+    return {
+      open: () => createStorage({ redisUrl: server.url, keyPrefix: 'durable', dataDir: unusedDir }),
+      restart: () => server.restart(),
+      dispose: async () => {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+});
+
+const expectUnavailable = async (promise: Promise<unknown>) => {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(HecklerError);
+  expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE', hint: expect.stringContaining('REDIS_URL') });
+  return error as HecklerError;
+};
+
+describe('redis storage', () => {
+  it('reports an unreachable Redis quickly, without the password', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const error = await expectUnavailable(
+      createStorage({ redisUrl: `redis://:hunter2@127.0.0.1:${port}`, keyPrefix: 'x', dataDir: unusedDir }),
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error.message).toContain(`127.0.0.1:${port}`);
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('fails closed while Redis is down and recovers when it is back', async () => {
+    const server = await startRedis();
+    const storage = await createStorage({
+      redisUrl: server.url,
+      keyPrefix: uniquePrefix(),
+      dataDir: unusedDir,
+    });
+    try {
+      const things = storage.store<number>('things');
+      await things.set('a', 1);
+      await server.stop();
+      const started = Date.now();
+      await expectUnavailable(things.get('a'));
+      await expectUnavailable(storage.locks.acquire('deploy', { owner: 'alice', reason: 'r', ttlMs: 1_000 }));
+      await expectUnavailable(storage.locks.claimOnce('event', 1_000));
+      expect(Date.now() - started).toBeLessThan(2_000);
+      await server.restart();
+      await expect.poll(() => things.set('a', 2).then(() => things.get('a')), { timeout: 10_000 }).toBe(2);
+    } finally {
+      await storage.close();
+      await server.stop();
+    }
+  });
+
+  it('puts every key under the key prefix, namespaces and locks apart', async () => {
+    const keyPrefix = uniquePrefix();
+    const storage = await createStorage({ redisUrl, keyPrefix, dataDir: unusedDir });
+    const raw = createClient({ url: redisUrl });
+    await raw.connect();
+    try {
+      await storage.store('approvals').set('r1', 'x');
+      await storage.locks.acquire('deploy', { owner: 'alice', reason: 'r', ttlMs: 10_000 });
+      await storage.locks.claimOnce('event', 10_000);
+      expect((await raw.keys(`${keyPrefix}:*`)).sort()).toEqual([
+        `${keyPrefix}:approvals::r1`,
+        `${keyPrefix}:lock:deploy`,
+        `${keyPrefix}:once:event`,
+      ]);
+      expect(JSON.parse((await raw.get(`${keyPrefix}:lock:deploy`)) ?? '{}')).toMatchObject({
+        token: expect.any(String),
+        owner: 'alice',
+        reason: 'r',
+      });
+      expect(() => storage.store('lock')).toThrow(RangeError);
+    } finally {
+      await raw.close();
+      await storage.close();
+    }
+  });
+
+  it('refuses work after close instead of reconnecting', async () => {
+    const storage = await createStorage({ redisUrl, keyPrefix: uniquePrefix(), dataDir: unusedDir });
+    const things = storage.store<number>('things');
+    await storage.close();
+    await expectUnavailable(things.get('a'));
+  });
+});
