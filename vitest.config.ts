@@ -8,6 +8,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Test files share the machine's two cores with real services; a few at a time is fastest.
     maxWorkers: 2,
-    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]]
+      : ['default'],
   },
 });

@@ -11,9 +11,11 @@ const benchmarks: Record<string, { about: string; run?: () => Promise<void> }> =
 const [name] = process.argv.slice(2);
 const chosen = name === undefined ? undefined : benchmarks[name];
 if (!chosen) {
-  process.stdout.write(`usage: npm run bench -- NAME\n${Object.entries(benchmarks)
-    .map(([key, b]) => `  ${key.padEnd(9)} ${b.about}${b.run ? '' : ' — not built yet'}`)
-    .join('\n')}\n`);
+  process.stdout.write(
+    `usage: npm run bench -- NAME\n${Object.entries(benchmarks)
+      .map(([key, b]) => `  ${key.padEnd(9)} ${b.about}${b.run ? '' : ' — not built yet'}`)
+      .join('\n')}\n`,
+  );
   process.exit(name === undefined ? 0 : 2);
 } else if (!chosen.run) {
   process.stderr.write(`benchmark '${name}' is not built yet: it arrives with its issue\n`);

@@ -37,7 +37,10 @@ const redactPaths = secretFields
 export const createLogger = (options: LoggerOptions): Logger & { flush(): void } => {
   const values = options.secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6);
   // A URL's password leaks on its own too (a client logging host and credentials but not the path).
-  const secrets = [...values, ...values.map(urlPassword).filter((p): p is string => p !== undefined && p.length >= 4)];
+  const secrets = [
+    ...values,
+    ...values.map(urlPassword).filter((p): p is string => p !== undefined && p.length >= 4),
+  ];
   const needles = secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]);
   const mask = (line: string) => needles.reduce((out, needle) => out.split(needle).join(REDACTED), line);
   const destination =

@@ -33,7 +33,9 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
     ...(config.secrets.redisUrl ? { redisUrl: config.secrets.redisUrl } : {}),
   });
   const slack =
-    config.mode === 'slack' ? createSlackAdapter({ config, locks: storage.locks, logger }) : undefined;
+    config.mode === 'slack'
+      ? createSlackAdapter({ config, locks: storage.locks, logger, host: config.slack.host })
+      : undefined;
   const shellChat = slack ? undefined : new ShellChat(process.stdout, config.users);
   const chat = slack?.chat ?? shellChat;
   if (!chat) throw new Error('no chat adapter');

@@ -21,7 +21,9 @@ describe('logging never shows secrets', () => {
     logger.warn({ host: '127.0.0.1', password: undefined }, 'redis said: WRONGPASS for hunter2-password');
     logger.error({ err: new Error(`auth failed for token ${env.SLACK_BOT_TOKEN}`) }, 'slack call failed');
     logger.info({ request: { headers: { authorization: `Bearer ${env.SLACK_BOT_TOKEN}` } } }, 'outgoing');
-    logger.child({ token: 'xoxb-in-a-child-binding' }).info({}, `message mentioning ${env.SLACK_SIGNING_SECRET}`);
+    logger
+      .child({ token: 'xoxb-in-a-child-binding' })
+      .info({}, `message mentioning ${env.SLACK_SIGNING_SECRET}`);
     expect(lines).toHaveLength(7);
     for (const secret of [...secretValues, 'hunter2-password', 'xoxb-in-a-child-binding']) {
       expect(text()).not.toContain(secret);

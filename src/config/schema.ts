@@ -43,10 +43,12 @@ export const configFileSchema = z.strictObject({
     .default({ dataDir: '.heckler-data', keyPrefix: 'heckler' }),
   slack: z
     .strictObject({
+      /** Interface the HTTP receiver binds (HTTP mode); 127.0.0.1 when a proxy on this host fronts it. */
+      host: z.string().min(1).default('0.0.0.0'),
       port: z.number().int().min(0).max(65535).default(3000),
       path: z.string().startsWith('/').default('/slack/events'),
     })
-    .default({ port: 3000, path: '/slack/events' }),
+    .default({ host: '0.0.0.0', port: 3000, path: '/slack/events' }),
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

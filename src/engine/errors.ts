@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'UNKNOWN_COMMAND'
   | 'NOT_AUTHORIZED'
   | 'CONFIG_INVALID'
+  | 'PIPELINE_INVALID'
   | 'NOT_FOUND'
   | 'LOCK_HELD'
   | 'STORE_UNAVAILABLE'

@@ -22,7 +22,8 @@ const expectWithinLimits = (part: SlackMessagePart, maxBlocks: number = SLACK_LI
     if (block.type === 'header') expect(block.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.headerText);
     if (block.type === 'context') {
       expect(block.elements.length).toBeLessThanOrEqual(SLACK_LIMITS.contextElements);
-      for (const e of block.elements) expect('text' in e && e.text.length).toBeLessThanOrEqual(SLACK_LIMITS.contextText);
+      for (const e of block.elements)
+        expect('text' in e && e.text.length).toBeLessThanOrEqual(SLACK_LIMITS.contextText);
     }
     if (block.type === 'actions') {
       expect(block.elements.length).toBeLessThanOrEqual(SLACK_LIMITS.buttonsPerActions);
@@ -59,7 +60,13 @@ describe('splitMrkdwn', () => {
   });
 
   it('closes and reopens a code fence that spans a cut', () => {
-    const text = ['intro', '```', ...Array.from({ length: 40 }, (_, i) => `code line ${i}`), '```', 'outro'].join('\n');
+    const text = [
+      'intro',
+      '```',
+      ...Array.from({ length: 40 }, (_, i) => `code line ${i}`),
+      '```',
+      'outro',
+    ].join('\n');
     const chunks = splitMrkdwn(text, 120);
     for (const chunk of chunks) {
       expect(chunk.length).toBeLessThanOrEqual(120);
@@ -67,6 +74,29 @@ describe('splitMrkdwn', () => {
     }
     const body = chunks.join('\n').replace(/\n```\n```\n/g, '\n');
     expect(body).toBe(text);
+  });
+
+  it('keeps every chunk within the limit and its fences balanced, whatever the limit', () => {
+    const words = Array.from({ length: 60 }, (_, i) => `w${i}`);
+    const text = [
+      words.slice(0, 10).join(' '),
+      '```',
+      ...words.slice(10, 40).map((w, i) => `${w}${' x'.repeat(i % 7)}`),
+      '```',
+      words.slice(40).join(' '),
+      '```',
+      'tail',
+      '```',
+    ].join('\n');
+    for (let max = 16; max <= 120; max++) {
+      const chunks = splitMrkdwn(text, max);
+      for (const chunk of chunks) {
+        expect(chunk.length).toBeLessThanOrEqual(max);
+        expect(fences(chunk) % 2).toBe(0);
+      }
+      const joined = chunks.join('\n');
+      for (const word of words) expect(joined).toMatch(new RegExp(`\\b${word}\\b`));
+    }
   });
 
   it('splits a single line longer than a chunk without losing characters', () => {
@@ -96,7 +126,10 @@ describe('paginate', () => {
 
 describe('toBlockKit within Slack limits', () => {
   it('moves sections beyond 50 blocks into continuation messages with a visible pointer', () => {
-    const blocks: Block[] = Array.from({ length: 80 }, (_, i) => ({ kind: 'section', text: `section number ${i}` }));
+    const blocks: Block[] = Array.from({ length: 80 }, (_, i) => ({
+      kind: 'section',
+      text: `section number ${i}`,
+    }));
     const { rendered, parts } = allParts({ text: 'eighty sections', blocks });
     expect(rendered.blocks).toHaveLength(50);
     expect(rendered.blocks.at(-1)).toEqual({
@@ -106,7 +139,9 @@ describe('toBlockKit within Slack limits', () => {
     expect(rendered.overflow).toHaveLength(1);
     expect(rendered.overflow[0]?.text).toBe('(continued 1/1) eighty sections');
     for (const part of parts) expectWithinLimits(part);
-    expect(parts.flatMap((p) => sectionTexts(p.blocks))).toEqual(blocks.map((b) => (b as { text: string }).text));
+    expect(parts.flatMap((p) => sectionTexts(p.blocks))).toEqual(
+      blocks.map((b) => (b as { text: string }).text),
+    );
   });
 
   it('splits a 10,000-character code block into fenced sections', () => {
@@ -127,10 +162,17 @@ describe('toBlockKit within Slack limits', () => {
     const many = Array.from({ length: 23 }, (_, i) => ({ label: `node${i}`, value: 'ok' }));
     const rendered = toBlockKit({ text: 'f', blocks: [{ kind: 'fields', fields: many }] });
     expect(rendered.blocks.map((b) => (b.type === 'section' ? b.fields?.length : 0))).toEqual([10, 10, 3]);
-    const long = toBlockKit({ text: 'f', blocks: [{ kind: 'fields', fields: [{ label: 'log', value: 'y'.repeat(5000) }] }] });
+    const long = toBlockKit({
+      text: 'f',
+      blocks: [{ kind: 'fields', fields: [{ label: 'log', value: 'y'.repeat(5000) }] }],
+    });
     expectWithinLimits(long);
     const fields = long.blocks.flatMap((b) => (b.type === 'section' ? (b.fields ?? []) : []));
-    expect(fields.map((f) => f.text.split('\n')[0])).toEqual(['*log*', '*log* (continued)', '*log* (continued)']);
+    expect(fields.map((f) => f.text.split('\n')[0])).toEqual([
+      '*log*',
+      '*log* (continued)',
+      '*log* (continued)',
+    ]);
     expect(fields.map((f) => f.text.split('\n')[1]).join('')).toBe('y'.repeat(5000));
   });
 
@@ -157,11 +199,16 @@ describe('toBlockKit within Slack limits', () => {
     expectWithinLimits(rendered);
     const [actions, note] = rendered.blocks;
     expect(actions?.type === 'actions' && actions.elements).toHaveLength(1);
-    const label = actions?.type === 'actions' && actions.elements[0]?.type === 'button' ? actions.elements[0].text.text : '';
+    const label =
+      actions?.type === 'actions' && actions.elements[0]?.type === 'button'
+        ? actions.elements[0].text.text
+        : '';
     expect(label).toBe(`${'L'.repeat(74)}…`);
     expect(note).toEqual({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: "button 'huge' left out: its command is longer than a Slack button holds" }],
+      elements: [
+        { type: 'mrkdwn', text: "button 'huge' left out: its command is longer than a Slack button holds" },
+      ],
     });
   });
 
@@ -178,8 +225,14 @@ describe('toBlockKit within Slack limits', () => {
     const blocks: Block[] = [];
     for (let i = 0; i < 40; i++) {
       blocks.push({ kind: 'header', text: `group ${i}` });
-      blocks.push({ kind: 'code', text: Array.from({ length: 30 }, (_, j) => `g${i} diff line ${j} ${'-'.repeat(80)}`).join('\n') });
-      blocks.push({ kind: 'actions', buttons: [{ label: 'Approve', command: `approve g${i}`, style: 'primary' }] });
+      blocks.push({
+        kind: 'code',
+        text: Array.from({ length: 30 }, (_, j) => `g${i} diff line ${j} ${'-'.repeat(80)}`).join('\n'),
+      });
+      blocks.push({
+        kind: 'actions',
+        buttons: [{ label: 'Approve', command: `approve g${i}`, style: 'primary' }],
+      });
     }
     const { rendered, parts } = allParts({ text: 'x'.repeat(5000), blocks });
     for (const part of parts) expectWithinLimits(part);

@@ -38,7 +38,12 @@ describe('toBlockKit: each neutral block kind', () => {
     {
       name: 'code',
       block: { kind: 'code', text: '-ensure => absent\n+ensure => present' },
-      expected: [{ type: 'section', text: { type: 'mrkdwn', text: '```\n-ensure =&gt; absent\n+ensure =&gt; present\n```' } }],
+      expected: [
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: '```\n-ensure =&gt; absent\n+ensure =&gt; present\n```' },
+        },
+      ],
     },
     {
       name: 'context',
@@ -98,7 +103,9 @@ describe('toBlockKit: each neutral block kind', () => {
       'a &lt; b &amp;&amp; c &gt; d <@U0ADMIN> <#C0OPS> <!here> <https://x.test/a|the log>',
     );
     const rendered = toBlockKit(one({ kind: 'code', text: 'if a < b && c' }));
-    expect(rendered.blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: '```\nif a &lt; b &amp;&amp; c\n```' } }]);
+    expect(rendered.blocks).toEqual([
+      { type: 'section', text: { type: 'mrkdwn', text: '```\nif a &lt; b &amp;&amp; c\n```' } },
+    ]);
   });
 
   it('renders the fallback text as a section when a message has no blocks', () => {
@@ -109,18 +116,32 @@ describe('toBlockKit: each neutral block kind', () => {
 
   it('numbers buttons uniquely across several actions blocks of one message', () => {
     const buttons = Array.from({ length: 30 }, (_, i) => ({ label: `b${i}`, command: `help b${i}` }));
-    const rendered = toBlockKit({ text: 't', blocks: [{ kind: 'actions', buttons }, { kind: 'actions', buttons }] });
-    const ids = rendered.blocks.flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => e.action_id) : []));
+    const rendered = toBlockKit({
+      text: 't',
+      blocks: [
+        { kind: 'actions', buttons },
+        { kind: 'actions', buttons },
+      ],
+    });
+    const ids = rendered.blocks.flatMap((b) =>
+      b.type === 'actions' ? b.elements.map((e) => e.action_id) : [],
+    );
     expect(rendered.blocks.map((b) => b.type)).toEqual(['actions', 'actions', 'actions', 'actions']);
     expect(ids).toHaveLength(60);
     expect(new Set(ids).size).toBe(60);
   });
 
   it('builds a home view from the same message', () => {
-    const view = toHomeView({ text: 't', blocks: [{ kind: 'header', text: 'Heckler commands' }, { kind: 'divider' }] });
+    const view = toHomeView({
+      text: 't',
+      blocks: [{ kind: 'header', text: 'Heckler commands' }, { kind: 'divider' }],
+    });
     expect(view).toEqual({
       type: 'home',
-      blocks: [{ type: 'header', text: { type: 'plain_text', text: 'Heckler commands', emoji: true } }, { type: 'divider' }],
+      blocks: [
+        { type: 'header', text: { type: 'plain_text', text: 'Heckler commands', emoji: true } },
+        { type: 'divider' },
+      ],
     });
   });
 });

@@ -94,7 +94,9 @@ describe('shell adapter', () => {
     const chat = new ShellChat(output, {});
     const ref = await chat.post('heckler', {
       text: 'commit abc',
-      blocks: [{ kind: 'actions', buttons: [{ label: 'Approve', command: 'approve abc', style: 'primary' }] }],
+      blocks: [
+        { kind: 'actions', buttons: [{ label: 'Approve', command: 'approve abc', style: 'primary' }] },
+      ],
     });
     expect(chat.button(1)).toMatchObject({ button: { command: 'approve abc' }, ref });
     await chat.update(ref, { text: 'approved', blocks: [{ kind: 'section', text: 'Approved by <@U1>' }] });

@@ -21,7 +21,14 @@ const explode: CommandSpec = {
 const setup = () => {
   const { logger, lines } = captureLogger();
   const commands = createRegistry([...createRegistry().all(), applyLike, lockLike, explode]);
-  const services: Services = { chat: new RecordingChat(), config: testConfig(), commands, clock: systemClock, logger, version: '9.9.9' };
+  const services: Services = {
+    chat: new RecordingChat(),
+    config: testConfig(),
+    commands,
+    clock: systemClock,
+    logger,
+    version: '9.9.9',
+  };
   const dispatcher = createDispatcher(services);
   const ask = async (user: string, text: string): Promise<Message[]> => {
     const answers: Message[] = [];
@@ -43,7 +50,9 @@ describe('help is filtered by role', () => {
     const [answer] = await ask(user, 'help');
     for (const name of shown) expect(answer?.text).toContain(`/heckler ${name}`);
     for (const name of hidden) expect(answer?.text).not.toContain(`/heckler ${name}`);
-    const buttons = answer?.blocks.flatMap((b) => (b.kind === 'actions' ? b.buttons.map((x) => x.command) : []));
+    const buttons = answer?.blocks.flatMap((b) =>
+      b.kind === 'actions' ? b.buttons.map((x) => x.command) : [],
+    );
     expect(buttons).toEqual(shown.map((name) => `help ${name}`));
   });
 
@@ -63,7 +72,9 @@ describe('help is filtered by role', () => {
 
   it('help for an unknown command suggests the closest one', async () => {
     const { ask } = setup();
-    expect(textOf(await ask('U0NOBODY', 'help whoamii'))).toMatch(/there is no command 'whoamii' \(did you mean 'whoami'\?\)/);
+    expect(textOf(await ask('U0NOBODY', 'help whoamii'))).toMatch(
+      /there is no command 'whoamii' \(did you mean 'whoami'\?\)/,
+    );
   });
 });
 
@@ -77,7 +88,9 @@ describe('authorization', () => {
 
   it('refuses an admin-only flag to a non-admin', async () => {
     const { ask } = setup();
-    expect(textOf(await ask('U0APPLIER', 'deploy v1 --force'))).toMatch(/`deploy --force` needs the admin role; your roles: applier/);
+    expect(textOf(await ask('U0APPLIER', 'deploy v1 --force'))).toMatch(
+      /`deploy --force` needs the admin role; your roles: applier/,
+    );
     expect(textOf(await ask('U0ADMIN', 'deploy v1 --force'))).toBe('');
   });
 });
@@ -85,13 +98,17 @@ describe('authorization', () => {
 describe('answers', () => {
   it('whoami lists the roles (admins hold all)', async () => {
     const { ask } = setup();
-    expect(textOf(await ask('U0ADMIN', 'whoami'))).toBe('You are <@U0ADMIN> (id U0ADMIN, ada). Roles: admin, applier, approver, builder.');
+    expect(textOf(await ask('U0ADMIN', 'whoami'))).toBe(
+      'You are <@U0ADMIN> (id U0ADMIN, ada). Roles: admin, applier, approver, builder.',
+    );
     expect(textOf(await ask('U0STRANGER', 'whoami'))).toMatch(/Roles: none/);
   });
 
   it('version names the version and the wiring', async () => {
     const { ask } = setup();
-    expect(textOf(await ask('U0NOBODY', 'version'))).toMatch(/Heckler: 9\.9\.9.*Chat: shell.*Store: embedded/);
+    expect(textOf(await ask('U0NOBODY', 'version'))).toMatch(
+      /Heckler: 9\.9\.9.*Chat: shell.*Store: embedded/,
+    );
   });
 
   it('an unexpected failure gets a generic answer with an error id that is in the log', async () => {

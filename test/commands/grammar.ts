@@ -7,9 +7,23 @@ const noop = async () => {};
 export const applyLike: CommandSpec = {
   name: 'deploy',
   summary: 'test command',
-  args: [{ name: 'REV', description: 'a revision', required: true, pattern: /^[\w.-]{1,40}$/, patternHint: 'a tag, branch or SHA' }],
+  args: [
+    {
+      name: 'REV',
+      description: 'a revision',
+      required: true,
+      pattern: /^[\w.-]{1,40}$/,
+      patternHint: 'a tag, branch or SHA',
+    },
+  ],
   flags: [
-    { name: 'nodes', value: 'LIST', description: 'nodes', pattern: /^[\w.,-]+$/, patternHint: 'comma-separated node names' },
+    {
+      name: 'nodes',
+      value: 'LIST',
+      description: 'nodes',
+      pattern: /^[\w.,-]+$/,
+      patternHint: 'comma-separated node names',
+    },
     { name: 'force', description: 'force', role: 'admin' },
   ],
   role: 'applier',
@@ -25,7 +39,15 @@ export const lockLike: CommandSpec = {
     { name: 'NODES', description: 'nodes', required: true },
     { name: 'REASON', description: 'why', required: true, rest: true },
   ],
-  flags: [{ name: 'for', value: 'DURATION', description: 'how long', pattern: /^\d+[mhd]$/, patternHint: 'a duration such as 30m or 2h' }],
+  flags: [
+    {
+      name: 'for',
+      value: 'DURATION',
+      description: 'how long',
+      pattern: /^\d+[mhd]$/,
+      patternHint: 'a duration such as 30m or 2h',
+    },
+  ],
   role: 'anyone',
   sideEffects: true,
   examples: ['hold web1 maintenance'],

@@ -10,11 +10,56 @@ const mulberry32 = (seed: number) => () => {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a literal shell expansion is the point of the fuzz input
+const shellExpansion = '${IFS}';
+
 const pieces = [
-  '/heckler', 'help', 'whoami', 'version', 'deploy', 'hold', 'v2.1', '--nodes', '--force', '--for', '--', '-h',
-  '--help', '=', '"', "'", '“', '”', ';', '|', '&&', '$(', ')', '`', '\\', '\n', '\t', '\u0000', '\u202e',
-  'rm -rf /', '../../etc/passwd', '%s%n', '${IFS}', '😀', 'ß', '日本', 'web{01..12}', '*', '?', '--nodes=',
-  '<@U123>', '&lt;', '\r\n', ' ', '  ', 'a'.repeat(300),
+  shellExpansion,
+  '/heckler',
+  'help',
+  'whoami',
+  'version',
+  'deploy',
+  'hold',
+  'v2.1',
+  '--nodes',
+  '--force',
+  '--for',
+  '--',
+  '-h',
+  '--help',
+  '=',
+  '"',
+  "'",
+  '“',
+  '”',
+  ';',
+  '|',
+  '&&',
+  '$(',
+  ')',
+  '`',
+  '\\',
+  '\n',
+  '\t',
+  '\u0000',
+  '\u202e',
+  'rm -rf /',
+  '../../etc/passwd',
+  '%s%n',
+  '😀',
+  'ß',
+  '日本',
+  'web{01..12}',
+  '*',
+  '?',
+  '--nodes=',
+  '<@U123>',
+  '&lt;',
+  '\r\n',
+  ' ',
+  '  ',
+  'a'.repeat(300),
 ];
 
 const pick = (random: () => number) => pieces[Math.floor(random() * pieces.length)] ?? '';
@@ -23,18 +68,28 @@ const randomText = (random: () => number): string => {
   const mode = random();
   if (mode < 0.2) {
     // Raw random code points, including surrogates and controls.
-    return Array.from({ length: Math.floor(random() * 60) }, () => String.fromCharCode(Math.floor(random() * 0xffff))).join('');
+    return Array.from({ length: Math.floor(random() * 60) }, () =>
+      String.fromCharCode(Math.floor(random() * 0xffff)),
+    ).join('');
   }
   if (mode < 0.25) return 'deploy '.repeat(Math.floor(random() * 900));
   if (mode < 0.45) {
     // Near-valid lines: a real form with one hostile word spliced in somewhere.
-    const forms = ['deploy v1 --nodes web1', 'hold web1 reason here --for 2h', 'help deploy', 'whoami', 'deploy main --force'];
+    const forms = [
+      'deploy v1 --nodes web1',
+      'hold web1 reason here --for 2h',
+      'help deploy',
+      'whoami',
+      'deploy main --force',
+    ];
     const words = (forms[Math.floor(random() * forms.length)] ?? '').split(' ');
     if (random() < 0.6) words.splice(Math.floor(random() * (words.length + 1)), 0, pick(random));
     return words.join(' ');
   }
   const count = Math.floor(random() * 12);
-  return Array.from({ length: count }, () => pieces[Math.floor(random() * pieces.length)]).join(random() < 0.7 ? ' ' : '');
+  return Array.from({ length: count }, () => pieces[Math.floor(random() * pieces.length)]).join(
+    random() < 0.7 ? ' ' : '',
+  );
 };
 
 describe('parseCommand fuzz', () => {

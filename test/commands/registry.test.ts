@@ -39,7 +39,11 @@ describe('manifest.yml agrees with the code', () => {
   const config = testConfig();
 
   it('declares the slash command, at the path the bot listens on', () => {
-    const commands = manifest.features.slash_commands as { command: string; url: string; usage_hint: string }[];
+    const commands = manifest.features.slash_commands as {
+      command: string;
+      url: string;
+      usage_hint: string;
+    }[];
     expect(commands.map((c) => c.command)).toEqual([SLASH]);
     expect(new URL(commands[0]?.url ?? '').pathname).toBe(config.slack.path);
     expect(new URL(manifest.settings.interactivity.request_url).pathname).toBe(config.slack.path);

@@ -26,20 +26,56 @@ const failure = (fn: () => unknown): HecklerError => {
 };
 
 const load = (yaml: string, env: NodeJS.ProcessEnv = {}, argv: string[] = []) =>
-  loadConfig({ argv: ['--config', write(`c${Math.random()}.yml`, yaml), ...argv], env, defaultPath: example });
+  loadConfig({
+    argv: ['--config', write(`c${Math.random()}.yml`, yaml), ...argv],
+    env,
+    defaultPath: example,
+  });
 
 describe('loadConfig: bad files name the key, what was expected and what was found', () => {
   it.each([
-    ['unknown key, with a suggestion', 'rolse:\n  admins: []\n', /rolse: unknown key \(did you mean 'roles'\?\)/],
-    ['nested unknown key', 'roles:\n  admin: [U1]\n', /roles\.admin: unknown key \(did you mean 'admins'\?\)/],
-    ['wrong type', 'roles:\n  admins: [42]\n', /roles\.admins\[0\]: expected a string, found a number \(42\)/],
+    [
+      'unknown key, with a suggestion',
+      'rolse:\n  admins: []\n',
+      /rolse: unknown key \(did you mean 'roles'\?\)/,
+    ],
+    [
+      'nested unknown key',
+      'roles:\n  admin: [U1]\n',
+      /roles\.admin: unknown key \(did you mean 'admins'\?\)/,
+    ],
+    [
+      'wrong type',
+      'roles:\n  admins: [42]\n',
+      /roles\.admins\[0\]: expected a string, found a number \(42\)/,
+    ],
     ['wrong type for a section', 'slack: 3000\n', /slack: expected a mapping, found a number \(3000\)/],
-    ['value out of a set', 'log:\n  level: loud\n', /log\.level: expected one of "trace", .*"silent", found a string \("loud"\)/],
-    ['bad user id', 'roles:\n  admins: ["not an id"]\n', /roles\.admins\[0\]: expected a chat user id such as U024BE7LH, found a string/],
-    ['port out of range', 'slack:\n  port: 70000\n', /slack\.port: expected a number <= 65535, found a number \(70000\)/],
-    ['a secret in the file', 'slack:\n  signingSecret: abc\n', /slack\.signingSecret: secrets do not belong in heckler.yml; set the environment variable SLACK_SIGNING_SECRET/],
+    [
+      'value out of a set',
+      'log:\n  level: loud\n',
+      /log\.level: expected one of "trace", .*"silent", found a string \("loud"\)/,
+    ],
+    [
+      'bad user id',
+      'roles:\n  admins: ["not an id"]\n',
+      /roles\.admins\[0\]: expected a chat user id such as U024BE7LH, found a string/,
+    ],
+    [
+      'port out of range',
+      'slack:\n  port: 70000\n',
+      /slack\.port: expected a number <= 65535, found a number \(70000\)/,
+    ],
+    [
+      'a secret in the file',
+      'slack:\n  signingSecret: abc\n',
+      /slack\.signingSecret: secrets do not belong in heckler.yml; set the environment variable SLACK_SIGNING_SECRET/,
+    ],
     ['invalid YAML', 'roles: [\n', /not valid YAML: .*line 2/],
-    ['duplicate key', 'log:\n  level: info\nlog:\n  level: debug\n', /not valid YAML: Map keys must be unique/],
+    [
+      'duplicate key',
+      'log:\n  level: info\nlog:\n  level: debug\n',
+      /not valid YAML: Map keys must be unique/,
+    ],
   ])('%s', (_name, yaml, expected) => {
     const error = failure(() => load(yaml));
     expect(error.code).toBe('CONFIG_INVALID');
@@ -54,7 +90,9 @@ describe('loadConfig: bad files name the key, what was expected and what was fou
   });
 
   it('a missing file says so and where to start', () => {
-    const error = failure(() => loadConfig({ argv: ['--config', join(dir, 'nope.yml')], env: {}, defaultPath: example }));
+    const error = failure(() =>
+      loadConfig({ argv: ['--config', join(dir, 'nope.yml')], env: {}, defaultPath: example }),
+    );
     expect(error.message).toMatch(/cannot read config .*nope\.yml: no such file/);
     expect(error.hint).toMatch(/examples\/heckler\.yml/);
   });
@@ -63,11 +101,16 @@ describe('loadConfig: bad files name the key, what was expected and what was fou
 describe('loadConfig: environment', () => {
   it('SLACK_BOT_TOKEN without a signing secret or app token is an error naming both', () => {
     const error = failure(() => load('{}', { SLACK_BOT_TOKEN: 'xoxb-1' }));
-    expect(error.message).toMatch(/neither SLACK_SIGNING_SECRET \(HTTP mode\) nor SLACK_APP_TOKEN \(Socket Mode\)/);
+    expect(error.message).toMatch(
+      /neither SLACK_SIGNING_SECRET \(HTTP mode\) nor SLACK_APP_TOKEN \(Socket Mode\)/,
+    );
   });
 
   it.each([
-    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-wrong' }, /SLACK_APP_TOKEN: expected an app-level token starting with xapp-/],
+    [
+      { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-wrong' },
+      /SLACK_APP_TOKEN: expected an app-level token starting with xapp-/,
+    ],
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/],
   ])('%j', (env, expected) => {
     expect(failure(() => load('{}', env)).message).toMatch(expected);
@@ -84,8 +127,12 @@ describe('loadConfig: environment', () => {
   it('--config wins over HECKLER_CONFIG, which wins over the default', () => {
     const a = write('a.yml', 'chat:\n  channel: from-flag\n');
     const b = write('b.yml', 'chat:\n  channel: from-env\n');
-    expect(loadConfig({ argv: ['--config', a], env: { HECKLER_CONFIG: b }, defaultPath: example }).chat.channel).toBe('from-flag');
-    expect(loadConfig({ argv: [], env: { HECKLER_CONFIG: b }, defaultPath: example }).chat.channel).toBe('from-env');
+    expect(
+      loadConfig({ argv: ['--config', a], env: { HECKLER_CONFIG: b }, defaultPath: example }).chat.channel,
+    ).toBe('from-flag');
+    expect(loadConfig({ argv: [], env: { HECKLER_CONFIG: b }, defaultPath: example }).chat.channel).toBe(
+      'from-env',
+    );
     expect(loadConfig({ argv: [], env: {}, defaultPath: example }).path).toBe(example);
   });
 
@@ -117,6 +164,8 @@ describe('the process', () => {
       timeout: 20_000,
     });
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/bad\.yml is invalid \(1 problem\):\n {2}- rolse: unknown key \(did you mean 'roles'\?\)/);
+    expect(run.stderr).toMatch(
+      /bad\.yml is invalid \(1 problem\):\n {2}- rolse: unknown key \(did you mean 'roles'\?\)/,
+    );
   });
 });

@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
+import { FakeWorkspace } from './slack-api-methods.js';
+
+export { FAKE_TEAM } from './slack-api-methods.js';
 
 /** One Web API call as Slack would see it: the method, its parsed arguments, the bearer token. */
 export interface SlackCall {
@@ -17,8 +20,6 @@ export interface ResponsePost {
 
 type Planned = { kind: 'error'; error: string } | { kind: 'ratelimit'; retryAfter: number };
 
-export const FAKE_TEAM = { team_id: 'T0TEST', team: 'Heckler Test', bot_id: 'B0BOT', user_id: 'U0BOT' } as const;
-
 /** Arguments Slack receives JSON-encoded inside form bodies (the Web API client flattens them so). */
 const jsonArgs = new Set(['blocks', 'attachments', 'view', 'files', 'metadata']);
 
@@ -32,7 +33,8 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
 
 const parseArgs = (req: IncomingMessage, raw: Buffer): Record<string, unknown> => {
   const type = req.headers['content-type'] ?? '';
-  if (type.startsWith('application/json')) return raw.length ? (JSON.parse(raw.toString()) as Record<string, unknown>) : {};
+  if (type.startsWith('application/json'))
+    return raw.length ? (JSON.parse(raw.toString()) as Record<string, unknown>) : {};
   const args: Record<string, unknown> = { ...parseQuery(raw.toString()) };
   for (const key of Object.keys(args)) {
     if (jsonArgs.has(key) && typeof args[key] === 'string') args[key] = JSON.parse(args[key] as string);
@@ -56,15 +58,16 @@ export class FakeSlackApi {
   readonly responses: ResponsePost[] = [];
   readonly uploads: { fileId: string; bytes: number }[] = [];
   private readonly planned = new Map<string, Planned[]>();
-  private readonly posted = new Set<string>();
   private readonly waiters = new Set<() => void>();
-  private seq = 0;
+  private readonly workspace: FakeWorkspace;
 
   private constructor(
     private readonly server: Server,
     readonly base: string,
     readonly tokens: readonly string[],
-  ) {}
+  ) {
+    this.workspace = new FakeWorkspace(base);
+  }
 
   /** `tokens`: the bearer tokens accepted; others get `invalid_auth`, none gets `not_authed`. */
   static async start(options: { tokens?: string[] } = {}): Promise<FakeSlackApi> {
@@ -106,8 +109,16 @@ export class FakeSlackApi {
   }
 
   /** Resolves with the first call of `method` (past or future) that satisfies `predicate`. */
-  waitFor(method: string, predicate: (call: SlackCall) => boolean = () => true, timeoutMs = 5000): Promise<SlackCall> {
-    return this.until(() => this.calls.find((c) => c.method === method && predicate(c)), `${method} call`, timeoutMs);
+  waitFor(
+    method: string,
+    predicate: (call: SlackCall) => boolean = () => true,
+    timeoutMs = 5000,
+  ): Promise<SlackCall> {
+    return this.until(
+      () => this.calls.find((c) => c.method === method && predicate(c)),
+      `${method} call`,
+      timeoutMs,
+    );
   }
 
   waitForResponse(
@@ -115,7 +126,11 @@ export class FakeSlackApi {
     predicate: (post: ResponsePost) => boolean = () => true,
     timeoutMs = 5000,
   ): Promise<ResponsePost> {
-    return this.until(() => this.responses.find((p) => p.id === id && predicate(p)), `response_url ${id} post`, timeoutMs);
+    return this.until(
+      () => this.responses.find((p) => p.id === id && predicate(p)),
+      `response_url ${id} post`,
+      timeoutMs,
+    );
   }
 
   async stop(): Promise<void> {
@@ -157,9 +172,13 @@ export class FakeSlackApi {
     const [, area, name = ''] = path.split('/');
     if (req.method !== 'POST') return send(res, 405, { ok: false, error: 'method_not_allowed' });
     if (area === 'response') {
-      this.responses.push({ id: name, body: JSON.parse(raw.toString()) as Record<string, unknown> });
+      const body = JSON.parse(raw.toString()) as Record<string, unknown>;
+      this.responses.push({ id: name, body });
       this.notify();
-      return send(res, 200, { ok: true });
+      const invalid = this.workspace.invalidBlocks(body.blocks, 50);
+      return invalid
+        ? send(res, 400, { ok: false, error: 'invalid_blocks', errors: [invalid] })
+        : send(res, 200, { ok: true });
     }
     if (area === 'upload') {
       this.uploads.push({ fileId: path.split('/').pop() ?? '', bytes: raw.length });
@@ -175,67 +194,16 @@ export class FakeSlackApi {
     this.notify();
     const planned = this.planned.get(name)?.shift();
     if (planned?.kind === 'ratelimit') {
-      return send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(planned.retryAfter) });
+      return send(
+        res,
+        429,
+        { ok: false, error: 'ratelimited' },
+        { 'retry-after': String(planned.retryAfter) },
+      );
     }
     if (planned?.kind === 'error') return send(res, 200, { ok: false, error: planned.error });
     if (!token) return send(res, 200, { ok: false, error: 'not_authed' });
     if (!this.tokens.includes(token)) return send(res, 200, { ok: false, error: 'invalid_auth' });
-    send(res, 200, this.answer(name, args));
-  }
-
-  private nextTs(): string {
-    this.seq += 1;
-    return `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
-  }
-
-  /** Channel names and user ids resolve to ids, as Slack answers with the conversation id. */
-  private channelId(channel: unknown): string | undefined {
-    if (typeof channel !== 'string' || channel === '') return undefined;
-    if (/^[CDG][A-Z0-9]{2,}$/.test(channel)) return channel;
-    if (/^[UW][A-Z0-9]{2,}$/.test(channel)) return `D${channel.slice(1)}`;
-    return `C${channel.replace(/^#/, '').toUpperCase().replace(/[^A-Z0-9]/g, '')}`;
-  }
-
-  private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
-    const { team_id, team, bot_id, user_id } = FAKE_TEAM;
-    switch (method) {
-      case 'auth.test':
-        return { ok: true, url: 'https://heckler-test.slack.com/', team, user: 'heckler', team_id, user_id, bot_id };
-      case 'chat.postMessage': {
-        const channel = this.channelId(args.channel);
-        if (!channel) return { ok: false, error: 'channel_not_found' };
-        if (!args.text && !args.blocks) return { ok: false, error: 'no_text' };
-        const ts = this.nextTs();
-        this.posted.add(`${channel}/${ts}`);
-        const message = { type: 'message', user: user_id, bot_id, text: args.text, blocks: args.blocks, ts };
-        return { ok: true, channel, ts, message: args.thread_ts ? { ...message, thread_ts: args.thread_ts } : message };
-      }
-      case 'chat.update': {
-        const channel = this.channelId(args.channel);
-        if (!channel) return { ok: false, error: 'channel_not_found' };
-        if (!this.posted.has(`${channel}/${String(args.ts)}`)) return { ok: false, error: 'message_not_found' };
-        return { ok: true, channel, ts: args.ts, text: args.text, message: { text: args.text, blocks: args.blocks } };
-      }
-      case 'chat.postEphemeral':
-        if (!this.channelId(args.channel)) return { ok: false, error: 'channel_not_found' };
-        if (!args.user) return { ok: false, error: 'user_not_in_channel' };
-        return { ok: true, message_ts: this.nextTs() };
-      case 'views.publish': {
-        const view = args.view as Record<string, unknown> | undefined;
-        if (!args.user_id || !view) return { ok: false, error: 'invalid_arguments' };
-        return { ok: true, view: { id: `V${this.seq++}`, team_id, app_id: 'A0TEST', bot_id, ...view } };
-      }
-      case 'files.getUploadURLExternal': {
-        if (!args.filename || !args.length) return { ok: false, error: 'invalid_arguments' };
-        const file_id = `F${String(++this.seq).padStart(6, '0')}`;
-        return { ok: true, upload_url: `${this.base}upload/v1/${file_id}`, file_id };
-      }
-      case 'files.completeUploadExternal': {
-        const files = (args.files ?? []) as { id: string; title?: string }[];
-        return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title ?? '', name: f.title ?? f.id })) };
-      }
-      default:
-        return { ok: false, error: 'unknown_method' };
-    }
+    send(res, 200, this.workspace.answer(name, args));
   }
 }

@@ -54,55 +54,50 @@ export interface ButtonClick {
   user: string;
   /** The clicked element as it was rendered (action_id, value, text). */
   button: { action_id: string; value?: string; text?: unknown };
-  responseUrl: string;
+  /** Where the button is: a channel message (default), an ephemeral message, or the Home tab. */
+  where?: 'message' | 'ephemeral' | 'home';
+  /** Slack sends none for clicks in the Home tab. */
+  responseUrl?: string;
   channel?: string;
   messageTs?: string;
-  /** Blocks of the message the button is on (Slack echoes them back). */
-  messageBlocks?: unknown[];
-  ephemeral?: boolean;
+  /** Blocks of the message or view the button is on (Slack echoes them back). */
+  blocks?: unknown[];
   triggerId?: string;
   actionTs?: string;
 }
 
+/** The part of a block_actions payload that says where the click happened, in Slack's shapes. */
+const clickContainer = (click: ButtonClick) => {
+  const channel = click.channel ?? 'C0OPS';
+  const ts = click.messageTs ?? '1700000000.000100';
+  const blocks = click.blocks ?? [];
+  if (click.where === 'home') {
+    const view = { id: 'V0HOME', team_id: TEAM.id, type: 'home', blocks, app_id: APP_ID, bot_id: 'B0BOT' };
+    return { container: { type: 'view', view_id: view.id }, view };
+  }
+  const ephemeral = click.where === 'ephemeral';
+  const container = { type: 'message', message_ts: ts, channel_id: channel, is_ephemeral: ephemeral };
+  // Slack leaves out the message of an ephemeral container.
+  const message = ephemeral
+    ? {}
+    : { message: { type: 'message', user: 'U0BOT', bot_id: 'B0BOT', ts, blocks } };
+  return { container, channel: { id: channel, name: 'ops' }, ...message, response_url: click.responseUrl };
+};
+
 /** A block_actions interaction: form-encoded with the JSON in a single `payload` field. */
 export const blockActionBody = (click: ButtonClick): SlackBody => {
-  const channel = click.channel ?? 'C0OPS';
-  const messageTs = click.messageTs ?? '1700000000.000100';
+  const user = click.user.toLowerCase();
   const payload = {
     type: 'block_actions',
-    user: {
-      id: click.user,
-      username: click.user.toLowerCase(),
-      name: click.user.toLowerCase(),
-      team_id: TEAM.id,
-    },
+    user: { id: click.user, username: user, name: user, team_id: TEAM.id },
     api_app_id: APP_ID,
     token: VERIFICATION_TOKEN,
-    container: {
-      type: 'message',
-      message_ts: messageTs,
-      channel_id: channel,
-      is_ephemeral: click.ephemeral ?? false,
-    },
     trigger_id: click.triggerId ?? triggerId(),
     team: TEAM,
     enterprise: null,
     is_enterprise_install: false,
-    channel: { id: channel, name: 'ops' },
-    // Slack leaves out the message of an ephemeral container.
-    ...(click.ephemeral
-      ? {}
-      : {
-          message: {
-            type: 'message',
-            user: 'U0BOT',
-            bot_id: 'B0BOT',
-            ts: messageTs,
-            blocks: click.messageBlocks ?? [],
-          },
-        }),
+    ...clickContainer(click),
     state: { values: {} },
-    response_url: click.responseUrl,
     actions: [
       {
         type: 'button',
@@ -147,18 +142,18 @@ export interface SendOptions {
   headers?: Record<string, string>;
 }
 
-/** Posts `body` to the bot signed the way Slack signs it. */
-export const sendSigned = (url: string, body: SlackBody, options: SendOptions = {}): Promise<Response> => {
+/** The headers Slack sends with `body`: content type, timestamp and signature. */
+export const signedHeaders = (body: SlackBody, options: SendOptions = {}): Record<string, string> => {
   const timestamp = String(options.timestamp ?? nowSeconds());
-  return fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': body.contentType,
-      'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
-      'x-slack-request-timestamp': timestamp,
-      'x-slack-signature': slackSignature(options.secret ?? TEST_SIGNING_SECRET, timestamp, body.raw),
-      ...options.headers,
-    },
-    body: body.raw,
-  });
+  return {
+    'content-type': body.contentType,
+    'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+    'x-slack-request-timestamp': timestamp,
+    'x-slack-signature': slackSignature(options.secret ?? TEST_SIGNING_SECRET, timestamp, body.raw),
+    ...options.headers,
+  };
 };
+
+/** Posts `body` to the bot signed the way Slack signs it. */
+export const sendSigned = (url: string, body: SlackBody, options: SendOptions = {}): Promise<Response> =>
+  fetch(url, { method: 'POST', headers: signedHeaders(body, options), body: body.raw });

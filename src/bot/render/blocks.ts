@@ -37,14 +37,15 @@ const plain = (text: string): types.PlainTextElement => ({ type: 'plain_text', t
 const slackToken = /<(?:[@#!][^<>\s]+|https?:\/\/[^<>|\s]+(?:\|[^<>]*)?)>/g;
 
 export const escapeMrkdwn = (text: string): string => {
-  const escape = (part: string) => part.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const escapePart = (part: string) =>
+    part.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   let out = '';
   let last = 0;
   for (const match of text.matchAll(slackToken)) {
-    out += escape(text.slice(last, match.index)) + match[0];
+    out += escapePart(text.slice(last, match.index)) + match[0];
     last = match.index + match[0].length;
   }
-  return out + escape(text.slice(last));
+  return out + escapePart(text.slice(last));
 };
 
 const sections = (text: string): SlackBlock[] =>
@@ -71,7 +72,10 @@ const fields = (list: readonly Field[]): SlackBlock[] =>
 const context = (text: string): SlackBlock[] => {
   if (text.trim() === '') return [];
   const parts = splitMrkdwn(escapeMrkdwn(text), SLACK_LIMITS.contextText);
-  return chunk(parts, SLACK_LIMITS.contextElements).map((run) => ({ type: 'context', elements: run.map(mrkdwn) }));
+  return chunk(parts, SLACK_LIMITS.contextElements).map((run) => ({
+    type: 'context',
+    elements: run.map(mrkdwn),
+  }));
 };
 
 const header = (text: string): SlackBlock[] => {
@@ -99,7 +103,9 @@ const actions = (buttons: readonly Button[], counter: { next: number }): SlackBl
       return element;
     }),
   }));
-  const notes = tooLong.map((b) => `button '${b.label}' left out: its command is longer than a Slack button holds`);
+  const notes = tooLong.map(
+    (b) => `button '${b.label}' left out: its command is longer than a Slack button holds`,
+  );
   return [...rows, ...context(notes.join('\n'))];
 };
 
@@ -157,7 +163,11 @@ export const toHomeView = (message: Message): types.HomeView => {
   if (rendering.overflow.length > 0) {
     blocks.splice(-1, 1, {
       type: 'context',
-      elements: [mrkdwn(`… ${rendering.overflow.length} more part(s) do not fit here; run \`/heckler help\` in a channel`)],
+      elements: [
+        mrkdwn(
+          `… ${rendering.overflow.length} more part(s) do not fit here; run \`/heckler help\` in a channel`,
+        ),
+      ],
     });
   }
   return { type: 'home', blocks };

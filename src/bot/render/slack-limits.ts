@@ -34,12 +34,12 @@ const togglesFence = (line: string): boolean => line.split(FENCE).length % 2 ===
 export const safeCut = (text: string, limit: number): number => {
   if (text.length <= limit) return text.length;
   let cut = limit;
-  const space = text.lastIndexOf(' ', limit);
+  const space = text.lastIndexOf(' ', limit - 1);
   if (space > limit - 200 && space > 0) cut = space + 1;
   const code = text.charCodeAt(cut - 1);
   if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
   const amp = text.lastIndexOf('&', cut - 1);
-  if (amp >= 0 && amp > cut - 6 && !text.slice(amp, cut).includes(';') && amp > 0) cut = amp;
+  if (amp > 0 && amp > cut - 6 && !text.slice(amp, cut).includes(';')) cut = amp;
   const angle = text.lastIndexOf('<', cut - 1);
   if (angle > 0 && angle > cut - 80 && !text.slice(angle, cut).includes('>')) cut = angle;
   return Math.max(1, cut);
@@ -52,6 +52,8 @@ export const safeCut = (text: string, limit: number): number => {
  */
 export const splitMrkdwn = (text: string, max: number): string[] => {
   if (text.length <= max) return [text];
+  // Below this, reopened and closing fences would leave no room for content.
+  if (max < 16) throw new RangeError(`cannot split mrkdwn into chunks of ${max} characters`);
   const chunks: string[] = [];
   let current: string | undefined;
   let open = false;
@@ -59,7 +61,8 @@ export const splitMrkdwn = (text: string, max: number): string[] => {
     if (current !== undefined) chunks.push(open ? current + CLOSE : current);
     current = undefined;
   };
-  const room = () => max - CLOSE.length - (current === undefined ? (open ? OPEN.length : 0) : current.length + 1);
+  const room = () =>
+    max - CLOSE.length - (current === undefined ? (open ? OPEN.length : 0) : current.length + 1);
   const add = (piece: string) => {
     if (current === undefined) current = (open ? OPEN : '') + piece;
     else current += `\n${piece}`;
@@ -69,7 +72,7 @@ export const splitMrkdwn = (text: string, max: number): string[] => {
     const spare = open && line.trim() === FENCE ? CLOSE.length : 0;
     if (line.length > room() + spare) flush();
     let rest = line;
-    while (rest.length > room()) {
+    while (rest.length > room() + spare) {
       // A line longer than a whole chunk: fill chunks with pieces of it (the cuts are the only breaks).
       const cut = safeCut(rest, room());
       add(rest.slice(0, cut));
@@ -100,7 +103,11 @@ export interface Pages<B> {
  * Fits blocks into messages of at most `maxBlocks`. When they overflow, the first message keeps
  * room for the pointer block that `pointer(n)` builds, n being the number of continuations.
  */
-export const paginate = <B>(blocks: readonly B[], maxBlocks: number, pointer: (more: number) => B): Pages<B> => {
+export const paginate = <B>(
+  blocks: readonly B[],
+  maxBlocks: number,
+  pointer: (more: number) => B,
+): Pages<B> => {
   if (blocks.length <= maxBlocks) return { first: [...blocks], rest: [] };
   const head = blocks.slice(0, maxBlocks - 1);
   const rest = chunk(blocks.slice(maxBlocks - 1), maxBlocks);

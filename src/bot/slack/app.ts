@@ -75,7 +75,14 @@ export const createSlackAdapter = (options: SlackAdapterOptions): SlackAdapter =
         ...(identity.user_id ? { botUserId: identity.user_id } : {}),
       };
       const appToken = config.secrets.slackAppToken;
-      const deps = { dispatcher, chat, locks: options.locks, logger, track, publishHome: homePublisher(client) };
+      const deps = {
+        dispatcher,
+        chat,
+        locks: options.locks,
+        logger,
+        track,
+        publishHome: homePublisher(client),
+      };
       if (appToken) {
         const app = new App({ ...appOptions, appToken, socketMode: true });
         registerListeners(app, deps);
@@ -86,7 +93,12 @@ export const createSlackAdapter = (options: SlackAdapterOptions): SlackAdapter =
       }
       const signingSecret = config.secrets.slackSigningSecret;
       if (!signingSecret) throw missing('SLACK_SIGNING_SECRET', 'set it, or SLACK_APP_TOKEN for Socket Mode');
-      const receiver = new HTTPReceiver({ signingSecret, endpoints: config.slack.path, logger: slackLog, logLevel: level });
+      const receiver = new HTTPReceiver({
+        signingSecret,
+        endpoints: config.slack.path,
+        logger: slackLog,
+        logLevel: level,
+      });
       const app = new App({ ...appOptions, receiver });
       registerListeners(app, deps);
       const { server, port } = await startGatedServer({

@@ -52,7 +52,12 @@ export class SlackChat implements Chat {
   async update(ref: MessageRef, message: Message): Promise<void> {
     const rendered = toBlockKit(message);
     await callSlack('chat.update', () =>
-      this.client.chat.update({ channel: ref.channel, ts: ref.ts, text: rendered.text, blocks: rendered.blocks }),
+      this.client.chat.update({
+        channel: ref.channel,
+        ts: ref.ts,
+        text: rendered.text,
+        blocks: rendered.blocks,
+      }),
     );
     await this.postOverflow(ref, rendered.overflow);
   }

@@ -131,7 +131,11 @@ export const registerListeners = (app: App, deps: ListenerDeps): void => {
 };
 
 export const homePublisher =
-  (client: { views: { publish(args: { user_id: string; view: ReturnType<typeof toHomeView> }): Promise<unknown> } }) =>
+  (client: {
+    views: { publish(args: { user_id: string; view: ReturnType<typeof toHomeView> }): Promise<unknown> };
+  }) =>
   async (user: string, message: Message): Promise<void> => {
-    await callSlack('views.publish', () => client.views.publish({ user_id: user, view: toHomeView(message) }));
+    await callSlack('views.publish', () =>
+      client.views.publish({ user_id: user, view: toHomeView(message) }),
+    );
   };

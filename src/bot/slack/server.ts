@@ -35,7 +35,10 @@ const refuse = (res: ServerResponse, status: number) => {
  */
 const answerSslCheckOrRefuse = (req: IncomingMessage, res: ServerResponse) => {
   const length = Number(req.headers['content-length'] ?? 'NaN');
-  if (req.headers['content-type'] !== 'application/x-www-form-urlencoded' || !(length <= SSL_CHECK_BODY_LIMIT)) {
+  if (
+    req.headers['content-type'] !== 'application/x-www-form-urlencoded' ||
+    !(length <= SSL_CHECK_BODY_LIMIT)
+  ) {
     refuse(res, 401);
     return;
   }
@@ -69,7 +72,9 @@ export interface GatedServerOptions {
  * requests without a usable, current timestamp before any body is read, then lets Bolt verify
  * the signature and route the request.
  */
-export const startGatedServer = async (options: GatedServerOptions): Promise<{ server: Server; port: number }> => {
+export const startGatedServer = async (
+  options: GatedServerOptions,
+): Promise<{ server: Server; port: number }> => {
   const { receiver, logger } = options;
   const now = options.now ?? Date.now;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
