@@ -79,10 +79,10 @@ const commandHelp = (ctx: CommandContext, name: string): Message => {
     kind: 'section',
     text: `*Examples*\n${spec.examples.map((e) => `\`${SLASH} ${e}\``).join('\n')}`,
   });
-  const access = spec.role === 'anyone' ? 'anyone' : `the ${spec.role} role`;
+  const access = spec.role === 'anyone' ? 'Anyone may run it.' : `Needs the ${spec.role} role.`;
   blocks.push({
     kind: 'context',
-    text: `Needs ${access}. ${spec.sideEffects ? 'Changes things.' : 'Read-only.'}`,
+    text: `${access} ${spec.sideEffects ? 'Changes things.' : 'Read-only.'}`,
   });
   return { text: `${usageLine(spec)}: ${spec.summary}`, blocks };
 };

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { HecklerError } from '../engine/errors.js';
+import { describeFound, keyPath } from '../engine/text/describe-value.js';
 import { didYouMean } from '../engine/text/suggest.js';
 import { type Config, configFileSchema, type Secrets } from './schema.js';
 
@@ -110,23 +111,6 @@ const configError = (path: string, problems: string[]): HecklerError => {
       hint: 'fix the keys named above; the configuration reference is in README.md',
     },
   );
-};
-
-const keyPath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>(
-    (out, part) =>
-      typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part),
-    '',
-  ) || '(top level)';
-
-const describeFound = (input: unknown): string => {
-  if (input === undefined) return 'nothing';
-  if (input === null) return 'null';
-  if (Array.isArray(input)) return 'a list';
-  if (typeof input === 'object') return 'a mapping';
-  const shown = JSON.stringify(input);
-  const short = shown.length > 40 ? `${shown.slice(0, 37)}...` : shown;
-  return `${typeof input === 'number' ? 'a number' : typeof input === 'string' ? 'a string' : typeof input} (${short})`;
 };
 
 const knownKeysAt = (path: readonly PropertyKey[]): string[] => {

@@ -1,0 +1,225 @@
+import { z } from 'zod';
+import { describeFound } from '../text/describe-value.js';
+import { anchoredPattern, parseTrigger, regexProblem, type TriggerExpr } from './triggers.js';
+
+/** One build definition, whichever of the accepted spellings the file used. */
+export interface Pipeline {
+  /** `default` for a file with one top-level pipeline, else its key under `pipelines:`. */
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  /** `ALL`, or anchored regular expression sources (`^(?:master)$`). */
+  branches: 'ALL' | string[];
+  workdir: string;
+  timeoutMs?: number;
+  stages: Stage[];
+  notify: Notify;
+}
+
+export interface Stage {
+  name: string;
+  script: string[];
+  /** Only this stage's own variables; the runner lays them over the pipeline's. */
+  env: Record<string, string>;
+  timeoutMs?: number;
+  /** Absent: the stage always runs. */
+  trigger?: TriggerExpr;
+}
+
+export type NotifyEvent = 'PASS' | 'FAIL' | 'SKIP';
+
+export interface Notify {
+  slack?: { channel?: string; on: NotifyEvent[] };
+}
+
+export const DEFAULT_WORKDIR = '/build';
+export const DEFAULT_PIPELINE = 'default';
+/** Past this a Node timer overflows long before; a day is already generous for one build. */
+export const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+/** Keys of Ocelot's ocelot.yml that mean nothing here: accepted, warned about, dropped. */
+export const OCELOT_ONLY_KEYS = ['buildTool', 'machineTag', 'packages'] as const;
+
+const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `30s`, `10m`, `1h30m`, `500ms` → milliseconds; anything else → undefined. */
+export const parseDuration = (text: string): number | undefined => {
+  if (!/^(?:\d+(?:ms|s|m|h))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+)(ms|s|m|h)/g)) {
+    total += Number(amount) * (unitMs[unit ?? ''] ?? 0);
+  }
+  return total;
+};
+
+type Converted<T> = { value: T } | { error: string };
+
+/** A value checked and converted by hand, so the message can say exactly what was expected. */
+const converted = <T>(
+  convert: (input: unknown) => Converted<T>,
+): z.ZodPipe<z.ZodUnknown, z.ZodTransform<T>> =>
+  z.unknown().transform((input, ctx): T => {
+    const result = convert(input);
+    if ('value' in result) return result.value;
+    ctx.addIssue({ code: 'custom', message: result.error, input });
+    return z.NEVER;
+  });
+
+const duration = converted<number>((input) => {
+  const ms = typeof input === 'string' ? parseDuration(input) : undefined;
+  if (ms === undefined)
+    return { error: `expected a duration such as 30s, 10m or 1h, found ${describeFound(input)}` };
+  if (ms === 0) return { error: `expected a duration longer than zero, found ${describeFound(input)}` };
+  if (ms > MAX_TIMEOUT_MS)
+    return { error: `expected a duration of at most 24h, found ${describeFound(input)}` };
+  return { value: ms };
+});
+
+const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const envEntry = converted<readonly [string, string]>((input) => {
+  if (typeof input !== 'string')
+    return { error: `expected a "KEY=value" string, found ${describeFound(input)}` };
+  const equals = input.indexOf('=');
+  if (equals < 0) return { error: `expected KEY=value, found ${describeFound(input)} with no "="` };
+  const name = input.slice(0, equals);
+  if (!envName.test(name)) {
+    return {
+      error: `"${name}" is not a valid variable name (letters, digits and _, not starting with a digit)`,
+    };
+  }
+  return { value: [name, input.slice(equals + 1)] };
+});
+
+const branchPattern = converted<string>((input) => {
+  if (typeof input !== 'string' || input.trim() === '') {
+    const quote = typeof input === 'number' ? ' (quote branch names that look like numbers)' : '';
+    return { error: `expected a branch name or regular expression${quote}, found ${describeFound(input)}` };
+  }
+  const problem = regexProblem(input);
+  return problem ? { error: `"${input}" is not a valid regular expression (${problem})` } : { value: input };
+});
+
+/**
+ * YAML reads an unquoted `- branch: master` as a one-key mapping; it is the same line as the
+ * quoted string, so both are accepted.
+ */
+const triggerLineText = (input: unknown): string | undefined => {
+  if (typeof input === 'string') return input;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  const entries = Object.entries(input);
+  const [key, value] = entries[0] ?? [];
+  if (entries.length !== 1 || key === undefined) return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  return `${key}: ${value}`;
+};
+
+const triggerLine = converted<TriggerExpr>((input) => {
+  const line = triggerLineText(input);
+  if (line === undefined) {
+    const quote =
+      typeof input === 'object' && input !== null ? ' (quote the whole line: - "text: [deploy]")' : '';
+    return { error: `expected a trigger such as "branch: master", found ${describeFound(input)}${quote}` };
+  }
+  const parsed = parseTrigger(line);
+  return parsed.ok ? { value: parsed.expr } : { error: parsed.error };
+});
+
+/** A string that must also pass `ok`; the message still says what was found. */
+const stringThat = (ok: (text: string) => boolean, expected: string) =>
+  z.string().refine(ok, { error: (issue) => `expected ${expected}, found ${describeFound(issue.input)}` });
+
+const nonBlank = (expected: string) => stringThat((text) => text.trim() !== '', expected);
+
+const stageShape = {
+  name: nonBlank('a stage name'),
+  script: z.array(nonBlank('a command')),
+  env: z.array(envEntry).nullish(),
+  timeout: duration.nullish(),
+  /** Ocelot's older form: run only on these branches. */
+  trigger: z.strictObject({ branches: z.array(branchPattern).nullish() }).nullish(),
+  triggers: z.array(triggerLine).min(1).nullish(),
+};
+
+const notifyEvent = z.preprocess(
+  (value) => (typeof value === 'string' ? value.toUpperCase() : value),
+  z.enum(['PASS', 'FAIL', 'SKIP']),
+);
+
+const slackShape = {
+  channel: nonBlank('a channel such as "#builds"').nullish(),
+  /** Ocelot's webhook credential name; Heckler posts with its own Slack app. */
+  identifier: z.unknown().optional(),
+  on: z.array(notifyEvent).nullish(),
+};
+
+const pipelineShape = {
+  image: stringThat((text) => /^\S+$/.test(text), 'a Docker image such as golang:1.10'),
+  buildTool: z.unknown().optional(),
+  machineTag: z.unknown().optional(),
+  packages: z.unknown().optional(),
+  env: z.array(envEntry).nullish(),
+  branches: z.array(branchPattern).min(1).nullish(),
+  workdir: stringThat((text) => text.startsWith('/'), 'an absolute path such as /build').nullish(),
+  timeout: duration.nullish(),
+  stages: z.array(z.strictObject(stageShape)),
+  notify: z.strictObject({ slack: z.strictObject(slackShape).nullish() }).nullish(),
+};
+
+export const pipelineInput = z.strictObject(pipelineShape);
+export const namedPipelinesInput = z.strictObject({ pipelines: z.record(z.string(), pipelineInput) });
+
+export type PipelineInput = z.output<typeof pipelineInput>;
+type StageInput = PipelineInput['stages'][number];
+
+/** Known keys per kind of mapping, for "did you mean" on unknown keys. */
+export const knownKeys = {
+  pipeline: Object.keys(pipelineShape),
+  stage: Object.keys(stageShape),
+  trigger: ['branches'],
+  notify: ['slack'],
+  slack: Object.keys(slackShape),
+};
+
+export const toPipeline = (name: string, input: PipelineInput): Pipeline => {
+  const branches = input.branches ?? ['ALL'];
+  return {
+    name,
+    image: input.image,
+    env: Object.fromEntries(input.env ?? []),
+    branches: branches.includes('ALL') ? 'ALL' : branches.map(anchoredPattern),
+    workdir: input.workdir ?? DEFAULT_WORKDIR,
+    ...(input.timeout == null ? {} : { timeoutMs: input.timeout }),
+    stages: input.stages.map(toStage),
+    notify: toNotify(input.notify),
+  };
+};
+
+const toStage = (input: StageInput): Stage => {
+  const trigger = toTrigger(input);
+  return {
+    name: input.name.trim(),
+    script: input.script,
+    env: Object.fromEntries(input.env ?? []),
+    ...(input.timeout == null ? {} : { timeoutMs: input.timeout }),
+    ...(trigger ? { trigger } : {}),
+  };
+};
+
+const toTrigger = (input: StageInput): TriggerExpr | undefined => {
+  if (input.triggers) return { anyOf: input.triggers.flatMap((expr) => expr.anyOf) };
+  const branches = input.trigger?.branches ?? [];
+  if (branches.length === 0) return undefined;
+  return { anyOf: [{ allOf: [{ field: 'branch', match: 'any', values: branches }] }] };
+};
+
+const toNotify = (input: PipelineInput['notify']): Notify => {
+  const slack = input?.slack;
+  if (!slack) return {};
+  const on: NotifyEvent[] = slack.on ?? ['FAIL'];
+  return {
+    slack: {
+      ...(slack.channel == null ? {} : { channel: slack.channel }),
+      on: [...new Set(on)],
+    },
+  };
+};
