@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fleetSchema, puppetSchema, repoSchema } from './fleet-schema.js';
 
 const userId = z.string().regex(/^[A-Z0-9_]{2,40}$/, 'a chat user id such as U024BE7LH');
 const userIds = z.array(userId);
@@ -49,6 +50,10 @@ export const configFileSchema = z.strictObject({
       path: z.string().startsWith('/').default('/slack/events'),
     })
     .default({ host: '0.0.0.0', port: 3000, path: '/slack/events' }),
+  /** The Puppet repository; without it the Puppet commands say how to configure one. */
+  repo: repoSchema.optional(),
+  puppet: puppetSchema,
+  fleet: fleetSchema,
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from '../text/duration.js';
 import { describeFound } from '../text/describe-value.js';
 import { anchoredPattern, parseTrigger, regexProblem, type TriggerExpr } from './triggers.js';
 
@@ -39,17 +40,9 @@ export const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 /** Keys of Ocelot's ocelot.yml that mean nothing here: accepted, warned about, dropped. */
 export const OCELOT_ONLY_KEYS = ['buildTool', 'machineTag', 'packages'] as const;
 
-const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `30s`, `10m`, `1h30m`, `500ms` → milliseconds; anything else → undefined. */
-export const parseDuration = (text: string): number | undefined => {
-  if (!/^(?:\d+(?:ms|s|m|h))+$/.test(text)) return undefined;
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+)(ms|s|m|h)/g)) {
-    total += Number(amount) * (unitMs[unit ?? ''] ?? 0);
-  }
-  return total;
-};
+export { parseDuration };
 
 type Converted<T> = { value: T } | { error: string };
 

@@ -44,4 +44,10 @@ export interface CodeRepo {
    * (commits the receiver already has), so only the missing objects travel.
    */
   bundle(sha: string, haves: readonly string[]): Promise<Buffer>;
+  /** The tree at `sha` as an uncompressed tar (for copying into a build container). */
+  archive(sha: string): Promise<Buffer>;
+  /** Files changed by `sha` against its first parent (all files for a root commit). */
+  changedFiles(sha: string): Promise<string[]>;
+  /** Mirrored branches and the commit each points at. */
+  branches(): Promise<Record<string, string>>;
 }

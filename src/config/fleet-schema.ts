@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { duration, nodeName } from './fields.js';
+
+/** The Puppet code repository the bot mirrors. */
+export const repoSchema = z.strictObject({
+  /** A path or URL git can clone (file://, ssh://, https://). */
+  url: z.string().min(1),
+  /** The one branch whose commits are nooped. */
+  branch: z.string().regex(/^[\w./-]{1,100}$/, 'a branch name').default('main'),
+  /** Where the mirror lives; defaults to `<storage.dataDir>/mirror`. */
+  mirrorDir: z.string().min(1).optional(),
+  fetchEvery: duration('1m'),
+});
+
+export const puppetSchema = z
+  .strictObject({
+    /** `puppet`, `openvox`, or a full path. */
+    command: z.string().regex(/^[\w./-]+$/, 'a command name or path').default('puppet'),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+    /** Relative to the checkout. */
+    manifest: z.string().default('manifests/site.pp'),
+    modulepath: z.array(z.string()).default(['modules']),
+    noopTimeout: duration('10m'),
+    applyTimeout: duration('30m'),
+  })
+  .prefault({});
+
+
+const nodeSchema = z.strictObject({
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  user: z.string().regex(/^[a-z_][a-z0-9_-]*$/i).optional(),
+  key: z.string().optional(),
+  certname: z.string().regex(/^[\w.-]+$/).optional(),
+  workDir: z.string().startsWith('/').optional(),
+  transport: z.enum(['ssh', 'local']).optional(),
+});
+
+/** Exactly one way of naming members: a list, a glob over node names, or a command printing names. */
+const setSchema = z
+  .strictObject({
+    nodes: z.array(nodeName).min(1).optional(),
+    /** A glob over node names (`web*`, `db?.dc1`). */
+    pattern: z.string().min(1).optional(),
+    /** A command on the bot's machine printing one node name per line. */
+    command: z.string().min(1).optional(),
+  })
+  .refine((set) => [set.nodes, set.pattern, set.command].filter((v) => v !== undefined).length === 1, {
+    message: 'expected exactly one of nodes, pattern or command',
+  });
+
+export const fleetSchema = z
+  .strictObject({
+    transport: z.enum(['ssh', 'local']).default('ssh'),
+    /** Heckler's directory on every node (its checkout, report processor, applied state). */
+    workDir: z.string().startsWith('/').default('/var/lib/heckler'),
+    ssh: z
+      .strictObject({
+        user: z.string().default('root'),
+        port: z.number().int().min(1).max(65535).default(22),
+        key: z.string().optional(),
+        knownHosts: z.string().default('~/.ssh/known_hosts'),
+        /** `strict` refuses unknown and changed keys; `accept-new` trusts a node's first key and records it. */
+        hostKeys: z.enum(['strict', 'accept-new']).default('strict'),
+        concurrency: z.number().int().min(1).max(1000).default(100),
+        connectTimeout: duration('10s'),
+        keepalive: duration('30s'),
+      })
+      .prefault({}),
+    nodes: z.record(nodeName, nodeSchema.nullable()).default({}),
+    sets: z.record(nodeName, setSchema).default({}),
+    /** Sets applied one after the other; `all` means every node not yet applied. */
+    applyOrder: z.array(nodeName).default(['all']),
+  })
+  .prefault({});
