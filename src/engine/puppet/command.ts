@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { nodeLayout } from '../fleet/node-layout.js';
+import { shellQuote } from '../fleet/shell-quote.js';
+import type { NodeSpec } from '../ports/transport.js';
+import { beginMarkerFormat, endMarkerFormat, isNonce } from './protocol.js';
+
+export type { PuppetRun, RunInput, RunOutcome, StderrError } from './outcome.js';
+export { interpretExec, interpretRun, parseStderrErrors } from './outcome.js';
+export type { SplitOutput } from './protocol.js';
+export { splitRunOutput } from './protocol.js';
+
+/** The `puppet` section of the config (src/config/fleet-schema.ts), as the engine needs it. */
+export interface PuppetCommandConfig {
+  command: string;
+  args: readonly string[];
+  env: Readonly<Record<string, string>>;
+  /** Relative to the checkout. */
+  manifest: string;
+  /** Relative to the checkout unless absolute. */
+  modulepath: readonly string[];
+  noopTimeout: number;
+  applyTimeout: number;
+}
+
+export type PuppetMode = 'noop' | 'apply';
+
+export interface PuppetCommandOptions {
+  config: PuppetCommandConfig;
+  node: NodeSpec;
+  mode: PuppetMode;
+  /** From `createNonce()`: the markers carry it, so no file content printed by Puppet can forge them. */
+  nonce: string;
+  /** Default `nodeLayout(node).checkout` (`<workDir>/checkout`). */
+  checkoutDir?: string;
+  /** The directory holding the `heckler_report` module; default `<workDir>/lib`. */
+  libDir?: string;
+}
+
+export interface PuppetCommand {
+  /** One shell command line for `NodeTransport.exec`. */
+  command: string;
+  /** For `exec`'s `timeoutMs`: the node-side `timeout` plus its kill grace, so the node gives up first. */
+  execTimeoutMs: number;
+}
+
+/** Where the bot keeps the report processor module; the fleet code copies it to `libDir` on each node. */
+export const reportProcessorModuleDir = fileURLToPath(new URL('./assets/heckler_report', import.meta.url));
+export const REPORT_PROCESSOR_MODULE = 'heckler_report';
+/** The env var the processor writes its JSON to. */
+export const REPORT_OUT_ENV = 'HECKLER_REPORT_OUT';
+
+/** Seconds between `timeout`'s TERM and its KILL; Puppet needs a moment to release its lock. */
+const KILL_AFTER_S = 30;
+const EXEC_GRACE_MS = (KILL_AFTER_S + 30) * 1000;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Puppet's own stdout is informational (the report has everything): its last 64 KiB are enough. */
+const STDOUT_TAIL_BYTES = 65_536;
+const STDOUT_CUT = `[heckler: puppet stdout cut to its last ${STDOUT_TAIL_BYTES} bytes]`;
+
+export const createNonce = (): string => randomBytes(12).toString('hex');
+
+/** Where the `heckler_report` module lives on a node unless the caller says otherwise. */
+export const libDirOf = (node: Pick<NodeSpec, 'workDir'>): string =>
+  `${node.workDir.replace(/\/+$/, '')}/lib`;
+
+/**
+ * The node-side command for one noop or apply: Puppet's stdout (its tail), then the report between
+ * markers (protocol.ts); stderr passes through. It exits with Puppet's exit code (124/137 when
+ * `timeout` stopped it). The report is empty when Puppet ran no report processor, which
+ * `puppet apply` skips on a catalog compile failure.
+ */
+export const buildPuppetCommand = (options: PuppetCommandOptions): PuppetCommand => {
+  const { config, node, mode, nonce } = options;
+  if (!isNonce(nonce)) throw new Error(`bad marker nonce '${nonce}': use createNonce()`);
+  const checkout = options.checkoutDir ?? nodeLayout(node).checkout;
+  const lib = options.libDir ?? libDirOf(node);
+  const within = (path: string) => (path.startsWith('/') ? path : `${checkout}/${path}`);
+  const timeoutMs = mode === 'noop' ? config.noopTimeout : config.applyTimeout;
+  const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+  const env = Object.entries(config.env).map(([name, value]) => {
+    if (!ENV_NAME.test(name)) throw new Error(`bad environment variable name '${name}'`);
+    return `${name}=${shellQuote(value)}`;
+  });
+  const puppet = [
+    config.command,
+    'apply',
+    // --no-noop too: a node whose puppet.conf says noop=true must not turn an apply into a noop
+    mode === 'noop' ? '--noop' : '--no-noop',
+    '--detailed-exitcodes',
+    '--show_diff',
+    '--color=false',
+    '--modulepath',
+    [...config.modulepath.map(within), lib].join(':'),
+    '--reports',
+    'heckler',
+    '--certname',
+    node.certname,
+    ...config.args,
+    within(config.manifest),
+  ].map(shellQuote);
+  const run = [
+    ...env,
+    `${REPORT_OUT_ENV}="$out"`,
+    `timeout --kill-after=${KILL_AFTER_S} ${seconds}`,
+    ...puppet,
+  ].join(' ');
+  const command = [
+    `cd ${shellQuote(checkout)} && out=$(mktemp ${shellQuote(`${node.workDir}/report.XXXXXX`)}) && {`,
+    `${run} >"$out.stdout";`,
+    'code=$?;',
+    // Puppet's stdout repeats every diff, uncapped: the report has them, so only its tail travels
+    `if [ "$(wc -c <"$out.stdout")" -gt ${STDOUT_TAIL_BYTES} ]; then echo '${STDOUT_CUT}'; fi;`,
+    `tail -c ${STDOUT_TAIL_BYTES} "$out.stdout";`,
+    `printf '${beginMarkerFormat(nonce)}' "$code";`,
+    'cat "$out";',
+    `printf '${endMarkerFormat(nonce)}';`,
+    // the processor's own temp file too, should it have died while writing
+    'rm -f "$out" "$out.stdout" "$out".*.tmp;',
+    'exit "$code"; }',
+  ].join(' ');
+  return { command, execTimeoutMs: seconds * 1000 + EXEC_GRACE_MS };
+};
