@@ -7,6 +7,7 @@ import { runShellSession } from './bot/shell/session.js';
 import { createSlackAdapter } from './bot/slack/app.js';
 import { createDispatcher, createRegistry } from './commands/index.js';
 import type { Services } from './commands/types.js';
+import { composeFleet } from './compose/fleet.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { isHecklerError } from './engine/errors.js';
@@ -39,6 +40,7 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
   const shellChat = slack ? undefined : new ShellChat(process.stdout, config.users);
   const chat = slack?.chat ?? shellChat;
   if (!chat) throw new Error('no chat adapter');
+  const fleet = await composeFleet({ config, storage, logger, clock: systemClock });
   const services: Services = {
     chat,
     config,
@@ -46,6 +48,7 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
     clock: systemClock,
     logger,
     version,
+    ...(fleet ? { fleet: fleet.service } : {}),
   };
   const dispatcher = createDispatcher(services);
 
@@ -58,6 +61,7 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
     const stop = async () => {
       logger.info({}, 'shutting down');
       await slack.stop();
+      await fleet?.close();
       await storage.close();
       process.exit(0);
     };
@@ -85,6 +89,7 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
     users: config.users,
     user: config.shell.user ?? 'U_SHELL',
   });
+  await fleet?.close();
   await storage.close();
   return 'done';
 };

@@ -1,5 +1,6 @@
 import type { Config, Role } from '../config/schema.js';
 import type { Chat, Clock, Logger, Message, MessageRef } from '../engine/ports/index.js';
+import type { FleetService } from '../engine/runs/fleet-service.js';
 
 export type { Role };
 /** The role a command needs; 'anyone' for read-only commands everybody may run. */
@@ -42,6 +43,8 @@ export interface Services {
   clock: Clock;
   logger: Logger;
   version: string;
+  /** The Puppet half; absent when heckler.yml configures no `repo`. */
+  fleet?: FleetService;
 }
 
 export interface CommandContext {

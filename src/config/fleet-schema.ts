@@ -6,7 +6,10 @@ export const repoSchema = z.strictObject({
   /** A path or URL git can clone (file://, ssh://, https://). */
   url: z.string().min(1),
   /** The one branch whose commits are nooped. */
-  branch: z.string().regex(/^[\w./-]{1,100}$/, 'a branch name').default('main'),
+  branch: z
+    .string()
+    .regex(/^[\w./-]{1,100}$/, 'a branch name')
+    .default('main'),
   /** Where the mirror lives; defaults to `<storage.dataDir>/mirror`. */
   mirrorDir: z.string().min(1).optional(),
   fetchEvery: duration('1m'),
@@ -15,7 +18,10 @@ export const repoSchema = z.strictObject({
 export const puppetSchema = z
   .strictObject({
     /** `puppet`, `openvox`, or a full path. */
-    command: z.string().regex(/^[\w./-]+$/, 'a command name or path').default('puppet'),
+    command: z
+      .string()
+      .regex(/^[\w./-]+$/, 'a command name or path')
+      .default('puppet'),
     args: z.array(z.string()).default([]),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
     /** Relative to the checkout. */
@@ -26,13 +32,18 @@ export const puppetSchema = z
   })
   .prefault({});
 
-
 const nodeSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: z.number().int().min(1).max(65535).optional(),
-  user: z.string().regex(/^[a-z_][a-z0-9_-]*$/i).optional(),
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]*$/i)
+    .optional(),
   key: z.string().optional(),
-  certname: z.string().regex(/^[\w.-]+$/).optional(),
+  certname: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .optional(),
   workDir: z.string().startsWith('/').optional(),
   transport: z.enum(['ssh', 'local']).optional(),
 });
@@ -69,7 +80,12 @@ export const fleetSchema = z
       })
       .prefault({}),
     nodes: z.record(nodeName, nodeSchema.nullable()).default({}),
-    sets: z.record(nodeName, setSchema).default({}),
+    sets: z
+      .record(nodeName, setSchema)
+      .refine((sets) => !Object.hasOwn(sets, 'all'), {
+        message: "expected set names other than 'all' (it is built in: every node)",
+      })
+      .default({}),
     /** Sets applied one after the other; `all` means every node not yet applied. */
     applyOrder: z.array(nodeName).default(['all']),
   })

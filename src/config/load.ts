@@ -53,7 +53,10 @@ export const loadConfig = ({ argv, env, defaultPath }: LoadOptions): Config => {
   const file = parsed.data;
   const logLevel = env.LOG_LEVEL ? configFileSchema.shape.log.parse({ level: env.LOG_LEVEL }) : file.log;
   const shellUser = flagValue(argv, '--as') ?? file.shell.user ?? file.roles.admins[0] ?? 'U_SHELL';
-  return { ...file, log: logLevel, shell: { user: shellUser }, path, secrets, mode };
+  const childEnv = Object.fromEntries(
+    ['PATH', 'HOME', 'SSH_AUTH_SOCK', 'LANG'].flatMap((name) => (env[name] ? [[name, env[name]]] : [])),
+  );
+  return { ...file, log: logLevel, shell: { user: shellUser }, path, secrets, mode, childEnv };
 };
 
 const flagValue = (argv: readonly string[], flag: string): string | undefined => {

@@ -78,6 +78,8 @@ export interface Config extends ConfigFile {
   /** Absolute path of the file this was read from. */
   path: string;
   secrets: Secrets;
+  /** What child processes (git, set commands) may see of our environment: PATH, HOME, SSH_AUTH_SOCK. */
+  childEnv: Readonly<Record<string, string>>;
   /** 'slack' when Slack credentials are present (and --shell was not given), else 'shell'. */
   mode: 'slack' | 'shell';
 }

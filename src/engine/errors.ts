@@ -13,7 +13,10 @@ export type ErrorCode =
   | 'LOCK_HELD'
   | 'STORE_UNAVAILABLE'
   | 'UNKNOWN_REVISION'
-  | 'NODE_UNREACHABLE';
+  | 'REPO_UNAVAILABLE'
+  | 'NODE_UNREACHABLE'
+  | 'IMAGE_MISSING'
+  | 'ENGINE_UNAVAILABLE';
 
 export interface HecklerErrorOptions {
   /** What the user can do about it, in one sentence. */

@@ -7,5 +7,12 @@ export const testConfig = (file: Record<string, unknown> = {}, extra: Partial<Co
     roles: { admins: ['U0ADMIN'], appliers: ['U0APPLIER'] },
     ...file,
   });
-  return { ...parsed, path: '/test/heckler.yml', secrets: {}, mode: 'shell', ...extra };
+  return {
+    ...parsed,
+    path: '/test/heckler.yml',
+    secrets: {},
+    mode: 'shell',
+    childEnv: { PATH: process.env.PATH ?? '' },
+    ...extra,
+  };
 };

@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import pLimit from 'p-limit';
+import type { ExecOptions, ExecResult, NodeSpec, NodeTransport } from '../../engine/ports/transport.js';
+import {
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  KILL_GRACE_MS,
+  notRun,
+  OutputBuffer,
+  outputs,
+  seconds,
+  statusOf,
+  toBuffer,
+} from './output.js';
+
+export interface LocalTransportOptions {
+  /** Commands running at once (default 16): every "node" shares this one machine. */
+  concurrency?: number;
+  /** For calls that pass no timeoutMs. */
+  defaultTimeoutMs?: number;
+  /** Between SIGTERM and SIGKILL of a timed-out command's process group. */
+  killGraceMs?: number;
+  maxOutputBytes?: number;
+}
+
+/**
+ * Runs every node's commands on this machine with `sh -c` (the demo and test default). Same result
+ * shape, timeouts and stdin as SSH: the engine cannot tell them apart.
+ */
+export const createLocalTransport = (options: LocalTransportOptions = {}): NodeTransport => {
+  const limit = pLimit(options.concurrency ?? 16);
+  const running = new Set<ChildProcess>();
+  let closed = false;
+  const settings = {
+    defaultTimeoutMs: options.defaultTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    killGraceMs: options.killGraceMs ?? KILL_GRACE_MS,
+    maxOutputBytes: options.maxOutputBytes,
+  };
+  const exec = (node: NodeSpec, command: string, execOptions: ExecOptions = {}) =>
+    limit(() => {
+      const startedAt = Date.now();
+      if (closed) return notRun(node.name, 'the transport is closed', startedAt);
+      if (execOptions.signal?.aborted) return notRun(node.name, 'cancelled before it ran', startedAt);
+      return runLocal({ node, command, options: execOptions, settings, running, startedAt });
+    });
+  return {
+    exec,
+    check: (node) => exec(node, 'true', { timeoutMs: 10_000 }),
+    close: async () => {
+      closed = true;
+      for (const child of running) killGroup(child, 'SIGKILL');
+    },
+  };
+};
+
+interface LocalRun {
+  node: NodeSpec;
+  command: string;
+  options: ExecOptions;
+  settings: { defaultTimeoutMs: number; killGraceMs: number; maxOutputBytes: number | undefined };
+  running: Set<ChildProcess>;
+  startedAt: number;
+}
+
+const runLocal = ({ node, command, options, settings, running, startedAt }: LocalRun): Promise<ExecResult> =>
+  new Promise((resolve) => {
+    const timeoutMs = options.timeoutMs ?? settings.defaultTimeoutMs;
+    // detached: the shell leads a new process group, so a kill reaches everything it started.
+    const child = spawn('sh', ['-c', command], { detached: true, stdio: 'pipe' });
+    running.add(child);
+    const stdout = new OutputBuffer(settings.maxOutputBytes);
+    const stderr = new OutputBuffer(settings.maxOutputBytes);
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    let stopped: 'timed_out' | 'cancelled' | undefined;
+    const timers: NodeJS.Timeout[] = [];
+    let settled = false;
+    const finish = (result: Omit<ExecResult, 'node' | 'durationMs' | 'stdout' | 'stderr'>) => {
+      if (settled) return;
+      settled = true;
+      for (const timer of timers) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      running.delete(child);
+      const durationMs = Date.now() - startedAt;
+      resolve({ node: node.name, ...result, ...outputs(stdout, stderr), durationMs });
+    };
+    const ended = (exitCode: number | null, signal: NodeJS.Signals | null) => {
+      const status = statusOf(exitCode, stopped);
+      const error =
+        stopped === 'timed_out'
+          ? `killed after the ${seconds(timeoutMs)} timeout`
+          : stopped === 'cancelled'
+            ? 'cancelled while running'
+            : signal !== null
+              ? `killed by ${signal}`
+              : undefined;
+      finish({ status, exitCode, ...(error !== undefined && { error }) });
+    };
+    const stop = (why: 'timed_out' | 'cancelled') => {
+      if (stopped !== undefined || settled) return;
+      stopped = why;
+      killGroup(child, 'SIGTERM');
+      timers.push(setTimeout(() => killGroup(child, 'SIGKILL'), settings.killGraceMs));
+    };
+    const onAbort = () => stop('cancelled');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    timers.push(setTimeout(() => stop('timed_out'), timeoutMs));
+
+    child.on('error', (error) => finish({ status: 'unreachable', exitCode: null, error: error.message }));
+    // 'close' waits for stdout and stderr to end, which a background child can hold open; once the
+    // shell has exited, give them a moment and then report without them.
+    child.on('exit', (code, signal) => {
+      timers.push(
+        setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+          ended(code, signal);
+        }, 1_000),
+      );
+    });
+    child.on('close', ended);
+    // A command that exits without reading its input breaks the pipe: that is its business, not an error.
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.stdin === undefined ? undefined : toBuffer(options.stdin));
+  });
+
+const killGroup = (child: ChildProcess, signal: NodeJS.Signals) => {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // the group is already gone
+  }
+};

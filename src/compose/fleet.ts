@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { openMirror } from '../adapters/git/mirror.js';
+import { createLocalTransport } from '../adapters/transport/local.js';
+import { createSshTransport } from '../adapters/transport/ssh.js';
+import type { Config } from '../config/schema.js';
+import type { Clock, Logger, NodeTransport } from '../engine/ports/index.js';
+import type { AppliedState } from '../engine/runs/applied-state.js';
+import { createFleetService, type FleetService } from '../engine/runs/fleet-service.js';
+import type { Storage } from '../storage/keyv.js';
+
+const run = promisify(execFile);
+
+/** Sends each node's commands through its own transport, creating SSH only when a node needs it. */
+export const routeByNode = (make: {
+  ssh: () => NodeTransport;
+  local: () => NodeTransport;
+}): NodeTransport => {
+  const made = new Map<'ssh' | 'local', NodeTransport>();
+  const of = (kind: 'ssh' | 'local') => {
+    let transport = made.get(kind);
+    if (!transport) {
+      transport = make[kind]();
+      made.set(kind, transport);
+    }
+    return transport;
+  };
+  return {
+    exec: (node, command, options) => of(node.transport).exec(node, command, options),
+    check: (node) => of(node.transport).check(node),
+    close: async () => {
+      await Promise.all([...made.values()].map((transport) => transport.close()));
+    },
+  };
+};
+
+/** The Puppet half, when heckler.yml names a repository. */
+export const composeFleet = async (options: {
+  config: Config;
+  storage: Storage;
+  logger: Logger;
+  clock: Clock;
+}): Promise<{ service: FleetService; close(): Promise<void> } | undefined> => {
+  const { config, storage, logger, clock } = options;
+  if (!config.repo) return undefined;
+  const repo = await openMirror({
+    url: config.repo.url,
+    dir: config.repo.mirrorDir ?? join(config.storage.dataDir, 'mirror'),
+    track: { branch: config.repo.branch },
+    logger,
+    env: config.childEnv,
+  });
+  const { ssh } = config.fleet;
+  const transport = routeByNode({
+    ssh: () =>
+      createSshTransport({
+        knownHostsPath: ssh.knownHosts,
+        hostKeys: ssh.hostKeys,
+        concurrency: ssh.concurrency,
+        connectTimeoutMs: ssh.connectTimeout,
+        keepaliveMs: ssh.keepalive,
+        logger,
+      }),
+    local: () => createLocalTransport(),
+  });
+  const service = createFleetService({
+    repo,
+    transport,
+    fleet: config.fleet,
+    puppet: config.puppet,
+    applied: storage.store<AppliedState>('applied'),
+    runCommand: async (command) =>
+      (await run('sh', ['-c', command], { timeout: 30_000, env: config.childEnv })).stdout,
+    clock,
+    logger,
+  });
+  return {
+    service,
+    close: async () => {
+      await transport.close();
+      repo.close();
+    },
+  };
+};

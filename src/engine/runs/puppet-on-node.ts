@@ -1,0 +1,106 @@
+import { isHecklerError } from '../errors.js';
+import { type SyncResult, syncCode } from '../fleet/code-sync.js';
+import { nodeLayout } from '../fleet/node-layout.js';
+import type { Clock, CodeRepo, NodeSpec, NodeTransport } from '../ports/index.js';
+import {
+  buildPuppetCommand,
+  createNonce,
+  interpretExec,
+  type NormalizedReport,
+  normalizeRun,
+  type PuppetCommandConfig,
+  type PuppetMode,
+} from '../puppet/index.js';
+import { type AppliedState, writeAppliedState } from './applied-state.js';
+import type { ProcessorInstaller } from './report-processor.js';
+
+export interface PuppetRunDeps {
+  repo: Pick<CodeRepo, 'bundle'>;
+  transport: NodeTransport;
+  puppet: PuppetCommandConfig;
+  installProcessor: ProcessorInstaller;
+  clock: Clock;
+}
+
+/** One node's part of a noop or apply: reached or not, and what Puppet said. */
+export type NodeRun =
+  | {
+      node: string;
+      sha: string;
+      reached: true;
+      report: NormalizedReport;
+      sync: SyncResult;
+      durationMs: number;
+      applied?: AppliedState;
+    }
+  | { node: string; sha: string; reached: false; unreachable: boolean; error: string; durationMs: number };
+
+/**
+ * Sync the exact commit, make sure the report processor is there, run Puppet, read its reduced
+ * report. After an apply the node records what it now runs (a failure marks it dirty).
+ */
+export const runPuppetOnNode = async (
+  deps: PuppetRunDeps,
+  node: NodeSpec,
+  sha: string,
+  mode: PuppetMode,
+  by: string,
+): Promise<NodeRun> => {
+  const started = deps.clock.now();
+  const failed = (error: string, unreachable = false): NodeRun => ({
+    node: node.name,
+    sha,
+    reached: false,
+    unreachable,
+    error,
+    durationMs: deps.clock.now() - started,
+  });
+  let sync: SyncResult;
+  try {
+    sync = await syncCode({
+      transport: deps.transport,
+      node,
+      sha,
+      bundle: (s, haves) => deps.repo.bundle(s, haves),
+    });
+  } catch (error) {
+    return failed((error as Error).message, isHecklerError(error, 'NODE_UNREACHABLE'));
+  }
+  const installed = await deps.installProcessor(deps.transport, node);
+  if (installed && installed.status !== 'ok') {
+    return failed(`could not install the report processor: ${installed.error ?? installed.stderr.trim()}`);
+  }
+  const nonce = createNonce();
+  const { command, execTimeoutMs } = buildPuppetCommand({ config: deps.puppet, node, mode, nonce });
+  const result = await deps.transport.exec(node, command, { timeoutMs: execTimeoutMs });
+  if (result.status === 'unreachable') return failed(result.error ?? 'unreachable', true);
+  const run = interpretExec(result, nonce);
+  const report = normalizeRun(run, {
+    node: node.name,
+    checkout: nodeLayout(node).checkout,
+    certname: node.certname,
+  });
+  const done = {
+    node: node.name,
+    sha,
+    reached: true as const,
+    report,
+    sync,
+    durationMs: deps.clock.now() - started,
+  };
+  if (mode === 'noop') return done;
+  const ok = report.outcome === 'changes' || report.outcome === 'unchanged';
+  const applied: AppliedState = {
+    revision: sha,
+    appliedAt: deps.clock.now(),
+    outcome: ok ? 'ok' : 'failed',
+    dirty: !ok,
+    by,
+  };
+  const written = await writeAppliedState(deps.transport, node, applied);
+  if (written.status !== 'ok')
+    return failed(
+      `applied, but could not record the applied state: ${written.error ?? written.stderr.trim()}`,
+    );
+  return { ...done, applied };
+};
