@@ -2,7 +2,7 @@ import { isMapping, keyPath } from '../text/describe-value.js';
 import { OCELOT_ONLY_KEYS, parseDuration } from './pipeline-schema.js';
 
 /**
- * Checks that span several keys (unique stage names, one runnable stage) and warnings. They run on
+ * Checks that span several keys (one runnable stage, repeated names) and warnings. They run on
  * the raw YAML value next to the schema, not after it: zod skips cross-field checks once any
  * field has an issue, and a file's problems should all be reported at once.
  */
@@ -47,7 +47,7 @@ export const checkPipeline = (raw: unknown, base: Path, findings: Findings): voi
 };
 
 const checkStages = (stages: unknown[], base: Path, buildTimeout: unknown, findings: Findings): void => {
-  const firstWithName = new Map<string, number>();
+  const timesSeen = new Map<string, number>();
   let runnable = 0;
   for (const [index, stage] of stages.entries()) {
     if (!isMapping(stage)) {
@@ -56,13 +56,14 @@ const checkStages = (stages: unknown[], base: Path, buildTimeout: unknown, findi
     }
     const at = [...base, 'stages', index];
     const name = typeof stage.name === 'string' ? stage.name.trim() : '';
-    const first = firstWithName.get(name);
-    if (name !== '' && first !== undefined) {
-      findings.errors.push(
-        `${keyPath([...at, 'name'])}: "${name}" is already the name of ${keyPath([...base, 'stages', first])}; stage names must be unique`,
+    // Ocelot ran stages with the same name, and real files have them; the runner tells them apart
+    // as build, build#2, … (records.ts stageKeys), so the warning names the key to use.
+    const seen = (timesSeen.get(name) ?? 0) + 1;
+    if (name !== '') timesSeen.set(name, seen);
+    if (name !== '' && seen > 1) {
+      findings.warnings.push(
+        `${keyPath([...at, 'name'])}: '${name}' is used ${seen === 2 ? 'twice' : `${seen} times`}; refer to it as ${name}#${seen} in \`logs --stage\``,
       );
-    } else if (name !== '') {
-      firstWithName.set(name, index);
     }
     const label = `${keyPath(at)}${name ? ` ("${name}")` : ''}`;
     // A missing or mistyped script is the schema's to report; only an empty list is news here.

@@ -268,16 +268,6 @@ describe('invalid files', () => {
       ['branches: expected at least 1 item, found an empty list'],
     ],
     [
-      'duplicate stage',
-      stages(`${stage('build')}${stage('build')}`),
-      ['stages[1].name: "build" is already the name of stages[0]; stage names must be unique'],
-    ],
-    [
-      'duplicate stage after trimming',
-      stages(`${stage('build')}  - name: " build "\n    script: [y]\n`),
-      ['stages[1].name: "build" is already the name of stages[0]; stage names must be unique'],
-    ],
-    [
       'empty stage name',
       stages('  - name: ""\n    script: [x]\n'),
       ['stages[0].name: expected a stage name, found an empty string'],
@@ -432,14 +422,6 @@ describe('invalid files', () => {
     });
   });
 
-  it('refuses the duplicate stage names a real Ocelot repository had', () => {
-    expect(parsePipelineFile(fixture('invalid/duplicate-build-stage.yml'))).toEqual({
-      ok: false,
-      errors: ['stages[2].name: "build" is already the name of stages[0]; stage names must be unique'],
-      warnings: ['buildTool has no meaning in Heckler and is ignored'],
-    });
-  });
-
   it('reports every problem of a file at once', () => {
     expect(parsePipelineFile(fixture('invalid/many-problems.yml'))).toEqual({
       ok: false,
@@ -450,9 +432,8 @@ describe('invalid files', () => {
         'stages[0].script[1]: expected a string, found a number (3)',
         'stages[1].triggers[0] (stage "build"): expected "and" or "or" before filepath: (|| and && join values inside a section)',
         "buildtool: unknown key (did you mean 'buildTool'?)",
-        'stages[1].name: "build" is already the name of stages[0]; stage names must be unique',
       ],
-      warnings: [],
+      warnings: ["stages[1].name: 'build' is used twice; refer to it as build#2 in `logs --stage`"],
     });
   });
 
@@ -475,6 +456,15 @@ describe('invalid files', () => {
 });
 
 describe('warnings', () => {
+  it('runs the duplicate stage names a real Ocelot repository had, with a warning', () => {
+    const result = valid(parsePipelineFile(fixture('duplicate-build-stage.yml')));
+    expect(result.pipelines[0]?.stages.map((s) => s.name)).toEqual(['build', 'echo', 'build']);
+    expect(result.warnings).toEqual([
+      'buildTool has no meaning in Heckler and is ignored',
+      "stages[2].name: 'build' is used twice; refer to it as build#2 in `logs --stage`",
+    ]);
+  });
+
   it.each<[string, string, string[]]>([
     [
       'Ocelot-only keys',
@@ -509,6 +499,19 @@ describe('warnings', () => {
       'an old trigger without branches',
       stages(stage('a', '    trigger: {branches: []}\n')),
       ['stages[0].trigger: lists no branches, so the stage always runs'],
+    ],
+    [
+      'a stage name used twice',
+      stages(`${stage('build')}${stage('build')}`),
+      ["stages[1].name: 'build' is used twice; refer to it as build#2 in `logs --stage`"],
+    ],
+    [
+      'a stage name used twice after trimming, and a third time',
+      stages(`${stage('build')}  - name: " build "\n    script: [y]\n${stage('build')}`),
+      [
+        "stages[1].name: 'build' is used twice; refer to it as build#2 in `logs --stage`",
+        "stages[2].name: 'build' is used 3 times; refer to it as build#3 in `logs --stage`",
+      ],
     ],
     [
       'a stage timeout past the build timeout',
