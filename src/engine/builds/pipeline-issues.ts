@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { describeFound, isMapping, keyPath } from '../text/describe-value.js';
+import { describeFound, isMapping, keyPath, typeName } from '../text/describe-value.js';
 import { didYouMean } from '../text/suggest.js';
 import { knownKeys } from './pipeline-schema.js';
 
@@ -18,7 +18,7 @@ export const describeIssue = (issue: z.core.$ZodIssue, root: unknown): string[] 
       );
     case 'invalid_type':
       return [
-        `${at}: expected ${article(issue.expected)}, found ${describeFound(issue.input)}${typeHint(issue, root)}`,
+        `${at}: expected ${typeName(issue.expected)}, found ${describeFound(issue.input)}${typeHint(issue, root)}`,
       ];
     case 'invalid_value':
       return [
@@ -76,14 +76,3 @@ const valueAt = (root: unknown, path: Path): unknown =>
     root,
   );
 
-const article = (type: string): string => {
-  const names: Record<string, string> = {
-    string: 'a string',
-    number: 'a number',
-    boolean: 'true or false',
-    array: 'a list',
-    object: 'a mapping',
-    record: 'a mapping',
-  };
-  return names[type] ?? type;
-};

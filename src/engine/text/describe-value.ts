@@ -24,3 +24,16 @@ export const describeFound = (input: unknown): string => {
 
 export const isMapping = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A schema type as people say it: `a list`, `a mapping`, `true or false`. */
+export const typeName = (type: string): string => {
+  const names: Record<string, string> = {
+    string: 'a string',
+    number: 'a number',
+    boolean: 'true or false',
+    array: 'a list',
+    object: 'a mapping',
+    record: 'a mapping',
+  };
+  return names[type] ?? type;
+};
