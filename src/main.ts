@@ -7,10 +7,12 @@ import { runShellSession } from './bot/shell/session.js';
 import { createSlackAdapter } from './bot/slack/app.js';
 import { createDispatcher, createRegistry } from './commands/index.js';
 import type { Services } from './commands/types.js';
+import { composeBuilds } from './compose/builds.js';
 import { composeFleet } from './compose/fleet.js';
-import { loadConfig } from './config/load.js';
+import { loadConfig, secretValues } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { isHecklerError } from './engine/errors.js';
+import { createNodeLocks } from './engine/locks/node-locks.js';
 import { systemClock } from './engine/ports/index.js';
 import { createLogger } from './log.js';
 import { createStorage } from './storage/keyv.js';
@@ -24,7 +26,7 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
   const config = loadConfig({ argv, env, defaultPath });
   const logger = createLogger({
     level: config.log.level,
-    secrets: Object.values(config.secrets),
+    secrets: secretValues(config.secrets),
     ...(config.mode === 'shell' ? { destination: shellLogFile(config) } : { pretty: process.stdout.isTTY }),
   });
   const storage = await createStorage({
@@ -40,7 +42,8 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
   const shellChat = slack ? undefined : new ShellChat(process.stdout, config.users);
   const chat = slack?.chat ?? shellChat;
   if (!chat) throw new Error('no chat adapter');
-  const fleet = await composeFleet({ config, storage, logger, clock: systemClock });
+  const fleet = await composeFleet({ config, storage, logger, clock: systemClock, chat });
+  const builds = await composeBuilds({ config, storage, chat, logger, clock: systemClock });
   const services: Services = {
     chat,
     config,
@@ -48,7 +51,9 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
     clock: systemClock,
     logger,
     version,
-    ...(fleet ? { fleet: fleet.service } : {}),
+    nodeLocks: createNodeLocks(storage.locks, systemClock),
+    ...(fleet ? { fleet: fleet.service, reviews: fleet.reviews } : {}),
+    ...(builds ? { builds: builds.service } : {}),
   };
   const dispatcher = createDispatcher(services);
 
@@ -62,6 +67,7 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
       logger.info({}, 'shutting down');
       await slack.stop();
       await fleet?.close();
+      await builds?.close();
       await storage.close();
       process.exit(0);
     };
@@ -90,6 +96,7 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
     user: config.shell.user ?? 'U_SHELL',
   });
   await fleet?.close();
+  await builds?.close();
   await storage.close();
   return 'done';
 };

@@ -2,6 +2,7 @@ import { HecklerError } from '../engine/errors.js';
 import type { Selector } from '../engine/fleet/inventory.js';
 import { parseNodeList } from '../engine/fleet/inventory.js';
 import type { FleetService } from '../engine/runs/fleet-service.js';
+import { didYouMean } from '../engine/text/suggest.js';
 import type { ArgSpec, CommandCall, FlagSpec, Services } from './types.js';
 
 /** Shared grammar pieces for the Puppet commands, so every command names nodes the same way. */
@@ -49,4 +50,33 @@ export const selectorOf = (call: CommandCall): Selector => {
   }
   if (typeof nodes === 'string') return { nodes: parseNodeList(nodes) };
   return { set: typeof set === 'string' ? set : 'all' };
+};
+
+export const nodesArg: ArgSpec = {
+  name: 'NODES',
+  description: 'comma-separated node names or set names',
+  required: true,
+  pattern: /^[a-z0-9][a-z0-9.,-]{0,2000}$/,
+  patternHint: 'node or set names separated by commas, such as web1,web2 or canaries',
+};
+
+/** `web1,canaries` → the nodes named plus the members of the sets named, in that order. */
+export const resolveNodesArg = async (fleet: FleetService, text: string): Promise<string[]> => {
+  const names = new Set(fleet.nodes().map((node) => node.name));
+  const sets = [...Object.keys(fleet.sets()), 'all'];
+  const out = new Set<string>();
+  for (const item of parseNodeList(text)) {
+    if (!names.has(item) && !sets.includes(item)) {
+      throw new HecklerError(
+        'NOT_FOUND',
+        `unknown node or set '${item}'${didYouMean(item, [...names, ...sets])}; nodes: ${[...names].join(', ')}; sets: ${sets.join(', ')}`,
+        {
+          hint: '`/heckler nodes` lists the fleet',
+        },
+      );
+    }
+    const members = names.has(item) ? [item] : (await fleet.select({ set: item })).map((node) => node.name);
+    for (const member of members) out.add(member);
+  }
+  return [...out];
 };

@@ -1,12 +1,46 @@
+import { approve } from './approve.js';
+import { audit } from './audit.js';
+import { build } from './build.js';
+import { builds } from './builds.js';
+import { deny } from './deny.js';
 import { help } from './help.js';
+import { kill } from './kill.js';
+import { lock } from './lock.js';
+import { locks } from './locks.js';
+import { logs } from './logs.js';
 import { nodes } from './nodes.js';
 import { noop } from './noop.js';
+import { pending } from './pending.js';
 import type { CommandRegistry, CommandSpec } from './types.js';
+import { unlock } from './unlock.js';
+import { unwatch } from './unwatch.js';
+import { validate } from './validate.js';
 import { version } from './version.js';
+import { watch } from './watch.js';
 import { whoami } from './whoami.js';
 
 /** Every command Heckler knows. Adding one: write src/commands/NAME.ts and list it here. */
-export const allCommands: readonly CommandSpec[] = [help, whoami, version, nodes, noop];
+export const allCommands: readonly CommandSpec[] = [
+  help,
+  whoami,
+  version,
+  nodes,
+  noop,
+  approve,
+  deny,
+  pending,
+  audit,
+  lock,
+  unlock,
+  locks,
+  build,
+  builds,
+  logs,
+  kill,
+  validate,
+  watch,
+  unwatch,
+];
 
 export const createRegistry = (commands: readonly CommandSpec[] = allCommands): CommandRegistry => {
   const byName = new Map<string, CommandSpec>();

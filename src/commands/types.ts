@@ -1,5 +1,8 @@
 import type { Config, Role } from '../config/schema.js';
+import type { BuildService } from '../engine/builds/service.js';
+import type { NodeLocks } from '../engine/locks/node-locks.js';
 import type { Chat, Clock, Logger, Message, MessageRef } from '../engine/ports/index.js';
+import type { ReviewService } from '../engine/review/service.js';
 import type { FleetService } from '../engine/runs/fleet-service.js';
 
 export type { Role };
@@ -43,8 +46,13 @@ export interface Services {
   clock: Clock;
   logger: Logger;
   version: string;
+  nodeLocks: NodeLocks;
+  /** Delta noops and approvals; absent when heckler.yml configures no `repo`. */
+  reviews?: ReviewService;
   /** The Puppet half; absent when heckler.yml configures no `repo`. */
   fleet?: FleetService;
+  /** The CI half; absent when no repository is watched. */
+  builds?: BuildService;
 }
 
 export interface CommandContext {

@@ -4,13 +4,20 @@ import { promisify } from 'node:util';
 import { openMirror } from '../adapters/git/mirror.js';
 import { createLocalTransport } from '../adapters/transport/local.js';
 import { createSshTransport } from '../adapters/transport/ssh.js';
+import { reviewMessage } from '../commands/views/review.js';
 import type { Config } from '../config/schema.js';
-import type { Clock, Logger, NodeTransport } from '../engine/ports/index.js';
+import type { Chat, Clock, Logger, NodeTransport } from '../engine/ports/index.js';
+import type { NormalizedReport } from '../engine/puppet/index.js';
+import { createNoopCache } from '../engine/review/noop-cache.js';
+import type { AuditEntry, ReviewRecord } from '../engine/review/records.js';
+import { createReviewService, type ReviewService } from '../engine/review/service.js';
 import type { AppliedState } from '../engine/runs/applied-state.js';
 import { createFleetService, type FleetService } from '../engine/runs/fleet-service.js';
 import type { Storage } from '../storage/keyv.js';
 
 const run = promisify(execFile);
+/** A noop stays valid while its (node, commit, applied revision) does; a week bounds the store. */
+const NOOP_CACHE_TTL_MS = 7 * 86_400_000;
 
 /** Sends each node's commands through its own transport, creating SSH only when a node needs it. */
 export const routeByNode = (make: {
@@ -41,7 +48,8 @@ export const composeFleet = async (options: {
   storage: Storage;
   logger: Logger;
   clock: Clock;
-}): Promise<{ service: FleetService; close(): Promise<void> } | undefined> => {
+  chat: Chat;
+}): Promise<{ service: FleetService; reviews: ReviewService; close(): Promise<void> } | undefined> => {
   const { config, storage, logger, clock } = options;
   if (!config.repo) return undefined;
   const repo = await openMirror({
@@ -75,8 +83,29 @@ export const composeFleet = async (options: {
     clock,
     logger,
   });
+  const reviews = createReviewService({
+    repo,
+    fleet: service,
+    cache: createNoopCache({
+      fleet: service,
+      store: storage.store<NormalizedReport>('noops'),
+      ttlMs: NOOP_CACHE_TTL_MS,
+    }),
+    chat: options.chat,
+    channel: config.approvals.channel ?? config.chat.channel,
+    reviews: storage.store<ReviewRecord>('reviews'),
+    cursor: storage.store<string>('review-cursor'),
+    audit: storage.store<AuditEntry>('audit'),
+    clock,
+    logger,
+    approvals: config.approvals,
+    roles: { admins: config.roles.admins, approvers: config.roles.approvers },
+    modulePaths: config.puppet.modulepath,
+    present: reviewMessage,
+  });
   return {
     service,
+    reviews,
     close: async () => {
       await transport.close();
       repo.close();

@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { HecklerError } from '../engine/errors.js';
-import { describeFound, keyPath } from '../engine/text/describe-value.js';
+import { describeFound, keyPath, typeName } from '../engine/text/describe-value.js';
 import { didYouMean } from '../engine/text/suggest.js';
-import { type Config, configFileSchema, type Secrets } from './schema.js';
+import { type Config, type ConfigFile, configFileSchema, type Secrets } from './schema.js';
 
 export interface LoadOptions {
   /** Command-line arguments after the script name. */
@@ -47,9 +47,11 @@ export const loadConfig = ({ argv, env, defaultPath }: LoadOptions): Config => {
   if (secrets.redisUrl && !/^rediss?:\/\//.test(secrets.redisUrl)) {
     problems.push('REDIS_URL: expected a redis:// or rediss:// URL, found another kind of value');
   }
+  const registry = parsed.success ? readRegistrySecrets(parsed.data, env, problems) : undefined;
   if (!parsed.success || problems.length > 0) {
     throw configError(path, problems);
   }
+  if (registry) secrets.registry = registry;
   const file = parsed.data;
   const logLevel = env.LOG_LEVEL ? configFileSchema.shape.log.parse({ level: env.LOG_LEVEL }) : file.log;
   const shellUser = flagValue(argv, '--as') ?? file.shell.user ?? file.roles.admins[0] ?? 'U_SHELL';
@@ -82,6 +84,31 @@ const readSecrets = (env: NodeJS.ProcessEnv): Secrets => {
     redisUrl: all.REDIS_URL,
     githubToken: all.GITHUB_TOKEN,
   };
+};
+
+/** Registry passwords named by `builds.registries[].passwordEnv`; a missing variable is a problem. */
+const readRegistrySecrets = (
+  file: ConfigFile,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): Secrets['registry'] => {
+  const found: NonNullable<Secrets['registry']> = {};
+  for (const [index, { host, username, passwordEnv }] of file.builds.registries.entries()) {
+    const password = env[passwordEnv];
+    if (password) {
+      found[host] = { username, password };
+    } else {
+      problems.push(`builds.registries[${index}].passwordEnv: ${passwordEnv} is not set in the environment`);
+    }
+  }
+  return Object.keys(found).length > 0 ? found : undefined;
+};
+
+/** Every secret value, for the logger to mask (registry passwords included). */
+export const secretValues = (secrets: Secrets): string[] => {
+  const { registry, ...plain } = secrets;
+  const values = Object.values(plain).filter((value): value is string => typeof value === 'string');
+  return [...values, ...Object.values(registry ?? {}).map((entry) => entry.password)];
 };
 
 const readConfigFile = (path: string): unknown => {
@@ -144,7 +171,7 @@ const describeIssue = (issue: z.core.$ZodIssue): string[] => {
         return `${full}: unknown key${didYouMean(key, knownKeysAt(issue.path))}`;
       });
     case 'invalid_type':
-      return [`${at}: expected ${article(issue.expected)}, found ${describeFound(issue.input)}`];
+      return [`${at}: expected ${typeName(issue.expected)}, found ${describeFound(issue.input)}`];
     case 'invalid_value':
       return [
         `${at}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, found ${describeFound(issue.input)}`,
@@ -166,16 +193,4 @@ const describeIssue = (issue: z.core.$ZodIssue): string[] => {
     default:
       return [`${at}: ${issue.message}, found ${describeFound(issue.input)}`];
   }
-};
-
-const article = (type: string): string => {
-  const names: Record<string, string> = {
-    string: 'a string',
-    number: 'a number',
-    boolean: 'true or false',
-    array: 'a list',
-    object: 'a mapping',
-    record: 'a mapping',
-  };
-  return names[type] ?? type;
 };

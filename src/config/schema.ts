@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { approvalsSchema } from './approvals-schema.js';
+import { buildsSchema } from './builds-schema.js';
 import { fleetSchema, puppetSchema, repoSchema } from './fleet-schema.js';
 
 const userId = z.string().regex(/^[A-Z0-9_]{2,40}$/, 'a chat user id such as U024BE7LH');
@@ -54,6 +56,8 @@ export const configFileSchema = z.strictObject({
   repo: repoSchema.optional(),
   puppet: puppetSchema,
   fleet: fleetSchema,
+  approvals: approvalsSchema,
+  builds: buildsSchema,
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -70,6 +74,8 @@ export interface Secrets {
   slackAppToken?: string;
   redisUrl?: string;
   githubToken?: string;
+  /** Registry host → credentials, the password read from the variable `builds.registries` names. */
+  registry?: Record<string, { username: string; password: string }>;
 }
 
 export type Role = 'admin' | 'applier' | 'approver' | 'builder';

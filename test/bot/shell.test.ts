@@ -6,6 +6,7 @@ import { createDispatcher, createRegistry } from '../../src/commands/index.js';
 import { systemClock } from '../../src/engine/ports/index.js';
 import { testConfig } from '../support/config.js';
 import { captureLogger } from '../support/logger.js';
+import { embeddedNodeLocks } from '../support/node-locks.js';
 
 /** Runs a shell session over a script, the way piped stdin drives it, and returns the screen. */
 const runScript = async (lines: string[], user = 'U0ADMIN') => {
@@ -23,6 +24,7 @@ const runScript = async (lines: string[], user = 'U0ADMIN') => {
     clock: systemClock,
     logger: captureLogger().logger,
     version: '1.2.3',
+    nodeLocks: await embeddedNodeLocks(),
   });
   await runShellSession({
     input: Readable.from([lines.join('\n')]),

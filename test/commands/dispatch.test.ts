@@ -6,6 +6,7 @@ import { systemClock } from '../../src/engine/ports/index.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
 import { testConfig } from '../support/config.js';
 import { captureLogger } from '../support/logger.js';
+import { embeddedNodeLocks } from '../support/node-locks.js';
 import { applyLike, lockLike } from './grammar.js';
 
 const explode: CommandSpec = {
@@ -18,7 +19,7 @@ const explode: CommandSpec = {
   },
 };
 
-const setup = () => {
+const setup = async () => {
   const { logger, lines } = captureLogger();
   const commands = createRegistry([...createRegistry().all(), applyLike, lockLike, explode]);
   const services: Services = {
@@ -28,6 +29,7 @@ const setup = () => {
     clock: systemClock,
     logger,
     version: '9.9.9',
+    nodeLocks: await embeddedNodeLocks(),
   };
   const dispatcher = createDispatcher(services);
   const ask = async (user: string, text: string): Promise<Message[]> => {
@@ -46,7 +48,7 @@ describe('help is filtered by role', () => {
     ['U0APPLIER', ['help', 'whoami', 'version', 'deploy', 'hold', 'explode'], []],
     ['U0NOBODY', ['help', 'whoami', 'version', 'hold', 'explode'], ['deploy']],
   ])('%s', async (user, shown, hidden) => {
-    const { ask } = setup();
+    const { ask } = await setup();
     const [answer] = await ask(user, 'help');
     for (const name of shown) expect(answer?.text).toContain(`/heckler ${name}`);
     for (const name of hidden) expect(answer?.text).not.toContain(`/heckler ${name}`);
@@ -58,12 +60,12 @@ describe('help is filtered by role', () => {
   });
 
   it('an empty /heckler shows the same overview', async () => {
-    const { ask } = setup();
+    const { ask } = await setup();
     expect(textOf(await ask('U0NOBODY', ''))).toEqual(textOf(await ask('U0NOBODY', 'help')));
   });
 
   it('help for a command you may not run says which role it needs', async () => {
-    const { ask } = setup();
+    const { ask } = await setup();
     expect(textOf(await ask('U0NOBODY', 'help deploy'))).toMatch(
       /`deploy` needs the applier role; your roles: none\nask an admin \(<@U0ADMIN>\) to add you under roles.appliers/,
     );
@@ -72,7 +74,7 @@ describe('help is filtered by role', () => {
   });
 
   it('help for an unknown command suggests the closest one', async () => {
-    const { ask } = setup();
+    const { ask } = await setup();
     expect(textOf(await ask('U0NOBODY', 'help whoamii'))).toMatch(
       /there is no command 'whoamii' \(did you mean 'whoami'\?\)/,
     );
@@ -81,14 +83,14 @@ describe('help is filtered by role', () => {
 
 describe('authorization', () => {
   it('refuses a command naming the role needed, and does not run it', async () => {
-    const { ask, lines } = setup();
+    const { ask, lines } = await setup();
     const answer = textOf(await ask('U0NOBODY', 'deploy v1'));
     expect(answer).toMatch(/`deploy` needs the applier role/);
     expect(lines.some((l) => l.includes('"msg":"command"'))).toBe(false);
   });
 
   it('refuses an admin-only flag to a non-admin', async () => {
-    const { ask } = setup();
+    const { ask } = await setup();
     expect(textOf(await ask('U0APPLIER', 'deploy v1 --force'))).toMatch(
       /`deploy --force` needs the admin role; your roles: applier/,
     );
@@ -98,7 +100,7 @@ describe('authorization', () => {
 
 describe('answers', () => {
   it('whoami lists the roles (admins hold all)', async () => {
-    const { ask } = setup();
+    const { ask } = await setup();
     expect(textOf(await ask('U0ADMIN', 'whoami'))).toBe(
       'You are <@U0ADMIN> (id U0ADMIN, ada). Roles: admin, applier, approver, builder.',
     );
@@ -106,14 +108,14 @@ describe('answers', () => {
   });
 
   it('version names the version and the wiring', async () => {
-    const { ask } = setup();
+    const { ask } = await setup();
     expect(textOf(await ask('U0NOBODY', 'version'))).toMatch(
       /Heckler: 9\.9\.9.*Chat: shell.*Store: embedded/,
     );
   });
 
   it('an unexpected failure gets a generic answer with an error id that is in the log', async () => {
-    const { ask, lines } = setup();
+    const { ask, lines } = await setup();
     const answer = textOf(await ask('U0NOBODY', 'explode'));
     const id = answer.match(/error id ([0-9a-f]{8})/)?.[1];
     expect(id).toBeDefined();

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatcher, createRegistry } from '../../src/commands/index.js';
 import type { Services } from '../../src/commands/types.js';
 import { composeFleet } from '../../src/compose/fleet.js';
+import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
 import type { Message } from '../../src/engine/ports/index.js';
 import { systemClock } from '../../src/engine/ports/index.js';
 import type { AppliedState } from '../../src/engine/runs/applied-state.js';
@@ -37,7 +38,7 @@ const blockText = (block: Message['blocks'][number]): string => {
 /** The last message posted to the channel (the noop result). */
 const lastPost = () => {
   const post = chat.events.filter((e) => e.kind === 'post').at(-1);
-  if (!post || post.kind !== 'post') throw new Error('nothing was posted');
+  if (post?.kind !== 'post') throw new Error('nothing was posted');
   return post;
 };
 
@@ -59,10 +60,10 @@ beforeAll(async () => {
   });
   const { logger } = captureLogger();
   storage = await createStorage({ dataDir: join(dir, 'data'), keyPrefix: 'test' });
-  const made = await composeFleet({ config, storage, logger, clock: systemClock });
+  chat = new RecordingChat();
+  const made = await composeFleet({ config, storage, logger, clock: systemClock, chat });
   if (!made) throw new Error('composeFleet returned nothing for a config with a repo');
   composed = made;
-  chat = new RecordingChat();
   const services: Services = {
     chat,
     config,
@@ -70,7 +71,9 @@ beforeAll(async () => {
     clock: systemClock,
     logger,
     version: 'test',
+    nodeLocks: createNodeLocks(storage.locks, systemClock),
     fleet: composed.service,
+    reviews: composed.reviews,
   };
   const dispatcher = createDispatcher(services);
   ask = async (line, user = 'U0NOBODY') => {
@@ -192,7 +195,10 @@ describe('/heckler noop --full', () => {
     ['noop v9 --full', /unknown revision 'v9'.*latest tags: v1\.1, v2, v1/],
     ['noop v1 --nodes node9 --full', /unknown node 'node9' \(did you mean 'node1'\?\)/],
     ['noop v1 --nodes node1 --set rest --full', /give either --nodes or --set, not both/],
-    ['noop v1', /the delta noop .* is not available yet\nadd --full for a plain noop of v1/],
+    [
+      'noop v1 --nodes node1',
+      /a delta noop covers the whole fleet[\s\S]*add --full for a plain noop of v1 on those nodes/,
+    ],
     ['noop "v1;reboot" --full', /'v1;reboot' is not a valid REV/],
   ])('%s answers with what went wrong and posts nothing', async (line, expected) => {
     const before = chat.events.length;

@@ -75,6 +75,6 @@ describe('createPuppetRepo', { timeout: 20_000 }, () => {
     expect(await owners(repo.commits.initial)).toContain('modules/webapp/ @bob\n');
     expect(await owners(repo.commits.owners)).toContain('modules/webapp/ @bob @erin\n');
     expect(await owners(repo.commits.owners)).toMatch(/^modules\/motd\/ @alice$/m);
-    expect(await owners(repo.commits.owners)).toMatch(/^manifests\/ @carol$/m);
+    expect(await owners(repo.commits.owners)).toMatch(/^\/manifests\/ @carol$/m);
   });
 });

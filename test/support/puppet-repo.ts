@@ -93,10 +93,11 @@ ${exec}}
 `;
 };
 
+// `/manifests/` is anchored: a bare `manifests/` would, as on GitHub, match every module's manifests/ too.
 const codeowners = (webappOwners: string) => `# Who reviews what (GitHub CODEOWNERS syntax).
 modules/motd/ @alice
 modules/webapp/ ${webappOwners}
-manifests/ @carol
+/manifests/ @carol
 `;
 
 /**

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createSlackAdapter, type SlackAdapter } from '../../src/bot/slack/app.js';
 import { allCommands, type CommandSpec, createDispatcher, createRegistry } from '../../src/commands/index.js';
 import type { Config } from '../../src/config/schema.js';
+import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
 import { systemClock } from '../../src/engine/ports/index.js';
 import { createStorage } from '../../src/storage/keyv.js';
 import { FakeSlackApi } from '../fakes/slack-api.js';
@@ -59,6 +60,7 @@ export const startSlackHarness = async (keyPrefix: string) => {
     clock: systemClock,
     logger: log.logger,
     version: '0.0.0-test',
+    nodeLocks: createNodeLocks(storage.locks, systemClock),
   });
   const { port } = await adapter.start(dispatcher);
   const url = `http://127.0.0.1:${port}/slack/events`;

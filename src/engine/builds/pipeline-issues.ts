@@ -75,4 +75,3 @@ const valueAt = (root: unknown, path: Path): unknown =>
       typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[part] : undefined,
     root,
   );
-

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { parseDuration } from '../text/duration.js';
 import { describeFound } from '../text/describe-value.js';
+import { parseDuration } from '../text/duration.js';
 import { anchoredPattern, parseTrigger, regexProblem, type TriggerExpr } from './triggers.js';
 
 /** One build definition, whichever of the accepted spellings the file used. */
@@ -39,7 +39,6 @@ export const DEFAULT_PIPELINE = 'default';
 export const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 /** Keys of Ocelot's ocelot.yml that mean nothing here: accepted, warned about, dropped. */
 export const OCELOT_ONLY_KEYS = ['buildTool', 'machineTag', 'packages'] as const;
-
 
 /** `30s`, `10m`, `1h30m`, `500ms` → milliseconds; anything else → undefined. */
 export { parseDuration };

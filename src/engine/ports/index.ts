@@ -4,6 +4,6 @@ export { systemClock } from './clock.js';
 export type { Logger } from './logger.js';
 export type { Block, Button, Field, Message } from './message.js';
 export { message } from './message.js';
-export type { HeldLock, LockInfo, LockRequest, Locks, Store } from './store.js';
 export type { CodeRepo, CommitInfo, Person, RefNames } from './repo.js';
+export type { HeldLock, LockInfo, LockRequest, Locks, Store } from './store.js';
 export type { ExecOptions, ExecResult, ExecStatus, NodeSpec, NodeTransport } from './transport.js';

@@ -29,7 +29,11 @@ export interface CodeRepo {
   resolve(revision: string): Promise<string>;
   commit(sha: string): Promise<CommitInfo>;
   /** Commits reachable from `to` but not from `from` (all of `to`'s history when `from` is undefined), oldest first. */
-  commitsBetween(from: string | undefined, to: string, options?: { firstParent?: boolean }): Promise<CommitInfo[]>;
+  commitsBetween(
+    from: string | undefined,
+    to: string,
+    options?: { firstParent?: boolean },
+  ): Promise<CommitInfo[]>;
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   /** Tags and branches pointing exactly at `sha`. */
   namesAt(sha: string): Promise<RefNames>;

@@ -1,0 +1,29 @@
+import { buildIdArg, buildsOf } from './builds-args.js';
+import type { CommandSpec } from './types.js';
+import { buildLogMessage } from './views/build-list.js';
+
+export const logs: CommandSpec = {
+  name: 'logs',
+  summary: "Show a build's log, or one stage's",
+  description:
+    'Every stage that ran, each under a `== stage (status) ==` line; secrets are masked. A second stage of ' +
+    'the same name is `name#2`.',
+  args: [buildIdArg],
+  flags: [
+    {
+      name: 'stage',
+      value: 'STAGE',
+      description: 'only this stage (its name, or name#2 for a repeated one)',
+      pattern: /^[\w .#/-]{1,100}$/,
+      patternHint: 'a stage name such as test',
+    },
+  ],
+  role: 'anyone',
+  sideEffects: false,
+  examples: ['logs 812', 'logs 812 --stage test'],
+  async run(ctx, call) {
+    const stage = typeof call.flags.stage === 'string' ? call.flags.stage : undefined;
+    const { build, text } = await buildsOf(ctx.services).log(Number(call.args.ID), stage);
+    await ctx.respond(buildLogMessage(build, text, stage));
+  },
+};

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { regexProblem } from '../engine/builds/triggers.js';
+import { duration, envVarName } from './fields.js';
+
+/** `infra/api`: the name builds, commands and store keys use for a repository. */
+export const REPO_NAME = /^[\w.-]+\/[\w.-]+$/;
+const repoName = z.string().regex(REPO_NAME, 'a repository name such as infra/api');
+
+const units: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
+/** A byte count, written as a number or as `512KiB`, `4MiB`. */
+const bytes = (fallback: number) =>
+  z
+    .union([z.number(), z.string()])
+    .default(fallback)
+    .transform((value, ctx) => {
+      const match = typeof value === 'string' ? /^(\d+)\s*(B|KiB|MiB|GiB)$/.exec(value) : undefined;
+      const count =
+        typeof value === 'number' ? value : match ? Number(match[1]) * (units[match[2] ?? 'B'] ?? 1) : NaN;
+      if (!Number.isInteger(count) || count < 1024) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected a size of at least 1KiB such as 4MiB',
+          input: value,
+        });
+        return z.NEVER;
+      }
+      return count;
+    });
+
+/** Unanchored as written, matched whole (like ocelot.yml's `branches`). */
+const branchPattern = z.string().refine((source) => regexProblem(source) === undefined, {
+  error: (issue) => `expected a regular expression, found "${String(issue.input)}"`,
+});
+
+const repoSchema = z.strictObject({
+  name: repoName,
+  /** What git clones: a path, file://, ssh:// or https:// URL. */
+  url: z
+    .string()
+    .min(1)
+    .refine((url) => !url.startsWith('-'), 'a path or URL that does not start with -'),
+  /** Only these branches are polled and built (besides ocelot.yml's own `branches:`). */
+  branches: z.array(branchPattern).min(1).optional(),
+});
+
+const DEFAULT_DOCKER = 'unix:///var/run/docker.sock';
+
+const hostSchema = z.strictObject({
+  address: z
+    .string()
+    .regex(
+      /^(unix:\/\/\/|tcp:\/\/)\S+$/,
+      'a Docker address such as unix:///var/run/docker.sock or tcp://ci1:2375',
+    )
+    .default(DEFAULT_DOCKER),
+  capacity: z.number().int().min(1).max(256).default(4),
+});
+
+/** The `builds:` section of heckler.yml: the CI half (README "Builds"). */
+export const buildsSchema = z
+  .strictObject({
+    repos: z
+      .array(repoSchema)
+      .refine((repos) => new Set(repos.map((repo) => repo.name)).size === repos.length, {
+        message: 'expected each repository name once',
+      })
+      .default([]),
+    docker: z
+      .strictObject({
+        hosts: z
+          .array(hostSchema)
+          .min(1)
+          .default([{ address: DEFAULT_DOCKER, capacity: 4 }]),
+        /** Network mode of build containers; `none` keeps builds off the network. */
+        network: z.string().min(1).default('none'),
+      })
+      .prefault({}),
+    limits: z
+      .strictObject({
+        global: z.number().int().min(1).max(1000).default(4),
+        perRepo: z.number().int().min(1).max(1000).default(2),
+      })
+      .prefault({}),
+    /** Credentials for private images; the password comes from the named environment variable. */
+    registries: z
+      .array(
+        z.strictObject({
+          /** `registry.example.com`, or `docker.io` for Docker Hub. */
+          host: z.string().regex(/^[\w.-]+(:\d+)?$/, 'a registry host such as registry.example.com'),
+          username: z.string().min(1),
+          passwordEnv: envVarName,
+        }),
+      )
+      .default([]),
+    /** Log bytes kept per build; past it, a visible truncation marker. */
+    logLimit: bytes(4 * 1024 ** 2),
+    pollEvery: duration('1m'),
+    janitor: z
+      .strictObject({
+        every: duration('1h'),
+        /** Unused build images older than this are removed. */
+        imageAge: duration('7d'),
+      })
+      .prefault({}),
+    /** Where build messages go; `chat.channel` when absent. */
+    channel: z.string().min(1).optional(),
+    github: z
+      .strictObject({
+        apiUrl: z.url().default('https://api.github.com'),
+        /** Post commit statuses (needs GITHUB_TOKEN). */
+        statuses: z.boolean().default(true),
+        /** Heckler repo name → GitHub `owner/repo`; github.com URLs are recognised without it. */
+        repos: z.record(repoName, z.string().regex(REPO_NAME, 'a GitHub owner/repo')).default({}),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export type BuildsConfig = z.output<typeof buildsSchema>;

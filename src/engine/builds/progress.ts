@@ -1,0 +1,223 @@
+import type { Chat, MessageRef } from '../ports/chat.js';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import type { Message } from '../ports/message.js';
+import type { Store } from '../ports/store.js';
+import type { BuildLogs } from './log.js';
+import { type BuildRecord, isFinished, type StageRecord } from './records.js';
+import type { BuildProgress } from './runner.js';
+
+/** How builds look in chat; the command layer's views implement it, so the engine builds no text. */
+export interface BuildViews {
+  /** The one message of a build, as it stands now. */
+  build(build: BuildRecord): Message;
+  /** A thread reply for a stage that ended or was skipped; `tail`: last log lines of a failure. */
+  stage(build: BuildRecord, stage: StageRecord, tail?: string): Message;
+  /** Posted to notify's channel when the build ended in an event it asks for (mentions who triggered it). */
+  notice(build: BuildRecord, failed?: { stage: StageRecord; tail?: string }): Message;
+  /** A pushed commit whose ocelot.yml is invalid: nothing was built. */
+  invalidPush(repo: string, at: string, errors: readonly string[]): Message;
+}
+
+export interface ChatProgressOptions {
+  chat: Chat;
+  views: BuildViews;
+  logs: BuildLogs;
+  /** The message of each build by id, so a restarted bot updates the same message. */
+  messages: Store<MessageRef>;
+  /** builds.channel; a pipeline's notify.slack.channel wins. */
+  channel: string;
+  clock: Clock;
+  logger: Logger;
+  /** Slack rate-limits edits: one update of a message per this long at most (default 1 s). */
+  minUpdateMs?: number;
+  /** Lines of a failed stage's log shown in chat (default 20). */
+  tailLines?: number;
+  /** Waits before a held-back update; tests pass a fake. */
+  wait?: (ms: number) => Promise<void>;
+}
+
+export interface ChatProgress extends Required<BuildProgress> {
+  /** A build just queued: post its message now (the runner reports from `running` on). */
+  track(build: BuildRecord): void;
+  /** Resolves when every post, update and reply asked for so far has been sent. */
+  settled(): Promise<void>;
+}
+
+interface Entry {
+  latest: BuildRecord;
+  ref?: MessageRef;
+  lastSent: number;
+  dirty: boolean;
+  /** A held-back update is due. */
+  delayed: boolean;
+  noticed: boolean;
+  chain: Promise<void>;
+}
+
+const rank = (build: BuildRecord) => (build.status === 'queued' ? 0 : isFinished(build.status) ? 2 : 1);
+
+/** Builds finished in this process, so a late event cannot reopen (and re-post) one. */
+const FINISHED_KEPT = 1000;
+
+/**
+ * One message per build, posted when it is queued and edited as it moves, at most once per
+ * `minUpdateMs` (changes in between are coalesced into the next edit, and the last state is
+ * always sent); each stage's result is a reply in the message's thread.
+ */
+export const createChatProgress = (options: ChatProgressOptions): ChatProgress => {
+  const { chat, views, clock, logger } = options;
+  const minUpdateMs = options.minUpdateMs ?? 1_000;
+  const tailLines = options.tailLines ?? 20;
+  const wait = options.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const entries = new Map<number, Entry>();
+  const finished: number[] = [];
+  let inflight = 0;
+  let idleWaiters: Array<() => void> = [];
+
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inflight += 1;
+    return work.finally(() => {
+      inflight -= 1;
+      if (inflight > 0) return;
+      for (const resolve of idleWaiters) resolve();
+      idleWaiters = [];
+    });
+  };
+
+  const enqueue = (entry: Entry, op: () => Promise<void>) => {
+    entry.chain = track(
+      entry.chain
+        .then(op)
+        .catch((error: unknown) =>
+          logger.warn({ err: error, build: entry.latest.id }, 'could not show build progress in chat'),
+        ),
+    );
+  };
+
+  const channelOf = (build: BuildRecord) => build.definition.notify.slack?.channel ?? options.channel;
+
+  const entryOf = (build: BuildRecord): Entry | undefined => {
+    if (finished.includes(build.id)) return undefined;
+    let entry = entries.get(build.id);
+    if (!entry) {
+      entry = {
+        latest: structuredClone(build),
+        lastSent: 0,
+        dirty: true,
+        delayed: false,
+        noticed: false,
+        chain: Promise.resolve(),
+      };
+      entries.set(build.id, entry);
+    } else if (rank(build) >= rank(entry.latest)) {
+      entry.latest = structuredClone(build);
+      entry.dirty = true;
+    }
+    return entry;
+  };
+
+  const ensurePosted = async (entry: Entry): Promise<MessageRef> => {
+    if (entry.ref) return entry.ref;
+    const key = String(entry.latest.id);
+    const earlier = await options.messages.get(key);
+    if (earlier) {
+      entry.ref = earlier;
+      return earlier;
+    }
+    entry.lastSent = clock.now();
+    entry.dirty = false;
+    entry.ref = await chat.post(channelOf(entry.latest), views.build(entry.latest));
+    await options.messages.set(key, entry.ref);
+    return entry.ref;
+  };
+
+  const sendUpdate = async (entry: Entry) => {
+    const ref = await ensurePosted(entry);
+    if (entry.dirty) {
+      entry.dirty = false;
+      entry.lastSent = clock.now();
+      await chat.update(ref, views.build(entry.latest));
+    }
+    if (isFinished(entry.latest.status) && !entry.dirty && !entry.delayed) {
+      entries.delete(entry.latest.id);
+      finished.push(entry.latest.id);
+      if (finished.length > FINISHED_KEPT) finished.shift();
+    }
+  };
+
+  /** Edits now when the last edit is old enough, else once when it is (with whatever is latest then). */
+  const refresh = (entry: Entry) => {
+    enqueue(entry, async () => {
+      await ensurePosted(entry);
+      if (!entry.dirty || entry.delayed) return;
+      const due = entry.lastSent + minUpdateMs - clock.now();
+      if (due <= 0) return sendUpdate(entry);
+      entry.delayed = true;
+      void track(
+        wait(due).then(() => {
+          entry.delayed = false;
+          enqueue(entry, () => sendUpdate(entry));
+        }),
+      );
+    });
+  };
+
+  const tailOf = async (build: BuildRecord, stage: StageRecord): Promise<string | undefined> => {
+    const text = await options.logs.read(build.id, stage.key);
+    if (text === undefined || text.trim() === '') return undefined;
+    return text.replace(/\n$/, '').split('\n').slice(-tailLines).join('\n');
+  };
+
+  const failedStage = (build: BuildRecord) =>
+    build.stages.find((stage) => stage.status === 'failed' || stage.status === 'timed_out');
+
+  const maybeNotice = (entry: Entry) => {
+    const build = entry.latest;
+    const slack = build.definition.notify.slack;
+    const event =
+      build.status === 'passed'
+        ? 'PASS'
+        : ['failed', 'timed_out', 'error'].includes(build.status)
+          ? 'FAIL'
+          : undefined;
+    if (!slack || !event || !slack.on.includes(event) || entry.noticed) return;
+    entry.noticed = true;
+    enqueue(entry, async () => {
+      const stage = failedStage(build);
+      const failed = stage ? { stage, ...optional('tail', await tailOf(build, stage)) } : undefined;
+      await chat.post(slack.channel ?? options.channel, views.notice(build, failed));
+    });
+  };
+
+  return {
+    track: (build) => {
+      const entry = entryOf(build);
+      if (entry) refresh(entry);
+    },
+    onStatus: (build) => {
+      const entry = entryOf(build);
+      if (!entry) return;
+      refresh(entry);
+      if (isFinished(build.status)) maybeNotice(entry);
+    },
+    onStageFinished: (build, stage) => {
+      const entry = entryOf(build);
+      if (!entry) return;
+      const row = structuredClone(stage);
+      const snapshot = structuredClone(build);
+      enqueue(entry, async () => {
+        const ref = await ensurePosted(entry);
+        const tail =
+          row.status === 'failed' || row.status === 'timed_out' ? await tailOf(snapshot, row) : undefined;
+        await chat.reply(ref, views.stage(snapshot, row, tail));
+      });
+      refresh(entry);
+    },
+    settled: () =>
+      inflight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)),
+  };
+};
+
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };

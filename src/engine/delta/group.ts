@@ -1,0 +1,217 @@
+import { HecklerError } from '../errors.js';
+import type { ResourceChange } from '../puppet/types.js';
+import { canonicalChange, compareText, identityKey, sha256 } from './change-key.js';
+import { naturalCompare } from './hostlist.js';
+import type { DeltaKind, NodeDelta, ParentError } from './subtract.js';
+
+/** A resource whose changes are shown collapsed and never need approval (config `approvals.ignore`). */
+export interface IgnoreRule {
+  type: string;
+  title?: string;
+  /** A regular expression over titles, searched (not anchored, as the config documents: `^/var/cache/`). */
+  titlePattern?: string;
+  purpose: string;
+  rationale: string;
+}
+
+export interface ChangeGroup {
+  /** `changeHash` of every member. */
+  hash: string;
+  /** The member of the naturally first node: its file:line is the one shown. */
+  resource: ResourceChange;
+  /** Sorted naturally. */
+  nodes: string[];
+  /** Highlighted: a service restart or an exec would run. */
+  refresh: boolean;
+  /** The first rule (in config order) that matches: shown collapsed, needs no approval. */
+  ignored?: IgnoreRule;
+}
+
+export interface EvalErrorGroup {
+  message: string;
+  file?: string;
+  line?: number;
+  nodes: string[];
+}
+
+/** Parents that gave nothing to subtract, per node (see `ParentError`). */
+export interface ParentErrorGroup extends Omit<ParentError, 'evalErrors'> {
+  nodes: string[];
+}
+
+export interface FailureGroup {
+  kind: 'failed' | 'unreachable';
+  error: string;
+  nodes: string[];
+}
+
+/** Nodes by the kind of their delta; a node whose only changes are ignored still counts as changed. */
+export interface DeltaCounts {
+  changed: number;
+  unchanged: number;
+  failed: number;
+  unreachable: number;
+  notInLineage: number;
+  evalError: number;
+}
+
+export interface GroupedDelta {
+  /** Groups needing approval first, then ignored ones; each by `Type[title]`, then hash. */
+  groups: ChangeGroup[];
+  evalErrorGroups: EvalErrorGroup[];
+  parentErrorGroups: ParentErrorGroup[];
+  failures: FailureGroup[];
+  notInLineage: string[];
+  counts: DeltaCounts;
+  /**
+   * What an approval is bound to: sha256 over each non-ignored group's hash with its nodes, and
+   * each evaluation error group. Ignored groups are left out — they never need approval, so noise
+   * coming and going must not void one. Nor do failed or unreachable nodes count: an approval
+   * covers the changes seen; a node that comes back with changes adds nodes to a group and so
+   * changes the hash.
+   */
+  deltaHash: string;
+}
+
+const COUNTED: Record<DeltaKind, keyof DeltaCounts> = {
+  changes: 'changed',
+  unchanged: 'unchanged',
+  failed: 'failed',
+  unreachable: 'unreachable',
+  not_in_lineage: 'notInLineage',
+  eval_error: 'evalError',
+};
+
+type Matcher = (resource: ResourceChange) => boolean;
+
+/** Puppet type names are case-insensitive (`file` and `File` are one type). */
+const matcherOf = (rule: IgnoreRule): Matcher => {
+  const type = rule.type.toLowerCase();
+  let pattern: RegExp | undefined;
+  try {
+    pattern = rule.titlePattern === undefined ? undefined : new RegExp(rule.titlePattern);
+  } catch (cause) {
+    throw new HecklerError('CONFIG_INVALID', `approvals.ignore: invalid titlePattern ${rule.titlePattern}`, {
+      cause,
+    });
+  }
+  return (resource) =>
+    resource.type.toLowerCase() === type &&
+    (rule.title === undefined || resource.title === rule.title) &&
+    (pattern === undefined || pattern.test(resource.title));
+};
+
+/** Collects nodes per key; deltas arrive sorted by node, so a node is pushed once per key. */
+class Buckets<T> {
+  private readonly map = new Map<string, { value: T; nodes: string[] }>();
+  add(key: string, node: string, value: () => T): void {
+    const bucket = this.map.get(key);
+    if (bucket === undefined) this.map.set(key, { value: value(), nodes: [node] });
+    else if (bucket.nodes[bucket.nodes.length - 1] !== node) bucket.nodes.push(node);
+  }
+  /** Values with their nodes, in insertion order. */
+  list(): (T & { nodes: string[] })[] {
+    return [...this.map.values()].map(({ value, nodes }) => ({ ...value, nodes }));
+  }
+  /** Values with their nodes, by key: a stable order whatever order the deltas came in. */
+  sorted(): (T & { nodes: string[] })[] {
+    return [...this.map]
+      .sort(([a], [b]) => compareText(a, b))
+      .map(([, { value, nodes }]) => ({ ...value, nodes }));
+  }
+}
+
+const emptyCounts = (): DeltaCounts => ({
+  changed: 0,
+  unchanged: 0,
+  failed: 0,
+  unreachable: 0,
+  notInLineage: 0,
+  evalError: 0,
+});
+
+/** One pass over the deltas, naturally ordered by node so every node list comes out sorted. */
+const collect = (deltas: readonly NodeDelta[]) => {
+  const counts = emptyCounts();
+  const changes = new Buckets<{ resource: ResourceChange }>();
+  const evalErrors = new Buckets<Omit<EvalErrorGroup, 'nodes'>>();
+  const parentErrors = new Buckets<Omit<ParentErrorGroup, 'nodes'>>();
+  const failures = new Buckets<Omit<FailureGroup, 'nodes'>>();
+  const notInLineage: string[] = [];
+  for (const delta of [...deltas].sort((a, b) => naturalCompare(a.node, b.node))) {
+    const { node } = delta;
+    counts[COUNTED[delta.kind]]++;
+    if (delta.kind === 'not_in_lineage') notInLineage.push(node);
+    if ((delta.kind === 'failed' || delta.kind === 'unreachable') && delta.error !== undefined) {
+      const failure = { kind: delta.kind, error: delta.error };
+      failures.add(JSON.stringify(failure), node, () => failure);
+    }
+    for (const resource of delta.resources) changes.add(identityKey(resource), node, () => ({ resource }));
+    for (const { message, file, line } of delta.evalErrors) {
+      const error = {
+        message,
+        ...(file === undefined ? {} : { file }),
+        ...(line === undefined ? {} : { line }),
+      };
+      evalErrors.add(JSON.stringify([message, file ?? null, line ?? null]), node, () => error);
+    }
+    for (const { evalErrors: _, ...parent } of delta.parentErrors) {
+      parentErrors.add(JSON.stringify(parent), node, () => parent);
+    }
+  }
+  return { counts, changes, evalErrors, parentErrors, failures, notInLineage };
+};
+
+/**
+ * Groups the per-node deltas of one commit (DESIGN.md §3.4): identical changes (by identity key;
+ * the canonical text is built and hashed once per group, not per node) collapse into one group.
+ */
+export const groupDeltas = (
+  deltas: readonly NodeDelta[],
+  options: { ignored: readonly IgnoreRule[] },
+): GroupedDelta => {
+  const rules = options.ignored.map((rule) => ({ rule, matches: matcherOf(rule) }));
+  const collected = collect(deltas);
+  const groups = collected.changes.list().map(({ resource, nodes }): ChangeGroup => {
+    const ignored = rules.find((rule) => rule.matches(resource))?.rule;
+    const hash = sha256(canonicalChange(resource));
+    return { hash, resource, nodes, refresh: resource.refresh, ...(ignored ? { ignored } : {}) };
+  });
+  const order = new Map(groups.map((group) => [group, `${group.resource.type}[${group.resource.title}]`]));
+  groups.sort(
+    (a, b) =>
+      Number(a.ignored !== undefined) - Number(b.ignored !== undefined) ||
+      compareText(order.get(a) as string, order.get(b) as string) ||
+      compareText(a.hash, b.hash),
+  );
+  const evalErrorGroups = collected.evalErrors.sorted();
+  return {
+    groups,
+    evalErrorGroups,
+    parentErrorGroups: collected.parentErrors.sorted(),
+    failures: collected.failures.sorted(),
+    notInLineage: collected.notInLineage,
+    counts: collected.counts,
+    deltaHash: deltaHashOf(groups, evalErrorGroups),
+  };
+};
+
+const deltaHashOf = (groups: readonly ChangeGroup[], evalErrorGroups: readonly EvalErrorGroup[]): string =>
+  sha256(
+    JSON.stringify({
+      changes: groups
+        .filter((group) => group.ignored === undefined)
+        .map((group) => [group.hash, group.nodes])
+        .sort((a, b) => compareText(a[0] as string, b[0] as string)),
+      evalErrors: evalErrorGroups.map((group) => [
+        group.message,
+        group.file ?? null,
+        group.line ?? null,
+        group.nodes,
+      ]),
+    }),
+  );
+
+/** Groups that need someone's approval. */
+export const groupsNeedingApproval = (grouped: GroupedDelta): ChangeGroup[] =>
+  grouped.groups.filter((group) => group.ignored === undefined);

@@ -1,0 +1,161 @@
+/**
+ * Host lists as people read them: `web{01..12}.dc1`, `web{01..03,05}.dc1, db1` (DESIGN.md §3.4).
+ * Names are node names (`[a-z0-9.-]`), so braces, commas and dots-dots never occur inside one.
+ */
+
+const DIGITS = /(\d+)/;
+
+const isDigit = (code: number) => code >= 48 && code <= 57;
+
+/**
+ * `web2` before `web10`: runs of digits compare by value (any length, no precision loss), the
+ * rest by character; equal numbers with fewer leading zeros first, as a last resort. A scanner
+ * rather than split(): host lists sort thousands of names, and this allocates nothing.
+ */
+export const naturalCompare = (a: string, b: string): number => {
+  let i = 0;
+  let j = 0;
+  let padding = 0;
+  while (i < a.length && j < b.length) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(j);
+    if (!isDigit(x) || !isDigit(y)) {
+      if (x !== y) return x - y;
+      i++;
+      j++;
+      continue;
+    }
+    let endA = i;
+    let endB = j;
+    while (endA < a.length && isDigit(a.charCodeAt(endA))) endA++;
+    while (endB < b.length && isDigit(b.charCodeAt(endB))) endB++;
+    let startA = i;
+    let startB = j;
+    while (startA < endA - 1 && a.charCodeAt(startA) === 48) startA++;
+    while (startB < endB - 1 && b.charCodeAt(startB) === 48) startB++;
+    if (endA - startA !== endB - startB) return endA - startA - (endB - startB);
+    for (let k = 0; k < endA - startA; k++) {
+      const order = a.charCodeAt(startA + k) - b.charCodeAt(startB + k);
+      if (order !== 0) return order;
+    }
+    if (padding === 0) padding = endA - i - (endB - j);
+    i = endA;
+    j = endB;
+  }
+  return a.length - i - (b.length - j) || padding;
+};
+
+/** `d` is `previous` + 1; exact for any length (BigInt only past double precision). */
+const follows = (previous: string, d: string): boolean =>
+  d.length < 16 ? Number(d) === Number(previous) + 1 : BigInt(d) === BigInt(previous) + 1n;
+
+interface Member {
+  name: string;
+  /** The digits of the varying field, as written (`01`). */
+  digits: string;
+}
+
+/** A leading zero makes a field fixed-width: `{01..12}` means 01, 02 … 12, as in bash. */
+const padded = (digits: string) => digits.length > 1 && digits.startsWith('0');
+
+/**
+ * Folds names into brace expressions. Each name joins one family: names equal except for one
+ * numeric field. Larger families are taken first (ties: the earlier field, so `web01.dc1` varies
+ * the host number before the data centre); a name left alone stays as it is.
+ * Sorted naturally by the first name each entry stands for.
+ */
+export const compressHosts = (names: readonly string[]): string[] => {
+  if (names.length < 2) return [...names];
+  // Sorted first, so ties between families fall the same way whatever order the names came in.
+  const unique = [...new Set(names)].sort(naturalCompare);
+  const candidates = new Map<string, { field: number; prefix: string; suffix: string; members: Member[] }>();
+  for (const name of unique) {
+    const parts = name.split(DIGITS);
+    for (let field = 1; field < parts.length; field += 2) {
+      const prefix = parts.slice(0, field).join('');
+      const suffix = parts.slice(field + 1).join('');
+      const key = `${field}\u0000${prefix}\u0000${suffix}`;
+      const candidate = candidates.get(key) ?? { field, prefix, suffix, members: [] };
+      candidate.members.push({ name, digits: parts[field] as string });
+      candidates.set(key, candidate);
+    }
+  }
+  // A family of one is no family: those names stay plain, and sorting them would be wasted.
+  const order = [...candidates.values()]
+    .filter((candidate) => candidate.members.length > 1)
+    .sort(
+      (a, b) =>
+        b.members.length - a.members.length ||
+        a.field - b.field ||
+        naturalCompare(a.prefix, b.prefix) ||
+        naturalCompare(a.suffix, b.suffix),
+    );
+  const taken = new Set<string>();
+  const entries: { first: string; text: string }[] = [];
+  for (const candidate of order) {
+    const members = candidate.members.filter((member) => !taken.has(member.name));
+    if (members.length < 2) continue;
+    for (const member of members) taken.add(member.name);
+    const digits = members.map((member) => member.digits).sort(naturalCompare);
+    entries.push({
+      first: `${candidate.prefix}${digits[0]}${candidate.suffix}`,
+      text: `${candidate.prefix}{${ranges(digits).join(',')}}${candidate.suffix}`,
+    });
+  }
+  for (const name of unique) if (!taken.has(name)) entries.push({ first: name, text: name });
+  return entries.sort((a, b) => naturalCompare(a.first, b.first)).map((entry) => entry.text);
+};
+
+/**
+ * Runs of consecutive numbers written alike: padded fields of one width together, unpadded ones
+ * together (`9..10` is fine unpadded; `09..10` is a width-2 run). Three or more become `a..b`.
+ */
+const ranges = (digits: readonly string[]): string[] => {
+  const classes = new Map<string, string[]>();
+  const widths = new Set(digits.filter(padded).map((d) => d.length));
+  for (const d of digits) {
+    // An unpadded number as wide as a padded class (10 beside 09) joins it: 08..12 reads better.
+    const cls = padded(d) || widths.has(d.length) ? `w${d.length}` : 'n';
+    const members = classes.get(cls);
+    if (members) members.push(d);
+    else classes.set(cls, [d]);
+  }
+  const out: { first: string; text: string }[] = [];
+  for (const members of classes.values()) {
+    let run: string[] = [];
+    const flush = () => {
+      if (run.length === 0) return;
+      const first = run[0] as string;
+      const last = run[run.length - 1] as string;
+      if (run.length >= 3) out.push({ first, text: `${first}..${last}` });
+      else for (const d of run) out.push({ first: d, text: d });
+      run = [];
+    };
+    for (const d of members) {
+      const previous = run[run.length - 1];
+      if (previous !== undefined && !follows(previous, d)) flush();
+      run.push(d);
+    }
+    flush();
+  }
+  return out.sort((a, b) => naturalCompare(a.first, b.first)).map((piece) => piece.text);
+};
+
+/** One entry (`web{01..03,05}.dc1` or a plain name) → the names it stands for. */
+export const expandHost = (entry: string): string[] => {
+  const match = /^([^{}]*)\{([^{}]*)\}([^{}]*)$/.exec(entry);
+  if (!match) return [entry];
+  const [, prefix = '', body = '', suffix = ''] = match;
+  return body.split(',').flatMap((piece) => {
+    const range = /^(\d+)\.\.(\d+)$/.exec(piece);
+    if (!range) return [`${prefix}${piece}${suffix}`];
+    const [, from = '', to = ''] = range;
+    const width = padded(from) || padded(to) ? Math.max(from.length, to.length) : 0;
+    const names: string[] = [];
+    for (let n = BigInt(from); n <= BigInt(to); n++)
+      names.push(`${prefix}${String(n).padStart(width, '0')}${suffix}`);
+    return names;
+  });
+};
+
+export const expandHosts = (entries: readonly string[]): string[] => entries.flatMap(expandHost);

@@ -1,0 +1,91 @@
+import { HecklerError } from '../errors.js';
+import type { Clock, HeldLock, LockInfo, Locks } from '../ports/index.js';
+import { formatDuration } from '../text/duration.js';
+
+const PREFIX = 'node:';
+export const nodeLockKey = (node: string) => `${PREFIX}${node}`;
+
+export interface NodeLock extends LockInfo {
+  node: string;
+}
+
+const asNodeLock = (info: LockInfo): NodeLock => ({ ...info, node: info.key.slice(PREFIX.length) });
+
+/** "locked by <@U1> (kernel upgrade) since 14:02, for 1h more": who to ask, and why. */
+export const describeHolder = (lock: LockInfo, clock: Clock): string => {
+  const left = lock.expiresAt - clock.now();
+  return `locked by ${holderName(lock.owner)} (${lock.reason}), ${left > 0 ? `${formatDuration(left)} left` : 'expiring'}`;
+};
+
+/** Chat users are mentioned; the bot's own locks (applies) are named as such. */
+export const holderName = (owner: string) => (/^[A-Z0-9_]+$/.test(owner) ? `<@${owner}>` : owner);
+
+export interface NodeLocks {
+  /**
+   * Takes every node's lock or none: when one is held, the ones already taken are released and
+   * LOCK_HELD names each holder.
+   */
+  lockAll(
+    nodes: readonly string[],
+    request: { owner: string; reason: string; ttlMs: number },
+  ): Promise<HeldLock[]>;
+  /** Releases locks `owner` holds; a lock held by someone else needs `force`. */
+  unlock(
+    nodes: readonly string[],
+    owner: string,
+    force: boolean,
+  ): Promise<{ released: string[]; notLocked: string[] }>;
+  list(): Promise<NodeLock[]>;
+  holder(node: string): Promise<NodeLock | undefined>;
+}
+
+export const createNodeLocks = (locks: Locks, clock: Clock): NodeLocks => ({
+  async lockAll(nodes, request) {
+    const taken: HeldLock[] = [];
+    const refused: string[] = [];
+    for (const node of nodes) {
+      const result = await locks.acquire(nodeLockKey(node), request);
+      if (result.ok) taken.push(result.lock);
+      else refused.push(`${node}: ${describeHolder(result.holder, clock)}`);
+    }
+    if (refused.length === 0) return taken;
+    await Promise.all(taken.map((lock) => lock.release()));
+    throw new HecklerError(
+      'LOCK_HELD',
+      `${refused.length === 1 ? 'a node is' : `${refused.length} nodes are`} locked:\n${refused.join('\n')}`,
+      {
+        hint: 'ask the holder, wait for the lock to expire, or (admins) `/heckler unlock NODES --force`; nothing was locked',
+      },
+    );
+  },
+  async unlock(nodes, owner, force) {
+    const held = await Promise.all(
+      nodes.map(async (node) => ({ node, info: await locks.inspect(nodeLockKey(node)) })),
+    );
+    const others = held.filter(({ info }) => info && info.owner !== owner);
+    if (others.length > 0 && !force) {
+      const lines = others.map(({ node, info }) => `${node}: ${info ? describeHolder(info, clock) : ''}`);
+      throw new HecklerError('LOCK_HELD', `not your lock:\n${lines.join('\n')}`, {
+        hint: 'ask the holder to unlock it, or an admin can pass --force; nothing was unlocked',
+      });
+    }
+    const released: string[] = [];
+    const notLocked: string[] = [];
+    for (const { node, info } of held) {
+      if (!info) notLocked.push(node);
+      else if (await locks.forceRelease(nodeLockKey(node))) released.push(node);
+      else notLocked.push(node);
+    }
+    return { released, notLocked };
+  },
+  async list() {
+    return (await locks.list())
+      .filter((info) => info.key.startsWith(PREFIX))
+      .map(asNodeLock)
+      .sort((a, b) => a.node.localeCompare(b.node, 'en', { numeric: true }));
+  },
+  async holder(node) {
+    const info = await locks.inspect(nodeLockKey(node));
+    return info ? asNodeLock(info) : undefined;
+  },
+});

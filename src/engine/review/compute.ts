@@ -1,0 +1,91 @@
+import {
+  deltaForNode,
+  fleetStateHash,
+  type GroupedDelta,
+  groupDeltas,
+  type IgnoreRule,
+  type NodeDelta,
+  notInLineage,
+} from '../delta/index.js';
+import type { CodeRepo, CommitInfo, NodeSpec } from '../ports/index.js';
+import type { FleetService } from '../runs/fleet-service.js';
+import type { AppliedOf, NoopCache } from './noop-cache.js';
+
+export interface DeltaComputation {
+  commit: CommitInfo;
+  fleetHash: string;
+  grouped: GroupedDelta;
+  deltas: NodeDelta[];
+}
+
+export interface ComputeDeps {
+  repo: CodeRepo;
+  fleet: FleetService;
+  cache: NoopCache;
+  ignored: readonly IgnoreRule[];
+}
+
+/** Every node's applied revision, read from the nodes themselves (they are the source of truth). */
+export const readFleetState = async (fleet: FleetService, nodes: readonly NodeSpec[]) => {
+  const applied = new Map<string, AppliedOf>();
+  for (const outcome of await fleet.applied(nodes)) {
+    const state = outcome.ok && outcome.value.ok ? outcome.value.state : undefined;
+    applied.set(outcome.node, { revision: state?.revision, dirty: state?.dirty ?? false });
+  }
+  const fleetHash = fleetStateHash(
+    nodes.map((node) => ({
+      name: node.name,
+      ...applied.get(node.name),
+      dirty: applied.get(node.name)?.dirty ?? false,
+    })),
+  );
+  return { applied, fleetHash };
+};
+
+/**
+ * What commit `sha` changes on each node (DESIGN.md §3.4): its noop minus every parent's noop.
+ * A parent that is the node's applied revision is nooped like any other parent; the cache key
+ * (node, commit, applied revision) makes that "the node's noop of its applied revision", so
+ * standing drift is subtracted and not blamed on the commit. A node whose applied revision is on
+ * another line of history (neither ancestor nor descendant of the commit) is not nooped.
+ */
+export const computeDelta = async (
+  deps: ComputeDeps,
+  sha: string,
+  nodes: readonly NodeSpec[],
+): Promise<DeltaComputation> => {
+  const commit = await deps.repo.commit(sha);
+  const { applied, fleetHash } = await readFleetState(deps.fleet, nodes);
+  const inLineage: NodeSpec[] = [];
+  const outside: string[] = [];
+  for (const node of nodes) {
+    const revision = applied.get(node.name)?.revision;
+    const related =
+      revision === undefined ||
+      revision === sha ||
+      (await deps.repo.isAncestor(revision, sha).catch(() => false)) ||
+      (await deps.repo.isAncestor(sha, revision).catch(() => false));
+    if (related) inLineage.push(node);
+    else outside.push(node.name);
+  }
+  // One revision at a time: each node has one checkout.
+  const noops = [];
+  for (const revision of [sha, ...commit.parents])
+    noops.push(await deps.cache.noops(revision, inLineage, applied));
+  const [own, ...parents] = noops;
+  const deltas = [
+    ...inLineage.map((node) =>
+      deltaForNode({
+        node: node.name,
+        commit: own?.get(node.name) ?? { status: 'failed', error: 'no noop result' },
+        parents: commit.parents.map((revision, index) => ({
+          revision,
+          applied: applied.get(node.name)?.revision === revision,
+          noop: parents[index]?.get(node.name) ?? { status: 'failed', error: 'no noop result' },
+        })),
+      }),
+    ),
+    ...outside.map(notInLineage),
+  ];
+  return { commit, fleetHash, deltas, grouped: groupDeltas(deltas, { ignored: deps.ignored }) };
+};

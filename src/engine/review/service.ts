@@ -1,0 +1,293 @@
+import { randomBytes } from 'node:crypto';
+import {
+  authorChatIds,
+  type ChatIdMap,
+  type Decision,
+  decide,
+  type IgnoreRule,
+  mayApprove,
+} from '../delta/index.js';
+import { HecklerError } from '../errors.js';
+import type { Chat, Clock, CodeRepo, Logger, Message, NodeSpec, Store } from '../ports/index.js';
+import { validateRevision } from '../repo/revision.js';
+import type { FleetService } from '../runs/fleet-service.js';
+import { computeDelta, readFleetState } from './compute.js';
+import type { NoopCache } from './noop-cache.js';
+import { ownershipAt } from './ownership.js';
+import { type AuditEntry, ownerLists, type ReviewRecord, reviewStatus, standing } from './records.js';
+
+export interface ReviewServiceDeps {
+  repo: CodeRepo;
+  fleet: FleetService;
+  cache: NoopCache;
+  chat: Chat;
+  /** Where commit messages are posted. */
+  channel: string;
+  reviews: Store<ReviewRecord>;
+  /** The last commit of the tracked branch already reviewed. */
+  cursor: Store<string>;
+  audit: Store<AuditEntry>;
+  clock: Clock;
+  logger: Logger;
+  approvals: { owners: ChatIdMap; people: Readonly<Record<string, string>>; ignore: readonly IgnoreRule[] };
+  roles: { admins: readonly string[]; approvers: readonly string[] };
+  modulePaths: readonly string[];
+  /** The commit's chat message; views live with the commands, the engine only posts. */
+  present(record: ReviewRecord): Message;
+}
+
+export interface DecisionRequest {
+  sha: string;
+  user: string;
+  roles: ReadonlySet<string>;
+  verdict: 'approve' | 'deny';
+  reason?: string;
+  via: 'button' | 'command';
+}
+
+export interface ReviewService {
+  /** A revision → full SHA (validated first; UNKNOWN_REVISION with suggestions). */
+  resolve(revision: string, options?: { fetch?: boolean }): Promise<string>;
+  /** The commit's review against the fleet as it is now: reused when the fleet has not moved, re-nooped when it has. */
+  review(sha: string, options?: { nodes?: readonly NodeSpec[] }): Promise<ReviewRecord>;
+  get(sha: string): Promise<ReviewRecord | undefined>;
+  decide(request: DecisionRequest): Promise<{ record: ReviewRecord; result: 'recorded' | 'repeated' }>;
+  pending(): Promise<ReviewRecord[]>;
+  /** Re-noops every review whose fleet state is stale; approvals survive only an identical delta. */
+  refreshStale(): Promise<ReviewRecord[]>;
+  auditLog(sha?: string): Promise<AuditEntry[]>;
+  /**
+   * Reviews the tracked branch's new commits, oldest first. The first poll only remembers where
+   * the branch is (plus `backfill` recent commits), so a new bot does not noop all of history.
+   */
+  pollNewCommits(backfill: number): Promise<ReviewRecord[]>;
+}
+
+const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+
+export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
+  const queues = new Map<string, Promise<unknown>>();
+  /** One change to a review at a time in this process (a click racing a re-noop). */
+  const serialized = <T>(sha: string, work: () => Promise<T>): Promise<T> => {
+    const next = (queues.get(sha) ?? Promise.resolve()).then(work, work);
+    queues.set(
+      sha,
+      next.catch(() => undefined),
+    );
+    return next;
+  };
+
+  const writeAudit = async (entry: AuditEntry) => {
+    await deps.audit.set(`${String(entry.at).padStart(15, '0')}-${randomBytes(3).toString('hex')}`, entry);
+  };
+
+  const publish = async (record: ReviewRecord): Promise<ReviewRecord> => {
+    const message = deps.present(record);
+    try {
+      if (record.message) await deps.chat.update(record.message, message);
+      else record.message = await deps.chat.post(deps.channel, message);
+    } catch (error) {
+      deps.logger.warn({ err: error, sha: record.sha }, 'could not post the review message');
+    }
+    await deps.reviews.set(record.sha, record);
+    return record;
+  };
+
+  const compute = async (sha: string, previous: ReviewRecord | undefined, nodes: readonly NodeSpec[]) => {
+    const { commit, fleetHash, grouped } = await computeDelta(
+      { repo: deps.repo, fleet: deps.fleet, cache: deps.cache, ignored: deps.approvals.ignore },
+      sha,
+      nodes,
+    );
+    const authors = authorChatIds([commit.author, ...commit.coAuthors], deps.approvals.people);
+    const owners = await ownershipAt(deps.repo, sha, grouped, {
+      chatIds: deps.approvals.owners,
+      modulePaths: deps.modulePaths,
+    });
+    const now = deps.clock.now();
+    const record: ReviewRecord = {
+      sha,
+      shortSha: commit.shortSha,
+      subject: commit.subject,
+      committedAt: commit.date,
+      authors: authors.ids,
+      unmappedAuthors: authors.unmapped.map((p) => `${p.name} <${p.email}>`),
+      fleetHash,
+      deltaHash: grouped.deltaHash,
+      computedAt: now,
+      grouped,
+      ...owners,
+      decisions: previous?.decisions ?? [],
+      notes: previous?.notes ?? [],
+      ...(previous?.message ? { message: previous.message } : {}),
+    };
+    if (previous && previous.deltaHash !== record.deltaHash) {
+      const lost = standing(previous);
+      record.notes.push(
+        `${hhmm(now)} re-nooped after the fleet changed: the delta is different${lost ? `; the ${lost.verdict === 'approve' ? 'approval' : 'denial'} by <@${lost.user}> no longer applies` : ''}`,
+      );
+      if (lost)
+        await writeAudit({
+          at: now,
+          sha,
+          shortSha: record.shortSha,
+          user: lost.user,
+          action: 'void',
+          deltaHash: previous.deltaHash,
+          via: 'heckler',
+        });
+    } else if (previous) {
+      record.notes.push(
+        `${hhmm(now)} re-nooped after the fleet changed: same delta${standing(previous) ? ', the decision stands' : ''}`,
+      );
+    }
+    if (reviewStatus(record) === 'auto_approved' && !previous) {
+      await writeAudit({
+        at: now,
+        sha,
+        shortSha: record.shortSha,
+        user: 'heckler',
+        action: 'auto_approve',
+        deltaHash: record.deltaHash,
+        via: 'heckler',
+      });
+    }
+    return record;
+  };
+
+  const service: ReviewService = {
+    get: (sha) => deps.reviews.get(sha),
+    async resolve(revision, options = {}) {
+      if (options.fetch) await deps.repo.fetch();
+      return deps.repo.resolve(validateRevision(revision));
+    },
+    async review(sha, options = {}) {
+      const nodes = options.nodes ?? deps.fleet.nodes();
+      const previous = await deps.reviews.get(sha);
+      if (previous) {
+        const { fleetHash } = await readFleetState(deps.fleet, nodes);
+        if (fleetHash === previous.fleetHash) return previous;
+      }
+      const record = await compute(sha, previous, nodes);
+      return serialized(sha, async () => {
+        // Decisions made while the noops ran are kept.
+        const latest = await deps.reviews.get(sha);
+        if (latest) record.decisions = latest.decisions;
+        return publish(record);
+      });
+    },
+    decide(request) {
+      return serialized(request.sha, async () => {
+        const record = await deps.reviews.get(request.sha);
+        if (!record) {
+          throw new HecklerError('NOT_FOUND', `${request.sha.slice(0, 7)} has not been nooped yet`, {
+            hint: `run \`/heckler noop ${request.sha.slice(0, 7)}\` first; decisions are bound to a noop`,
+          });
+        }
+        const verdict = mayApprove({
+          user: request.user,
+          roles: request.roles,
+          groupOwners: ownerLists(record),
+          authors: record.authors,
+          admins: deps.roles.admins,
+          approvers: deps.roles.approvers,
+        });
+        if (!verdict.ok) {
+          const who = verdict.whoCan.map((id) => `<@${id}>`).join(', ') || 'an admin';
+          const why =
+            verdict.reason === 'author'
+              ? `you wrote ${record.shortSha} (or co-authored it): someone else must ${request.verdict} it`
+              : `you do not own what ${record.shortSha} changes`;
+          throw new HecklerError('NOT_AUTHORIZED', why, { hint: `who can ${request.verdict} it: ${who}` });
+        }
+        const incoming: Decision = {
+          verdict: request.verdict,
+          user: request.user,
+          at: deps.clock.now(),
+          commit: record.sha,
+          deltaHash: record.deltaHash,
+          via: request.via,
+          ...(request.reason ? { reason: request.reason } : {}),
+        };
+        const outcome = decide(record.decisions, incoming);
+        if (outcome.result === 'already_decided') {
+          const d = outcome.decision;
+          throw new HecklerError(
+            'USAGE',
+            `${record.shortSha} was already ${d.verdict === 'approve' ? 'approved' : 'denied'} by <@${d.user}> at ${hhmm(d.at)}`,
+            {
+              hint:
+                d.verdict === 'deny'
+                  ? `a typed \`/heckler approve ${record.shortSha}\` overturns a denial`
+                  : 'the first decision stands',
+            },
+          );
+        }
+        if (outcome.result === 'repeated') return { record, result: 'repeated' as const };
+        record.decisions.push(incoming);
+        await writeAudit({
+          at: incoming.at,
+          sha: record.sha,
+          shortSha: record.shortSha,
+          user: request.user,
+          action: request.verdict,
+          deltaHash: record.deltaHash,
+          via: request.via,
+          ...(request.reason ? { reason: request.reason } : {}),
+        });
+        return { record: await publish(record), result: 'recorded' as const };
+      });
+    },
+    async pending() {
+      const out: ReviewRecord[] = [];
+      for await (const [, record] of deps.reviews.entries())
+        if (reviewStatus(record) === 'pending') out.push(record);
+      return out.sort((a, b) => a.committedAt - b.committedAt);
+    },
+    async refreshStale() {
+      const nodes = deps.fleet.nodes();
+      const { fleetHash, applied } = await readFleetState(deps.fleet, nodes);
+      const revisions = [...applied.values()].map((a) => a.revision);
+      /** Applied on every node already: nothing left to review. */
+      const everywhere = async (sha: string) => {
+        for (const revision of revisions) {
+          if (
+            revision === undefined ||
+            !(revision === sha || (await deps.repo.isAncestor(sha, revision).catch(() => false)))
+          )
+            return false;
+        }
+        return revisions.length > 0;
+      };
+      const stale: ReviewRecord[] = [];
+      for await (const [, record] of deps.reviews.entries()) {
+        if (record.fleetHash === fleetHash || reviewStatus(record) === 'denied') continue;
+        if (!(await everywhere(record.sha))) stale.push(record);
+      }
+      const refreshed: ReviewRecord[] = [];
+      for (const record of stale.sort((a, b) => a.committedAt - b.committedAt))
+        refreshed.push(await service.review(record.sha, { nodes }));
+      return refreshed;
+    },
+    async pollNewCommits(backfill) {
+      await deps.repo.fetch();
+      const head = await deps.repo.head();
+      const cursor = await deps.cursor.get('branch');
+      const between = await deps.repo.commitsBetween(cursor, head);
+      const commits = cursor !== undefined ? between : backfill > 0 ? between.slice(-backfill) : [];
+      const reviewed: ReviewRecord[] = [];
+      for (const commit of commits) {
+        reviewed.push(await service.review(commit.sha));
+        await deps.cursor.set('branch', commit.sha);
+      }
+      await deps.cursor.set('branch', head);
+      return reviewed;
+    },
+    async auditLog(sha) {
+      const out: AuditEntry[] = [];
+      for await (const [, entry] of deps.audit.entries()) if (!sha || entry.sha === sha) out.push(entry);
+      return out.sort((a, b) => b.at - a.at);
+    },
+  };
+  return service;
+};

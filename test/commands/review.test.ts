@@ -1,0 +1,280 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDispatcher, createRegistry } from '../../src/commands/index.js';
+import type { Services } from '../../src/commands/types.js';
+import { composeFleet } from '../../src/compose/fleet.js';
+import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
+import type { Message, MessageRef } from '../../src/engine/ports/index.js';
+import { systemClock } from '../../src/engine/ports/index.js';
+import { createStorage, type Storage } from '../../src/storage/keyv.js';
+import { RecordingChat } from '../fakes/recording-chat.js';
+import { testConfig } from '../support/config.js';
+import { type Fleet, startFleet } from '../support/fleet.js';
+import { captureLogger } from '../support/logger.js';
+import { createPuppetRepo, type PuppetRepoFixture } from '../support/puppet-repo.js';
+
+/**
+ * Delta noops and approvals end to end: real nodes with v1 applied, real Puppet, the fixture
+ * repository's CODEOWNERS, and clicks from owners, authors and strangers.
+ */
+let fleet: Fleet;
+let repo: PuppetRepoFixture;
+let storage: Storage;
+let composed: NonNullable<Awaited<ReturnType<typeof composeFleet>>>;
+let chat: RecordingChat;
+let dispatch: (user: string, line: string, source?: MessageRef) => Promise<string>;
+
+const users = {
+  U0ADMIN: 'ada',
+  U0ALICE: 'alice',
+  U0BOB: 'bob',
+  U0CAROL: 'carol',
+  U0DAVE: 'dave',
+  U0ERIN: 'erin',
+  U0NOBODY: 'nob',
+};
+
+const textOf = (message: Message) =>
+  message.blocks
+    .map((b) =>
+      b.kind === 'actions'
+        ? b.buttons.map((x) => `[${x.label}: ${x.command}]`).join(' ')
+        : b.kind === 'divider'
+          ? '---'
+          : b.kind === 'fields'
+            ? ''
+            : b.text,
+    )
+    .join('\n');
+
+/** The commit's message as it stands now: its first post, with every update applied. */
+const messageOf = (sha: string) => {
+  const post = chat.events.find((e) => e.kind === 'post' && e.message.text.startsWith(sha.slice(0, 7)));
+  if (post?.kind !== 'post') throw new Error(`no message for ${sha}`);
+  const updates = chat.events.filter((e) => e.kind === 'update' && e.ref.ts === post.ref.ts);
+  const latest = updates.at(-1);
+  return {
+    ref: post.ref,
+    text: textOf(latest?.kind === 'update' ? latest.message : post.message),
+    updates: updates.length,
+  };
+};
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heckler-review-'));
+  [fleet, repo] = await Promise.all([startFleet({ nodes: 3 }), createPuppetRepo(join(dir, 'repo'))]);
+  const config = testConfig({
+    users,
+    roles: { admins: ['U0ADMIN'], appliers: [], approvers: [] },
+    repo: { url: repo.path, branch: 'main', mirrorDir: join(dir, 'mirror') },
+    puppet: { args: ['--vardir', '/data/puppet/var', '--confdir', '/data/puppet/conf'] },
+    fleet: {
+      workDir: '/data/heckler',
+      ssh: { key: fleet.privateKeyPath, knownHosts: fleet.knownHostsPath, concurrency: 10 },
+      nodes: Object.fromEntries(
+        fleet.nodes.map((n) => [n.name, { host: n.host, port: n.port, certname: n.certname }]),
+      ),
+    },
+    approvals: {
+      owners: { '@alice': 'U0ALICE', '@bob': 'U0BOB', '@carol': 'U0CAROL', '@erin': 'U0ERIN' },
+      people: {
+        'alice@example.com': 'U0ALICE',
+        'bob@example.com': 'U0BOB',
+        'carol@example.com': 'U0CAROL',
+        'dave@example.com': 'U0DAVE',
+        'erin@example.com': 'U0ERIN',
+      },
+      channel: 'CREVIEW',
+    },
+  });
+  const { logger } = captureLogger();
+  storage = await createStorage({ dataDir: join(dir, 'data'), keyPrefix: 'test' });
+  chat = new RecordingChat();
+  const made = await composeFleet({ config, storage, logger, clock: systemClock, chat });
+  if (!made) throw new Error('no fleet');
+  composed = made;
+  const services: Services = {
+    chat,
+    config,
+    commands: createRegistry(),
+    clock: systemClock,
+    logger,
+    version: 'test',
+    nodeLocks: createNodeLocks(storage.locks, systemClock),
+    fleet: composed.service,
+    reviews: composed.reviews,
+  };
+  const dispatcher = createDispatcher(services);
+  dispatch = async (user, line, source) => {
+    const answers: Message[] = [];
+    await dispatcher.dispatch({
+      text: line,
+      user,
+      channel: 'C1',
+      respond: async (m) => void answers.push(m),
+      ...(source ? { source } : {}),
+    });
+    return answers.map((m) => m.text).join('\n');
+  };
+  // The fleet runs v1 everywhere: deltas are judged against it.
+  const applied = await composed.service.runSha(
+    repo.commits.motdChange,
+    composed.service.nodes(),
+    'apply',
+    'U0ADMIN',
+  );
+  if (applied.some((run) => !run.reached)) throw new Error('could not apply v1 to the test fleet');
+}, 120_000);
+
+afterAll(async () => {
+  await composed?.close();
+  await storage?.close();
+  await fleet?.stop();
+});
+
+describe('a commit that changes one file on one node', () => {
+  it('is posted once with its group, hosts, owners and Approve / Deny', async () => {
+    const sha = repo.commits.coauthored;
+    expect(await dispatch('U0NOBODY', `noop ${sha.slice(0, 8)}`)).toMatch(
+      /1 node would change · 2 unchanged · 0 failed · 0 unreachable/,
+    );
+    const { text } = messageOf(sha);
+    expect(text).toMatch(new RegExp(`^${sha.slice(0, 7)} `));
+    expect(text).toContain('by <@U0ERIN>, <@U0DAVE>');
+    expect(text).toContain(':hourglass: Waiting for approval from <@U0CAROL> (or an approver or admin)');
+    expect(text).toContain(`[Approve: approve ${sha}] [Deny: deny ${sha}]`);
+    expect(text).toMatch(/on node2 · owners <@U0CAROL>\n`File\[\/data\/canary\]`/);
+    expect(text).not.toContain('/data/motd');
+    // Asking again with the fleet unchanged reuses the review: still one message.
+    await dispatch('U0NOBODY', `noop ${sha.slice(0, 8)}`);
+    expect(
+      chat.events.filter((e) => e.kind === 'post' && e.message.text.startsWith(sha.slice(0, 7))),
+    ).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      'U0ERIN',
+      /you wrote .* \(or co-authored it\): someone else must approve it\nwho can approve it: <@U0CAROL>, <@U0ADMIN>/,
+    ],
+    ['U0DAVE', /you wrote .* \(or co-authored it\)/],
+    ['U0NOBODY', /you do not own what .* changes\nwho can approve it: <@U0CAROL>, <@U0ADMIN>/],
+  ])('a click by %s is refused privately, saying who can approve', async (user, expected) => {
+    const sha = repo.commits.coauthored;
+    const before = messageOf(sha).updates;
+    expect(await dispatch(user, `approve ${sha}`, messageOf(sha).ref)).toMatch(expected);
+    expect(messageOf(sha).updates).toBe(before);
+  });
+
+  it("an owner's click approves; the buttons give way to who approved and when", async () => {
+    const sha = repo.commits.coauthored;
+    expect(await dispatch('U0CAROL', `approve ${sha}`, messageOf(sha).ref)).toBe(
+      `approved ${sha.slice(0, 7)}`,
+    );
+    const { text } = messageOf(sha);
+    expect(text).toMatch(/:white_check_mark: Approved by <@U0CAROL> at \d\d:\d\d/);
+    expect(text).not.toContain('[Approve');
+    // A double click is idempotent; anyone else is told who decided first.
+    expect(await dispatch('U0CAROL', `approve ${sha}`, messageOf(sha).ref)).toBe(
+      `you already approved ${sha.slice(0, 7)}`,
+    );
+    expect(await dispatch('U0ADMIN', `deny ${sha} too risky`)).toMatch(
+      /was already approved by <@U0CAROL> at \d\d:\d\d/,
+    );
+    expect(await dispatch('U0NOBODY', `audit ${sha.slice(0, 7)}`)).toMatch(
+      /<@U0CAROL> approved `[0-9a-f]{7}` \(button, delta [0-9a-f]{8}\)/,
+    );
+  });
+});
+
+describe('merges, authors who own their change, and broken commits', () => {
+  it('a merge that adds nothing of its own is approved automatically', async () => {
+    await dispatch('U0NOBODY', `noop ${repo.commits.merge}`);
+    const { text } = messageOf(repo.commits.merge);
+    expect(text).toContain('0 nodes would change · 3 unchanged');
+    expect(text).toContain('Auto-approved: this commit changes nothing on the fleet');
+    expect(text).not.toContain('[Approve');
+  });
+
+  it('the feature commit shows the config change and the refresh on every node; its author cannot approve, an admin can', async () => {
+    const sha = repo.commits.feature;
+    await dispatch('U0NOBODY', `noop ${sha}`);
+    const { text } = messageOf(sha);
+    expect(text).toContain('3 nodes would change');
+    expect(text).toMatch(
+      /on node\{1\.\.3\} · owners <@U0BOB>\n`Exec\[reload webapp\]`[^\n]*\n:arrows_counterclockwise: \*would trigger a refresh\*/,
+    );
+    expect(text).toContain('+workers = 4');
+    expect(await dispatch('U0BOB', `approve ${sha}`)).toMatch(/you wrote/);
+    expect(await dispatch('U0ADMIN', `approve ${sha}`)).toBe(`approved ${sha.slice(0, 7)}`);
+  });
+
+  it('a commit that breaks compilation is its own group, and the fix still shows its delta', async () => {
+    await dispatch('U0NOBODY', `noop ${repo.commits.broken}`);
+    const broken = messageOf(repo.commits.broken).text;
+    expect(broken).toMatch(
+      /:x: \*does not compile\* on node\{1\.\.3\}: Evaluation Error: Unknown function: 'motd_banner'\. \(modules\/motd\/manifests\/init\.pp:6\)/,
+    );
+    expect(broken).toContain('[Approve');
+    await dispatch('U0NOBODY', `noop ${repo.commits.fixed}`);
+    const fixed = messageOf(repo.commits.fixed).text;
+    expect(fixed).toMatch(/parent [0-9a-f]{7} does not compile on node\{1\.\.3\}/);
+    expect(fixed).toContain('`File[/data/motd]`');
+  });
+
+  it('deny needs a reason, and blocks until a typed approval', async () => {
+    const sha = repo.commits.broken;
+    expect(await dispatch('U0ALICE', `deny ${sha}`, messageOf(sha).ref)).toMatch(
+      /type `\/heckler deny [0-9a-f]{7} REASON`/,
+    );
+    expect(await dispatch('U0ADMIN', `deny ${sha} breaks the catalog`)).toBe(`denied ${sha.slice(0, 7)}`);
+    expect(messageOf(sha).text).toMatch(/:no_entry: Denied by <@U0ADMIN> at \d\d:\d\d: breaks the catalog/);
+    const waiting = await dispatch('U0NOBODY', 'pending');
+    expect(waiting).toContain(repo.commits.fixed.slice(0, 7));
+    expect(waiting).not.toContain(sha.slice(0, 7));
+    expect(waiting).not.toContain(repo.commits.coauthored.slice(0, 7));
+  });
+});
+
+describe('staleness', () => {
+  it('a change of the fleet state outside the bot re-noops reviews; an identical delta keeps its approval', async () => {
+    const feature = repo.commits.feature;
+    // Someone marks node1 dirty by hand (a failed manual apply): its files do not change.
+    const path = '/data/heckler/state/applied.json';
+    const marked = await fleet.ssh(
+      fleet.node('node1'),
+      `sed -i 's/"dirty":false/"dirty":true/' ${path} && cat ${path}`,
+    );
+    expect(marked.stdout).toContain('"dirty":true');
+    const refreshed = await composed.reviews.refreshStale();
+    expect(refreshed.map((r) => r.sha)).toContain(feature);
+    expect(messageOf(feature).text).toMatch(
+      /re-nooped after the fleet changed: same delta, the decision stands/,
+    );
+    expect(messageOf(feature).text).toMatch(/Approved by <@U0ADMIN>/);
+  });
+
+  it('an apply that changes what a commit would do voids its approval, and the message says so', async () => {
+    const coauthored = repo.commits.coauthored;
+    const [node2] = await composed.service.select({ nodes: ['node2'] });
+    if (!node2) throw new Error('no node2');
+    await composed.service.runSha(coauthored, [node2], 'apply', 'U0ADMIN');
+    await composed.reviews.refreshStale();
+    // node2 now has /data/canary: the commit changes nothing left, so Carol's approval is void.
+    const after = messageOf(coauthored).text;
+    expect(after).toMatch(/the delta is different; the approval by <@U0CAROL> no longer applies/);
+    expect(after).toContain('Auto-approved');
+    // node2 also has the feature already: that delta changed too, and its approval went with it.
+    expect(messageOf(feature()).text).toMatch(
+      /the delta is different; the approval by <@U0ADMIN> no longer applies/,
+    );
+    expect(messageOf(feature()).text).toContain('[Approve');
+    expect(await dispatch('U0NOBODY', `audit ${coauthored.slice(0, 7)}`)).toMatch(
+      /<@U0CAROL> approval void after re-noop of/,
+    );
+  });
+});
+
+const feature = () => repo.commits.feature;
