@@ -42,7 +42,7 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
   const shellChat = slack ? undefined : new ShellChat(process.stdout, config.users);
   const chat = slack?.chat ?? shellChat;
   if (!chat) throw new Error('no chat adapter');
-  const fleet = await composeFleet({ config, storage, logger, clock: systemClock, chat });
+  const fleet = await composeFleet({ config, storage, logger, clock: systemClock, chat, schedule: true });
   const builds = await composeBuilds({ config, storage, chat, logger, clock: systemClock });
   const services: Services = {
     chat,

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openMirror } from '../adapters/git/mirror.js';
+import { createBreeScheduler } from '../adapters/schedule/bree.js';
 import { createLocalTransport } from '../adapters/transport/local.js';
 import { createSshTransport } from '../adapters/transport/ssh.js';
 import { reviewMessage } from '../commands/views/review.js';
@@ -49,6 +50,8 @@ export const composeFleet = async (options: {
   logger: Logger;
   clock: Clock;
   chat: Chat;
+  /** Poll the repository for new commits and re-noop stale reviews in the background (the bot does; tests drive it). */
+  schedule?: boolean;
 }): Promise<{ service: FleetService; reviews: ReviewService; close(): Promise<void> } | undefined> => {
   const { config, storage, logger, clock } = options;
   if (!config.repo) return undefined;
@@ -103,10 +106,19 @@ export const composeFleet = async (options: {
     modulePaths: config.puppet.modulepath,
     present: reviewMessage,
   });
+  const scheduler = options.schedule ? createBreeScheduler({ logger }) : undefined;
+  if (scheduler && config.repo) {
+    const backfill = config.approvals.backfill;
+    await scheduler.every('puppet-commits', config.repo.fetchEvery, async () => {
+      await reviews.pollNewCommits(backfill);
+      await reviews.refreshStale();
+    });
+  }
   return {
     service,
     reviews,
     close: async () => {
+      await scheduler?.stop();
       await transport.close();
       repo.close();
     },

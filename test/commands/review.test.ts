@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -278,3 +279,38 @@ describe('staleness', () => {
 });
 
 const feature = () => repo.commits.feature;
+
+describe('new commits on the branch', () => {
+  const pushSiteLine = async (file: string, author: string) => {
+    const site = join(repo.path, 'manifests/site.pp');
+    appendFileSync(site, `file { '${file}': ensure => file, content => "${file}\\n" }\n`);
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_NAME: author,
+      GIT_AUTHOR_EMAIL: `${author}@example.com`,
+      GIT_COMMITTER_NAME: author,
+      GIT_COMMITTER_EMAIL: `${author}@example.com`,
+    };
+    execFileSync('git', ['-C', repo.path, 'commit', '--quiet', '-am', `site: add ${file}`], { env });
+    return execFileSync('git', ['-C', repo.path, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+  };
+
+  it('the first poll only remembers the branch; later pushes get one message per commit, oldest first', async () => {
+    expect(await composed.reviews.pollNewCommits(0)).toEqual([]);
+    const x = await pushSiteLine('/data/poll-x', 'alice');
+    const y = await pushSiteLine('/data/poll-y', 'bob');
+    const posted = chat.events.length;
+    const reviewed = await composed.reviews.pollNewCommits(0);
+    expect(reviewed.map((r) => r.sha)).toEqual([x, y]);
+    const newPosts = chat.events.slice(posted).filter((e) => e.kind === 'post');
+    expect(newPosts.map((e) => (e.kind === 'post' ? e.message.text.slice(0, 7) : ''))).toEqual([
+      x.slice(0, 7),
+      y.slice(0, 7),
+    ]);
+    // Each shows only its own change, on every node, owned by the node definitions' owner.
+    expect(messageOf(x).text).toMatch(/on node\{1\.\.3\} · owners <@U0CAROL>\n`File\[\/data\/poll-x\]`/);
+    expect(messageOf(y).text).toMatch(/`File\[\/data\/poll-y\]`/);
+    expect(messageOf(y).text).not.toContain('/data/poll-x');
+    expect(await composed.reviews.pollNewCommits(0)).toEqual([]);
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { toBlockKit } from '../../../src/bot/render/blocks.js';
+import { SLACK_LIMITS } from '../../../src/bot/render/slack-limits.js';
+import { reviewMessage } from '../../../src/commands/views/review.js';
+import { type ChangeGroup, groupDeltas, type NodeDelta } from '../../../src/engine/delta/index.js';
+import type { ResourceChange } from '../../../src/engine/puppet/index.js';
+import type { ReviewRecord } from '../../../src/engine/review/records.js';
+
+/** 300 distinct changes spread over 500 nodes: far beyond one Slack message. */
+const largeRecord = (): ReviewRecord => {
+  const nodes = Array.from({ length: 500 }, (_, i) => `web${String(i + 1).padStart(3, '0')}.dc1`);
+  const change = (g: number): ResourceChange => ({
+    type: 'File',
+    title: `/etc/app/conf.d/part-${g}.conf`,
+    file: `modules/app/manifests/part${g % 7}.pp`,
+    line: g,
+    events: [{ property: 'content', from: '{sha256}aaa', to: '{sha256}bbb' }],
+    diff: `--- /etc/app/conf.d/part-${g}.conf\n+++ /tmp/puppet-fileXXXXXX\n@@ -1 +1 @@\n-limit = ${g}\n+limit = ${g * 2}\n`,
+    refresh: g % 50 === 0,
+    failed: false,
+    skipped: false,
+    logs: [],
+  });
+  const deltas: NodeDelta[] = nodes.map((node, n) => ({
+    node,
+    kind: 'changes',
+    // Every node gets a slice of the 300 changes, so groups have many hosts each.
+    resources: Array.from({ length: 300 }, (_, g) => g)
+      .filter((g) => (g + n) % 5 === 0)
+      .map(change),
+    evalErrors: [],
+    parentErrors: [],
+  }));
+  const grouped = groupDeltas(deltas, { ignored: [] });
+  return {
+    sha: 'a'.repeat(40),
+    shortSha: 'aaaaaaa',
+    subject: 'app: double every limit',
+    committedAt: 0,
+    authors: ['U0ALICE'],
+    unmappedAuthors: [],
+    fleetHash: 'f',
+    deltaHash: grouped.deltaHash,
+    computedAt: 0,
+    grouped,
+    groupOwners: grouped.groups.map(() => ({ owners: ['U0BOB'], unmapped: [], source: 'module' as const })),
+    evalOwners: [],
+    decisions: [],
+    notes: [],
+  };
+};
+
+const textOf = (blocks: readonly unknown[]) => JSON.stringify(blocks);
+
+describe('a review larger than a Slack message', () => {
+  const record = largeRecord();
+  const rendered = toBlockKit(reviewMessage(record));
+
+  it('has 300 groups to show', () => {
+    expect(record.grouped.groups).toHaveLength(300);
+  });
+
+  it('keeps every message within Slack limits', () => {
+    for (const part of [rendered, ...rendered.overflow]) {
+      expect(part.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocksPerMessage);
+      for (const block of part.blocks as { text?: { text: string } }[]) {
+        expect(block.text?.text.length ?? 0).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+      }
+    }
+  });
+
+  it('keeps the summary and the buttons in the main message and says where the rest is', () => {
+    const main = textOf(rendered.blocks);
+    expect(main).toContain('500 nodes would change');
+    expect(main).toContain(`"value":"approve ${record.sha}"`);
+    expect(main).toMatch(/continued in thread \(\d+ more\)/);
+    expect(rendered.overflow.length).toBeGreaterThan(1);
+  });
+
+  it('loses nothing: every group and its hosts appear in the message or its thread', () => {
+    const all = textOf([rendered.blocks, ...rendered.overflow.map((o) => o.blocks)]);
+    record.grouped.groups.forEach((group: ChangeGroup) => {
+      expect(all).toContain(`File[${group.resource.title}]`);
+    });
+    expect(all).toContain('web{001,006,011');
+    expect(all).toContain('+limit = 598');
+  });
+});
