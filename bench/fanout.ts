@@ -28,10 +28,10 @@ import { measure, median, peakRssMiB, spread } from './support/measure.js';
  * Puppet on the nodes is a stand-in that replays a real noop at once, so what is measured is the
  * bot: code sync, the puppet wrapper, the marker protocol, normalization, and the transport.
  *
- * Knobs (environment): BENCH_NODES (200), BENCH_CONCURRENCY (50), BENCH_RUNS (3 steady-state
- * rounds), BENCH_INCREMENTAL_RUNS (1), BENCH_FRESH_RUNS (1). The defaults take about 3.5 minutes on an
- * idle 2-CPU machine, ~85 s of it in the cold and incremental Heckler runs (per-node bundles).
- * `npx tsx bench/fanout-profile.ts` breaks a run down (bench/fanout-profile.ts).
+ * Knobs (environment): BENCH_NODES (200), BENCH_CONCURRENCY (50), BENCH_RUNS (2 steady-state
+ * rounds; each adds ~30 s), BENCH_INCREMENTAL_RUNS (1; ~60 s each), BENCH_FRESH_RUNS (1). The
+ * defaults take about 3 minutes on an idle 2-CPU machine, ~85 s of it in the cold and incremental
+ * Heckler runs, which make one bundle per node (see bench/fanout-profile.ts).
  */
 
 const TARGET = 1.25;
@@ -75,7 +75,7 @@ const sampled = async (fleet: Fleet, task: () => Promise<number>): Promise<Sampl
 export const run = async (): Promise<void> => {
   const nodeCount = envInt('BENCH_NODES', 200);
   const concurrency = envInt('BENCH_CONCURRENCY', 50);
-  const steadyRuns = envInt('BENCH_RUNS', 3);
+  const steadyRuns = envInt('BENCH_RUNS', 2);
   const incrementalRuns = envInt('BENCH_INCREMENTAL_RUNS', 1);
   const freshRuns = envInt('BENCH_FRESH_RUNS', 1);
   const started = performance.now();
@@ -305,6 +305,11 @@ export const run = async (): Promise<void> => {
     if (fresh.length > 0 && steady.fair.length > 0)
       out(
         `ratio Heckler with fresh connections / plain ssh, same commands:       ${verdict(ratioOf(fresh, steady.fair))}`,
+      );
+    const botCpu = (samples: Sample[]) => perNode(samples, (s) => s.selfS + s.childrenS);
+    if (steady.h.length > 0)
+      out(
+        `client-side CPU per node (bot + its git | ssh driver + OpenSSH clients): steady ${botCpu(steady.h)} | ${botCpu(steady.fair)}${incremental.h.length > 0 ? `; new commit ${botCpu(incremental.h)} | ${botCpu(incremental.fair)}` : ''}. Here the nodes' sshds share these CPUs, so each extra connection also costs the baseline server CPU; on a real fleet that lands on the nodes.`,
       );
     if ([ratioOf(steady.h, steady.fair), ratioOf(incremental.h, incremental.fair)].some((r) => r > TARGET))
       out(

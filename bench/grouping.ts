@@ -20,7 +20,8 @@ import { median, spread } from './support/measure.js';
  * worth of text); BENCH_INPUT=memory holds all of it in the process first.
  *
  * Knobs (environment): BENCH_NODES (2000), BENCH_RUNS (3 pairs), BENCH_INPUT (stream | memory),
- * BENCH_NAIVE=1 also times the first cut (hash every resource) as the "before".
+ * BENCH_NAIVE=1 also times the first cut (hash every resource) as the "before", BENCH_NODE_FLAGS
+ * passes V8 flags to the phases (e.g. `--max-semi-space-size=32`, as a worker's resourceLimits would).
  */
 
 const TARGET_S = 2;
@@ -40,7 +41,8 @@ const envInt = (name: string, fallback: number): number => {
 
 const phase = (name: string, dir: string, nodes: number, mode: string): PhaseResult => {
   // The same runtime (tsx's loader flags included) in a fresh process, with gc() exposed.
-  const args = [...process.execArgv, '--expose-gc', PHASE, name, dir, String(nodes), mode];
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+  const args = [...process.execArgv, '--expose-gc', ...flags, PHASE, name, dir, String(nodes), mode];
   const child = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 2 ** 20 });
   if (child.status !== 0)
     throw new Error(`phase ${name} failed (${child.status ?? child.signal}):\n${child.stderr}`);
@@ -87,64 +89,61 @@ const report = (nodes: number, runs: number, naive: boolean, mode: string, dir: 
     floors.push(phase('floor', dir, nodes, mode));
     deltas.push(phase('delta', dir, nodes, mode));
     if (naive) naives.push(phase('naive', dir, nodes, mode));
+    const naiveText = naive ? `, naive ${naives[i]?.wallS.toFixed(2)} s` : '';
     out(
-      `  run ${i + 1}: floor ${floors[i]?.wallS.toFixed(2)} s, delta ${deltas[i]?.wallS.toFixed(2)} s${naive ? `, naive ${naives[i]?.wallS.toFixed(2)} s` : ''}`,
+      `  run ${i + 1}: floor ${floors[i]?.wallS.toFixed(2)} s, delta ${deltas[i]?.wallS.toFixed(2)} s${naiveText}`,
     );
   }
   const first = deltas[0] as PhaseResult;
   if (deltas.some((d) => d.deltaHash !== first.deltaHash)) throw new Error('runs disagree on the delta hash');
-  const wall = (results: PhaseResult[]) => results.map((r) => r.wallS);
-  const cpu = (results: PhaseResult[]) => results.map((r) => r.cpuS);
-  const floorS = median(wall(floors));
-  const deltaS = median(wall(deltas));
-  const peakMiB = Math.max(...deltas.map((d) => d.maxRssMiB));
-  const both = (results: PhaseResult[]) => `${spread(wall(results)).padEnd(24)} CPU ${spread(cpu(results))}`;
   out();
-  out(
-    `input: ${mib(first.inputMiB)} of JSON text (${nodes * 2} reports), ${mode === 'memory' ? 'all held in the process' : "read one node's pair at a time"}`,
-  );
-  out(`(a) floor, JSON.parse of the same text:        ${both(floors)}`);
-  out(`(b) parse + delta subtraction + grouping:      ${both(deltas)}`);
-  out(
-    `    ratio (b)/(a): ${(deltaS / floorS).toFixed(2)}× wall, ${(median(cpu(deltas)) / median(cpu(floors))).toFixed(2)}× CPU; beyond parsing: ${((deltaS - floorS) * 1000).toFixed(0)} ms wall`,
-  );
-  const parse = (r: PhaseResult) => r.parseS ?? 0;
-  const split = (r: PhaseResult) => r.wallS - parse(r) - (r.groupS ?? 0);
-  out(
-    `    of (b), in the same process: JSON.parse ${spread(deltas.map(parse))}, subtraction ${spread(deltas.map(split), 's', 3)}, groupDeltas ${spread(
-      deltas.map((d) => d.groupS ?? 0),
-      's',
-      3,
-    )}`,
-  );
-  if (naive) {
-    out(`    before (hash every resource, sets by hash): ${both(naives)}`);
-    out(
-      `      of which JSON.parse ${spread(naives.map(parse))}, the rest ${spread(
-        naives.map((n) => n.wallS - parse(n)),
-        's',
-        3,
-      )}`,
-    );
-  }
-  out(
-    `    host lists for every group (after, apart): ${spread(
-      deltas.map((d) => d.hostsS ?? 0),
-      's',
-      3,
-    )}`,
-  );
+  const held = mode === 'memory' ? 'all held in the process' : "read one node's pair at a time";
+  out(`input: ${mib(first.inputMiB)} of JSON text (${nodes * 2} reports), ${held}`);
+  times(floors, deltas, naives);
   out(
     `result: ${first.groups} groups from ${first.deltaResources} delta resources (${((first.deltaResources ?? 0) / nodes).toFixed(0)} per node)`,
   );
+  const peakMiB = Math.max(...deltas.map((d) => d.maxRssMiB));
+  const sampled = Math.max(...deltas.map((d) => d.rssPeakMiB));
   out(
-    `memory, delta process: peak RSS ${mib(peakMiB)} (high-water mark); RSS ${mib(first.rssBeforeMiB)} before (b), sampled peak during (b) ${mib(Math.max(...deltas.map((d) => d.rssPeakMiB)))}; V8 heap limit ${mib(first.heapLimitMiB)}`,
+    `memory, delta process: peak RSS ${mib(peakMiB)} (high-water mark); ${mib(first.rssBeforeMiB)} before (b), sampled peak during (b) ${mib(sampled)}; V8 heap limit ${mib(first.heapLimitMiB)}`,
   );
   out(`memory, floor process: peak RSS ${mib(Math.max(...floors.map((f) => f.maxRssMiB)))}`);
   out();
-  const deltaCpu = median(cpu(deltas));
+  const floorS = median(wall(floors));
+  const deltaS = median(wall(deltas));
   out(
-    `target (b) < ${TARGET_S} s: ${deltaS.toFixed(2)} s wall — ${verdict(deltaS < TARGET_S)} (${deltaCpu.toFixed(2)} CPU-s; the floor alone takes ${floorS.toFixed(2)} s)`,
+    `target (b) < ${TARGET_S} s: ${deltaS.toFixed(2)} s wall — ${verdict(deltaS < TARGET_S)} (${median(cpu(deltas)).toFixed(2)} CPU-s; the floor alone takes ${floorS.toFixed(2)} s)`,
   );
   out(`target peak RSS < 1 GB: ${mib(peakMiB)} — ${verdict(peakMiB < TARGET_MIB)}`);
+};
+
+const wall = (results: PhaseResult[]) => results.map((r) => r.wallS);
+const cpu = (results: PhaseResult[]) => results.map((r) => r.cpuS);
+const both = (results: PhaseResult[]) => `${spread(wall(results)).padEnd(24)} CPU ${spread(cpu(results))}`;
+const ms = (values: number[]) => spread(values, 's', 3);
+const parse = (r: PhaseResult) => r.parseS ?? 0;
+
+const times = (floors: PhaseResult[], deltas: PhaseResult[], naives: PhaseResult[]): void => {
+  const floorS = median(wall(floors));
+  const deltaS = median(wall(deltas));
+  const cpuRatio = median(cpu(deltas)) / median(cpu(floors));
+  out(`(a) floor, JSON.parse of the same text:        ${both(floors)}`);
+  out(`(b) parse + delta subtraction + grouping:      ${both(deltas)}`);
+  out(
+    `    ratio (b)/(a): ${(deltaS / floorS).toFixed(2)}× wall, ${cpuRatio.toFixed(2)}× CPU; beyond parsing: ${((deltaS - floorS) * 1000).toFixed(0)} ms wall`,
+  );
+  // The split is measured inside one process, under one load: steadier than two processes' totals.
+  const subtraction = deltas.map((d) => d.wallS - parse(d) - (d.groupS ?? 0));
+  const grouping = deltas.map((d) => d.groupS ?? 0);
+  out(
+    `    of (b), in its own process: JSON.parse ${ms(deltas.map(parse))}, subtraction ${ms(subtraction)}, groupDeltas ${ms(grouping)}`,
+  );
+  if (naives.length > 0) {
+    out(`    before (hash every resource, sets by hash): ${both(naives)}`);
+    out(
+      `      of which JSON.parse ${ms(naives.map(parse))}, the rest ${ms(naives.map((n) => n.wallS - parse(n)))}`,
+    );
+  }
+  out(`    host lists for every group (after, apart): ${ms(deltas.map((d) => d.hostsS ?? 0))}`);
 };

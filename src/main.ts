@@ -11,6 +11,9 @@ import { composeBuilds } from './compose/builds.js';
 import { composeFleet } from './compose/fleet.js';
 import { loadConfig, secretValues } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { DEMO_NODES } from './demo/config.js';
+import { puppetMissingNotice } from './demo/preflight.js';
+import { prepareDemo } from './demo/repo.js';
 import { isHecklerError } from './engine/errors.js';
 import { createNodeLocks } from './engine/locks/node-locks.js';
 import { systemClock } from './engine/ports/index.js';
@@ -42,6 +45,11 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
   const shellChat = slack ? undefined : new ShellChat(process.stdout, config.users);
   const chat = slack?.chat ?? shellChat;
   if (!chat) throw new Error('no chat adapter');
+  // The demo's repository and node folders exist before the mirror clones the one and nodes use the others.
+  const demo = config.demo ? await prepareDemo(config.demo.dir) : undefined;
+  if (demo) logger.info({ ...demo, dir: config.demo?.dir }, 'demo ready');
+  const puppetMissing = puppetMissingNotice(config);
+  if (puppetMissing) logger.warn({}, puppetMissing);
   const fleet = await composeFleet({ config, storage, logger, clock: systemClock, chat, schedule: true });
   const builds = await composeBuilds({ config, storage, chat, logger, clock: systemClock });
   const services: Services = {
@@ -52,10 +60,33 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
     logger,
     version,
     nodeLocks: createNodeLocks(storage.locks, systemClock),
-    ...(fleet ? { fleet: fleet.service, reviews: fleet.reviews } : {}),
+    ...(fleet ? { fleet: fleet.service, reviews: fleet.reviews, applies: fleet.applies } : {}),
     ...(builds ? { builds: builds.service } : {}),
   };
   const dispatcher = createDispatcher(services);
+
+  /**
+   * SIGTERM / SIGINT in either mode: no new work; node applies already running get
+   * `apply.shutdownGrace` to finish, then records, locks and messages are settled.
+   */
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      await fleet?.applies.shutdown();
+      await slack?.stop();
+      await fleet?.close();
+      await builds?.close();
+      await storage.close();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+    }
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
 
   if (slack) {
     const { port } = await slack.start(dispatcher);
@@ -63,16 +94,6 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
       { port, socketMode: Boolean(config.secrets.slackAppToken), store: storage.kind },
       'heckler is listening',
     );
-    const stop = async () => {
-      logger.info({}, 'shutting down');
-      await slack.stop();
-      await fleet?.close();
-      await builds?.close();
-      await storage.close();
-      process.exit(0);
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
     return 'serving';
   }
   if (!shellChat) return 'done';
@@ -85,6 +106,13 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
       `(no heckler.yml here: using the demo config ${defaultPath}; logs go to ${config.storage.dataDir}/heckler.log)\n`,
     );
   }
+  if (demo && config.demo) {
+    const created = demo.createdRepo ? ' (created just now: three commits, tags v1 and v2)' : '';
+    process.stdout.write(
+      `(demo: Puppet repository ${demo.repo}${created}; nodes ${DEMO_NODES.join(', ')} run here, in ${config.demo.dir}/nodes. Try /heckler nodes, then /heckler noop v2)\n`,
+    );
+  }
+  if (puppetMissing) process.stdout.write(`${puppetMissing}\n`);
   await runShellSession({
     input: process.stdin,
     output: process.stdout,
@@ -95,6 +123,15 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
     users: config.users,
     user: config.shell.user ?? 'U_SHELL',
   });
+  // The session is over, but an apply it started finishes (Ctrl-C stops it between nodes).
+  const running = fleet?.applies.running() ?? [];
+  if (running.length > 0) {
+    process.stdout.write(
+      `waiting for apply ${running.map((id) => `#${id}`).join(', ')} to finish (Ctrl-C stops it between nodes)\n`,
+    );
+    await fleet?.applies.idle();
+  }
+  if (stopping) return 'serving';
   await fleet?.close();
   await builds?.close();
   await storage.close();

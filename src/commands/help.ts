@@ -42,10 +42,16 @@ const overview = (ctx: CommandContext): Message => {
       { kind: 'section', text: `Commands you may run (${roles}):` },
       { kind: 'section', text: lines.join('\n') },
       { kind: 'context', text: `\`${SLASH} help COMMAND\` shows details and examples.` },
-      {
-        kind: 'actions',
-        buttons: allowed.slice(0, 25).map((spec) => ({ label: spec.name, command: `help ${spec.name}` })),
-      },
+      // Slack takes at most 25 buttons in one actions block: one block per 25 commands.
+      ...Array.from(
+        { length: Math.ceil(allowed.length / 25) },
+        (_, i): Block => ({
+          kind: 'actions',
+          buttons: allowed
+            .slice(i * 25, i * 25 + 25)
+            .map((spec) => ({ label: spec.name, command: `help ${spec.name}` })),
+        }),
+      ),
     ],
   };
 };

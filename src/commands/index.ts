@@ -1,7 +1,10 @@
+import { apply } from './apply.js';
 import { approve } from './approve.js';
 import { audit } from './audit.js';
 import { build } from './build.js';
 import { builds } from './builds.js';
+import { cancel } from './cancel.js';
+import { confirm } from './confirm.js';
 import { deny } from './deny.js';
 import { help } from './help.js';
 import { kill } from './kill.js';
@@ -11,6 +14,7 @@ import { logs } from './logs.js';
 import { nodes } from './nodes.js';
 import { noop } from './noop.js';
 import { pending } from './pending.js';
+import { status } from './status.js';
 import type { CommandRegistry, CommandSpec } from './types.js';
 import { unlock } from './unlock.js';
 import { unwatch } from './unwatch.js';
@@ -30,6 +34,10 @@ export const allCommands: readonly CommandSpec[] = [
   deny,
   pending,
   audit,
+  apply,
+  confirm,
+  cancel,
+  status,
   lock,
   unlock,
   locks,

@@ -15,7 +15,7 @@ export const locks: CommandSpec = {
     const held = await ctx.services.nodeLocks.list();
     const lines = held.map(
       (lock) =>
-        `• *${lock.node}* ${holderName(lock.owner)}: ${lock.reason} · since ${formatDuration(now - lock.since)} ago · expires in ${formatDuration(Math.max(0, lock.expiresAt - now))}`,
+        `• *${lock.node}* ${holderName(lock.owner)}: ${lock.reason} · since ${now - lock.since < 1000 ? 'just now' : `${formatDuration(now - lock.since)} ago`} · expires in ${formatDuration(Math.max(0, lock.expiresAt - now))}`,
     );
     const text =
       held.length === 0

@@ -1,13 +1,13 @@
 import { buildIdArg, buildsOf } from './builds-args.js';
 import type { CommandSpec } from './types.js';
-import { buildLogMessage } from './views/build-list.js';
+import { buildLogFile } from './views/build-list.js';
 
 export const logs: CommandSpec = {
   name: 'logs',
   summary: "Show a build's log, or one stage's",
   description:
-    'Every stage that ran, each under a `== stage (status) ==` line; secrets are masked. A second stage of ' +
-    'the same name is `name#2`.',
+    'Shared as a file in the channel (Slack uploads it; the terminal prints it): every stage that ran, each under ' +
+    'a `== stage (status) ==` line, secrets masked. A second stage of the same name is `name#2`.',
   args: [buildIdArg],
   flags: [
     {
@@ -24,6 +24,10 @@ export const logs: CommandSpec = {
   async run(ctx, call) {
     const stage = typeof call.flags.stage === 'string' ? call.flags.stage : undefined;
     const { build, text } = await buildsOf(ctx.services).log(Number(call.args.ID), stage);
-    await ctx.respond(buildLogMessage(build, text, stage));
+    const file = buildLogFile(build, text, stage);
+    await ctx.services.chat.upload(ctx.channel, {
+      ...file,
+      comment: `<@${ctx.user}> asked for ${file.filename}`,
+    });
   },
 };

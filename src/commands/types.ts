@@ -1,4 +1,5 @@
 import type { Config, Role } from '../config/schema.js';
+import type { ApplyService } from '../engine/apply/service.js';
 import type { BuildService } from '../engine/builds/service.js';
 import type { NodeLocks } from '../engine/locks/node-locks.js';
 import type { Chat, Clock, Logger, Message, MessageRef } from '../engine/ports/index.js';
@@ -51,6 +52,8 @@ export interface Services {
   reviews?: ReviewService;
   /** The Puppet half; absent when heckler.yml configures no `repo`. */
   fleet?: FleetService;
+  /** Applies (plans, confirm, rollout) and status; absent when heckler.yml configures no `repo`. */
+  applies?: ApplyService;
   /** The CI half; absent when no repository is watched. */
   builds?: BuildService;
 }

@@ -5,15 +5,19 @@ import { openMirror } from '../adapters/git/mirror.js';
 import { createBreeScheduler } from '../adapters/schedule/bree.js';
 import { createLocalTransport } from '../adapters/transport/local.js';
 import { createSshTransport } from '../adapters/transport/ssh.js';
+import { applyViews } from '../commands/views/apply-progress.js';
 import { reviewMessage } from '../commands/views/review.js';
 import type { Config } from '../config/schema.js';
+import { type ApplyRecord, createApplyRecords } from '../engine/apply/records.js';
+import { type ApplyService, createApplyService } from '../engine/apply/service.js';
+import { createNodeLocks } from '../engine/locks/node-locks.js';
 import type { Chat, Clock, Logger, NodeTransport } from '../engine/ports/index.js';
 import type { NormalizedReport } from '../engine/puppet/index.js';
 import { createNoopCache } from '../engine/review/noop-cache.js';
 import type { AuditEntry, ReviewRecord } from '../engine/review/records.js';
 import { createReviewService, type ReviewService } from '../engine/review/service.js';
 import type { AppliedState } from '../engine/runs/applied-state.js';
-import { createFleetService, type FleetService } from '../engine/runs/fleet-service.js';
+import { createFleetService, type FleetService, type LastNoop } from '../engine/runs/fleet-service.js';
 import type { Storage } from '../storage/keyv.js';
 
 const run = promisify(execFile);
@@ -43,7 +47,17 @@ export const routeByNode = (make: {
   };
 };
 
-/** The Puppet half, when heckler.yml names a repository. */
+export interface ComposedFleet {
+  service: FleetService;
+  reviews: ReviewService;
+  applies: ApplyService;
+  close(): Promise<void>;
+}
+
+/**
+ * The Puppet half, when heckler.yml names a repository. Applies left running by a stopped bot
+ * are reconciled here (marked interrupted, their messages updated).
+ */
 export const composeFleet = async (options: {
   config: Config;
   storage: Storage;
@@ -52,7 +66,9 @@ export const composeFleet = async (options: {
   chat: Chat;
   /** Poll the repository for new commits and re-noop stale reviews in the background (the bot does; tests drive it). */
   schedule?: boolean;
-}): Promise<{ service: FleetService; reviews: ReviewService; close(): Promise<void> } | undefined> => {
+  /** Edits of an apply's status message at most this often (default 1 s). */
+  minUpdateMs?: number;
+}): Promise<ComposedFleet | undefined> => {
   const { config, storage, logger, clock } = options;
   if (!config.repo) return undefined;
   const repo = await openMirror({
@@ -75,14 +91,16 @@ export const composeFleet = async (options: {
       }),
     local: () => createLocalTransport(),
   });
+  const runCommand = async (command: string) =>
+    (await run('sh', ['-c', command], { timeout: 30_000, env: config.childEnv })).stdout;
   const service = createFleetService({
     repo,
     transport,
     fleet: config.fleet,
     puppet: config.puppet,
     applied: storage.store<AppliedState>('applied'),
-    runCommand: async (command) =>
-      (await run('sh', ['-c', command], { timeout: 30_000, env: config.childEnv })).stdout,
+    noops: storage.store<LastNoop>('last-noop'),
+    runCommand,
     clock,
     logger,
   });
@@ -106,6 +124,30 @@ export const composeFleet = async (options: {
     modulePaths: config.puppet.modulepath,
     present: reviewMessage,
   });
+  const applies = createApplyService({
+    repo,
+    fleet: service,
+    reviews,
+    nodeLocks: createNodeLocks(storage.locks, clock),
+    records: createApplyRecords({
+      records: storage.store<ApplyRecord>('applies'),
+      counter: storage.store<number>('apply-counter'),
+      locks: storage.locks,
+    }),
+    chat: options.chat,
+    views: applyViews,
+    settings: config.apply,
+    channel: config.apply.channel ?? config.chat.channel,
+    inventory: { fleet: config.fleet, runCommand },
+    clock,
+    logger: logger.child({ part: 'apply' }),
+    ...(options.minUpdateMs === undefined ? {} : { minUpdateMs: options.minUpdateMs }),
+  });
+  await applies
+    .reconcile()
+    .catch((error: unknown) =>
+      logger.warn({ err: error }, 'could not reconcile applies left by a stopped bot'),
+    );
   const scheduler = options.schedule ? createBreeScheduler({ logger }) : undefined;
   if (scheduler && config.repo) {
     const backfill = config.approvals.backfill;
@@ -117,6 +159,7 @@ export const composeFleet = async (options: {
   return {
     service,
     reviews,
+    applies,
     close: async () => {
       await scheduler?.stop();
       await transport.close();

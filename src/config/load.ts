@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { DEMO_NODES, demoDefaults, fillMissing, PLAIN_ABSOLUTE_PATH } from '../demo/config.js';
 import { HecklerError } from '../engine/errors.js';
 import { describeFound, keyPath, typeName } from '../engine/text/describe-value.js';
 import { didYouMean } from '../engine/text/suggest.js';
+import { demoSchema } from './demo-schema.js';
 import { type Config, type ConfigFile, configFileSchema, type Secrets } from './schema.js';
 
 export interface LoadOptions {
@@ -28,9 +30,10 @@ const secretKeys: Record<string, string> = {
 /** The only place that reads process.env and the config file. Throws CONFIG_INVALID listing every problem. */
 export const loadConfig = ({ argv, env, defaultPath }: LoadOptions): Config => {
   const path = resolve(flagValue(argv, '--config') ?? env.HECKLER_CONFIG ?? defaultPath);
-  const raw = readConfigFile(path);
+  const demoProblems: string[] = [];
+  const raw = withDemo(readConfigFile(path), demoProblems);
   const parsed = configFileSchema.safeParse(raw, { reportInput: true });
-  const problems = parsed.success ? [] : parsed.error.issues.flatMap(describeIssue);
+  const problems = [...(parsed.success ? [] : parsed.error.issues.flatMap(describeIssue)), ...demoProblems];
   const secrets = readSecrets(env);
   const wantsShell = argv.includes('--shell');
   const mode = secrets.slackBotToken && !wantsShell ? 'slack' : 'shell';
@@ -58,8 +61,42 @@ export const loadConfig = ({ argv, env, defaultPath }: LoadOptions): Config => {
   const childEnv = Object.fromEntries(
     ['PATH', 'HOME', 'SSH_AUTH_SOCK', 'LANG'].flatMap((name) => (env[name] ? [[name, env[name]]] : [])),
   );
-  return { ...file, log: logLevel, shell: { user: shellUser }, path, secrets, mode, childEnv };
+  const demo = file.demo ? { demo: { dir: resolve(file.demo.dir) } } : {};
+  return { ...file, ...demo, log: logLevel, shell: { user: shellUser }, path, secrets, mode, childEnv };
 };
+
+/**
+ * A valid `demo:` section stands for the config keys the file leaves out (src/demo/config.ts): a
+ * repository, three local nodes, their Puppet directories and the demo authors' approvals.
+ */
+const withDemo = (raw: unknown, problems: string[]): unknown => {
+  if (!isRecord(raw) || raw.demo === undefined) return raw;
+  const section = demoSchema.safeParse(raw.demo);
+  // An invalid section is reported by the schema, with the rest of the file.
+  if (!section.success) return raw;
+  const dir = resolve(section.data.dir);
+  if (!PLAIN_ABSOLUTE_PATH.test(dir)) {
+    problems.push(
+      `demo.dir: expected a directory whose absolute path has only letters, digits, '.', '_', '-' and '/' ` +
+        `(the demo nodes' workDirs are under it), found ${JSON.stringify(dir)}`,
+    );
+    return raw;
+  }
+  const nodes = isRecord(raw.fleet) && isRecord(raw.fleet.nodes) ? raw.fleet.nodes : {};
+  for (const name of DEMO_NODES) {
+    const node = nodes[name];
+    if (isRecord(node) && node.transport !== undefined && node.transport !== 'local') {
+      problems.push(
+        `fleet.nodes.${name}: the demo runs ${name} on this machine, found transport ${JSON.stringify(node.transport)}: ` +
+          `remove the transport, or rename the node`,
+      );
+    }
+  }
+  return fillMissing(raw, demoDefaults(dir, isRecord(raw.users) ? raw.users : {}));
+};
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const flagValue = (argv: readonly string[], flag: string): string | undefined => {
   const index = argv.findIndex((arg) => arg === flag || arg.startsWith(`${flag}=`));

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { applySchema } from './apply-schema.js';
 import { approvalsSchema } from './approvals-schema.js';
 import { buildsSchema } from './builds-schema.js';
+import { demoSchema } from './demo-schema.js';
 import { fleetSchema, puppetSchema, repoSchema } from './fleet-schema.js';
 
 const userId = z.string().regex(/^[A-Z0-9_]{2,40}$/, 'a chat user id such as U024BE7LH');
@@ -57,7 +59,10 @@ export const configFileSchema = z.strictObject({
   puppet: puppetSchema,
   fleet: fleetSchema,
   approvals: approvalsSchema,
+  apply: applySchema,
   builds: buildsSchema,
+  /** A demo Puppet repository and three local nodes, created at start (see demo-schema.ts). */
+  demo: demoSchema.optional(),
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -83,6 +88,8 @@ export type Role = 'admin' | 'applier' | 'approver' | 'builder';
 export interface Config extends ConfigFile {
   /** Absolute path of the file this was read from. */
   path: string;
+  /** As in the file, with `dir` made absolute (against the working directory). */
+  demo?: { dir: string };
   secrets: Secrets;
   /** What child processes (git, set commands) may see of our environment: PATH, HOME, SSH_AUTH_SOCK. */
   childEnv: Readonly<Record<string, string>>;

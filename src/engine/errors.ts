@@ -16,7 +16,10 @@ export type ErrorCode =
   | 'REPO_UNAVAILABLE'
   | 'NODE_UNREACHABLE'
   | 'IMAGE_MISSING'
-  | 'ENGINE_UNAVAILABLE';
+  | 'ENGINE_UNAVAILABLE'
+  | 'ROLLBACK_REFUSED'
+  | 'PLAN_BLOCKED'
+  | 'PLAN_EXPIRED';
 
 export interface HecklerErrorOptions {
   /** What the user can do about it, in one sentence. */

@@ -174,3 +174,35 @@ describe('the fake Slack API', () => {
     });
   });
 });
+
+describe('SlackChat.upload', () => {
+  it('shares a file through files.uploadV2: the upload URL, the bytes, then completion in the channel and thread', async () => {
+    const content = `${'line of a build log\n'.repeat(2000)}`;
+    await chat.upload(
+      'C0BUILDS',
+      { filename: 'build-7.log', title: 'Log of build #7', content, comment: 'asked by <@U1>' },
+      { channel: 'C0BUILDS', ts: '1700000000.000100' },
+    );
+    const [asked] = fake.callsTo('files.getUploadURLExternal');
+    expect(asked?.args).toMatchObject({
+      filename: 'build-7.log',
+      length: String(Buffer.byteLength(content)),
+    });
+    // The upload carries the content (within its multipart envelope).
+    expect(fake.uploads.at(-1)?.bytes ?? 0).toBeGreaterThanOrEqual(Buffer.byteLength(content));
+    const [completed] = fake.callsTo('files.completeUploadExternal');
+    expect(completed?.args).toMatchObject({
+      channel_id: 'C0BUILDS',
+      thread_ts: '1700000000.000100',
+      initial_comment: 'asked by <@U1>',
+    });
+    expect(JSON.stringify(completed?.args.files)).toContain('Log of build #7');
+  });
+
+  it('an upload Slack refuses surfaces as an error naming the method and code', async () => {
+    fake.failNext('files.getUploadURLExternal', 'not_allowed_token_type');
+    await expect(chat.upload('C0BUILDS', { filename: 'x.log', title: 'x', content: 'x' })).rejects.toThrow(
+      /files\.uploadV2 failed: .*not_allowed_token_type/,
+    );
+  });
+});

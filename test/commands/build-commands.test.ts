@@ -177,10 +177,18 @@ describe('/heckler builds, logs, kill, validate', () => {
 
   it('shows one stage of a log, and names the stages when asked for one that does not exist', async () => {
     const [failed] = await h.composed.service.list({ repo: 'infra/api' });
-    const answer = textOf(await h.ask(`logs ${failed?.id} --stage test`, NOBODY));
-    expect(answer).toContain(`Log of build #${failed?.id} infra/api failing`);
-    expect(answer).toMatch(/== test \(failed\) ==\nusing \[masked\]\nthe last words before failing/);
-    expect(answer).not.toContain('== build');
+    expect(textOf(await h.ask(`logs ${failed?.id} --stage test`, NOBODY))).toBe('');
+    const upload = h.chat.events.at(-1);
+    if (upload?.kind !== 'upload') throw new Error('the log was not uploaded');
+    expect(upload.file.filename).toBe(`build-${failed?.id}-test.log`);
+    expect(upload.file.title).toMatch(
+      new RegExp(`^Log of build #${failed?.id} infra/api failing [0-9a-f]{7} \\(stage test\\) — failed`),
+    );
+    expect(upload.file.comment).toBe(`<@${NOBODY}> asked for build-${failed?.id}-test.log`);
+    expect(upload.file.content).toMatch(
+      /== test \(failed\) ==\nusing \[masked\]\nthe last words before failing/,
+    );
+    expect(upload.file.content).not.toContain('== build');
     expect(textOf(await h.ask(`logs ${failed?.id} --stage tset`, NOBODY))).toMatch(
       /build \d+ has no stage 'tset'; its stages are build, test, deploy/,
     );

@@ -257,23 +257,44 @@ describe('staleness', () => {
     expect(messageOf(feature).text).toMatch(/Approved by <@U0ADMIN>/);
   });
 
-  it('an apply that changes what a commit would do voids its approval, and the message says so', async () => {
+  it('an apply that only shrinks a delta (the commit reached a node) keeps the approval', async () => {
     const coauthored = repo.commits.coauthored;
     const [node2] = await composed.service.select({ nodes: ['node2'] });
     if (!node2) throw new Error('no node2');
     await composed.service.runSha(coauthored, [node2], 'apply', 'U0ADMIN');
     await composed.reviews.refreshStale();
-    // node2 now has /data/canary: the commit changes nothing left, so Carol's approval is void.
+    // node2 now has /data/canary: nothing is left to change, and nothing new appeared.
     const after = messageOf(coauthored).text;
-    expect(after).toMatch(/the delta is different; the approval by <@U0CAROL> no longer applies/);
-    expect(after).toContain('Auto-approved');
-    // node2 also has the feature already: that delta changed too, and its approval went with it.
-    expect(messageOf(feature()).text).toMatch(
-      /the delta is different; the approval by <@U0ADMIN> no longer applies/,
+    expect(after).toMatch(
+      /the delta shrank to part of what was approved; the approval by <@U0CAROL> still covers it/,
     );
-    expect(messageOf(feature()).text).toContain('[Approve');
-    expect(await dispatch('U0NOBODY', `audit ${coauthored.slice(0, 7)}`)).toMatch(
-      /<@U0CAROL> approval void after re-noop of/,
+    expect(after).toMatch(/Approved by <@U0CAROL>/);
+    expect(after).toContain('0 nodes would change');
+    expect(messageOf(feature()).text).toMatch(/the approval by <@U0ADMIN> still covers it/);
+  });
+
+  it('an outside change that makes a commit do something new voids its approval, and the message says so', async () => {
+    const fixed = repo.commits.fixed;
+    expect(await dispatch('U0ADMIN', `approve ${fixed}`)).toBe(`approved ${fixed.slice(0, 7)}`);
+    // Someone applied `owners` to node1 by hand and edited its motd: the node says so itself.
+    const state = JSON.stringify({
+      revision: repo.commits.owners,
+      appliedAt: Date.now(),
+      outcome: 'ok',
+      dirty: false,
+      by: 'root',
+    });
+    await fleet.ssh(
+      fleet.node('node1'),
+      `printf '%s\\n' '${state}' > /data/heckler/state/applied.json && printf 'edited by hand\\n' > /data/motd`,
+    );
+    await composed.reviews.refreshStale();
+    const after = messageOf(fixed).text;
+    expect(after).toMatch(/the delta is different; the approval by <@U0ADMIN> no longer applies/);
+    expect(after).toContain('[Approve');
+    expect(after).toContain('-edited by hand');
+    expect(await dispatch('U0NOBODY', `audit ${fixed.slice(0, 7)}`)).toMatch(
+      /<@U0ADMIN> approval void after re-noop of/,
     );
   });
 });

@@ -154,6 +154,90 @@ describe('loadConfig: environment', () => {
   });
 });
 
+describe('loadConfig: the demo section', () => {
+  const demoDir = join(dir, 'demo-here');
+  const demoFile = (extra = '') =>
+    `users:\n  U0ALICE: alice\n  U0CAROL: carol\n  U0ZED: zed\ndemo:\n  dir: ${demoDir}\n${extra}`;
+
+  it('stands for a repository, three local nodes with their own Puppet directories, and the approvals', () => {
+    const config = load(demoFile());
+    expect(config.demo).toEqual({ dir: demoDir });
+    expect(config.repo?.url).toBe(`${demoDir}/repo`);
+    expect(config.fleet.nodes).toEqual({
+      demo1: { transport: 'local', workDir: `${demoDir}/nodes/demo1` },
+      demo2: { transport: 'local', workDir: `${demoDir}/nodes/demo2` },
+      demo3: { transport: 'local', workDir: `${demoDir}/nodes/demo3` },
+    });
+    expect(config.fleet.sets).toEqual({ canaries: { nodes: ['demo1'] } });
+    expect(config.fleet.applyOrder).toEqual(['canaries', 'all']);
+    expect(config.puppet.args).toEqual(expect.arrayContaining(['--vardir', '{workDir}/puppet/var']));
+    expect(config.puppet.args).toEqual(expect.arrayContaining(['--confdir', '{workDir}/puppet/conf']));
+    // demo authors map to the users of the same name; bob and dave have none here
+    expect(config.approvals.owners).toEqual({ '@alice': 'U0ALICE', '@carol': 'U0CAROL' });
+    expect(config.approvals.people).toEqual({
+      'alice@example.com': 'U0ALICE',
+      'carol@example.com': 'U0CAROL',
+    });
+  });
+
+  it('a relative dir is relative to the working directory, like storage.dataDir', () => {
+    const config = load('demo: {}\n');
+    expect(config.demo?.dir).toBe(join(process.cwd(), '.heckler-demo'));
+    expect(config.fleet.nodes.demo2?.workDir).toBe(join(process.cwd(), '.heckler-demo/nodes/demo2'));
+  });
+
+  it('fills in only what the file leaves out: everything set in the file wins', () => {
+    const config = load(
+      demoFile(
+        [
+          'repo:\n  url: /srv/puppet.git\n',
+          'puppet:\n  args: [--vardir, /var/tmp/pv]\n',
+          'fleet:\n  applyOrder: [all]\n  nodes:\n    demo2:\n      workDir: /srv/d2\n    demo3: null\n    web1: null\n',
+          "approvals:\n  owners:\n    '@alice': U0ZED\n",
+        ].join(''),
+      ),
+    );
+    expect(config.repo?.url).toBe('/srv/puppet.git');
+    expect(config.puppet.args).toEqual(['--vardir', '/var/tmp/pv']);
+    expect(config.fleet.applyOrder).toEqual(['all']);
+    expect(config.fleet.nodes.demo2).toEqual({ transport: 'local', workDir: '/srv/d2' });
+    // `null` takes every default, and for a demo node the demo's are the defaults
+    expect(config.fleet.nodes.demo3).toEqual({ transport: 'local', workDir: `${demoDir}/nodes/demo3` });
+    expect(config.fleet.nodes.web1).toBeNull();
+    expect(config.approvals.owners).toEqual({ '@alice': 'U0ZED', '@carol': 'U0CAROL' });
+  });
+
+  it.each([
+    ['a wrong type', 'demo:\n  dir: 42\n', /demo\.dir: expected a string, found a number \(42\)/],
+    ['a misspelt key', 'demo:\n  dirs: x\n', /demo\.dirs: unknown key \(did you mean 'dir'\?\)/],
+    ['not a mapping', 'demo: true\n', /demo: expected a mapping, found a boolean \(true\)/],
+    [
+      'a dir nodes cannot work in',
+      'demo:\n  dir: /tmp/my demo\n',
+      /demo\.dir: expected a directory whose absolute path has only letters, digits, '\.', '_', '-' and '\/' \(the demo nodes' workDirs are under it\), found "\/tmp\/my demo"/,
+    ],
+    [
+      'the root directory',
+      'demo:\n  dir: /\n',
+      /demo\.dir: expected a directory whose absolute path.*found "\/"/,
+    ],
+    [
+      'a demo node sent elsewhere',
+      'demo: {}\nfleet:\n  nodes:\n    demo1:\n      transport: ssh\n      host: web1\n',
+      /fleet\.nodes\.demo1: the demo runs demo1 on this machine, found transport "ssh": remove the transport, or rename the node/,
+    ],
+  ])('%s is reported with its key', (_name, yaml, expected) => {
+    const error = failure(() => load(yaml));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toMatch(expected);
+  });
+
+  it('a bad demo section is reported with the rest of the file', () => {
+    const error = failure(() => load('demo:\n  dir: 42\nrolse: {}\n'));
+    expect(error.message).toMatch(/\(2 problems\)/);
+  });
+});
+
 describe('the process', () => {
   it('exits with status 2 and the problems on stderr when the config is invalid', () => {
     const bad = write('bad.yml', 'rolse: {}\n');

@@ -1,10 +1,11 @@
-import type { Chat, Message, MessageRef } from '../../src/engine/ports/index.js';
+import type { Chat, ChatFile, Message, MessageRef } from '../../src/engine/ports/index.js';
 
 export type ChatEvent =
   | { kind: 'post'; channel: string; message: Message; ref: MessageRef }
   | { kind: 'update'; ref: MessageRef; message: Message }
   | { kind: 'reply'; thread: MessageRef; message: Message; ref: MessageRef }
-  | { kind: 'whisper'; channel: string; user: string; message: Message };
+  | { kind: 'whisper'; channel: string; user: string; message: Message }
+  | { kind: 'upload'; channel: string; file: ChatFile; thread?: MessageRef };
 
 /** A Chat that remembers everything said through it, for assertions. */
 export class RecordingChat implements Chat {
@@ -29,5 +30,9 @@ export class RecordingChat implements Chat {
 
   async whisper(channel: string, user: string, message: Message): Promise<void> {
     this.events.push({ kind: 'whisper', channel, user, message });
+  }
+
+  async upload(channel: string, file: ChatFile, thread?: MessageRef): Promise<void> {
+    this.events.push({ kind: 'upload', channel, file, ...(thread ? { thread } : {}) });
   }
 }

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
-import type { Button, Chat, Message, MessageRef } from '../../engine/ports/index.js';
-import { renderText } from '../render/text.js';
+import type { Button, Chat, ChatFile, Message, MessageRef } from '../../engine/ports/index.js';
+import { mentions, renderText } from '../render/text.js';
 
 interface PressableButton {
   button: Button;
@@ -43,6 +43,18 @@ export class ShellChat implements Chat {
   async whisper(channel: string, user: string, message: Message): Promise<void> {
     const ref = { channel, ts: `m${this.nextMessage++}` };
     this.print(`#${channel} · ${ref.ts} (only visible to @${this.users[user] ?? user})`, message, ref);
+  }
+
+  async upload(channel: string, file: ChatFile, thread?: MessageRef): Promise<void> {
+    const where = thread ? ` ↳ thread of ${thread.ts}` : '';
+    const head = `┌ #${channel}${where} · file ${file.filename} (${file.content.length} bytes): ${file.title}`;
+    const comment = file.comment ? `│ ${mentions(file.comment, this.users)}\n` : '';
+    const body = file.content
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((line) => `│ ${line}`)
+      .join('\n');
+    this.out.write(`\n${head}\n${comment}${body}\n└\n`);
   }
 
   /** The button `click N` refers to, or why there is none. */

@@ -1,5 +1,5 @@
 import { webApi } from '@slack/bolt';
-import type { Chat, MessageRef } from '../../engine/ports/chat.js';
+import type { Chat, ChatFile, MessageRef } from '../../engine/ports/chat.js';
 import type { Message } from '../../engine/ports/message.js';
 import { type SlackMessagePart, toBlockKit } from '../render/blocks.js';
 
@@ -76,6 +76,19 @@ export class SlackChat implements Chat {
         this.client.chat.postEphemeral({ channel, user, text: part.text, blocks: part.blocks }),
       );
     }
+  }
+
+  async upload(channel: string, file: ChatFile, thread?: MessageRef): Promise<void> {
+    const common = {
+      channel_id: channel,
+      filename: file.filename,
+      title: file.title,
+      content: file.content,
+      ...(file.comment ? { initial_comment: file.comment } : {}),
+    };
+    await callSlack('files.uploadV2', () =>
+      this.client.files.uploadV2(thread ? { ...common, thread_ts: thread.ts } : common),
+    );
   }
 
   private async postMessage(channel: string, part: SlackMessagePart, threadTs?: string): Promise<MessageRef> {

@@ -1,5 +1,5 @@
 import type { BuildRecord } from '../../engine/builds/records.js';
-import type { Block, Message } from '../../engine/ports/index.js';
+import type { Block, ChatFile, Message } from '../../engine/ports/index.js';
 import { buildDuration, buildIcons, shortSha, statusWord, triggeredBy } from './build-progress.js';
 
 /** One line per build, newest first: id, repo, branch, short SHA, status, duration, who. */
@@ -35,27 +35,12 @@ export const buildListMessage = (builds: readonly BuildRecord[], repo?: string):
   return { text: `${title}: ${builds.length} shown`, blocks };
 };
 
-/** Chat messages cannot carry a whole 4 MiB log; past this the start is left out, visibly. */
-export const CHAT_LOG_CHARS = 100_000;
-
-/** A build's log as code blocks (the Slack renderer splits long ones into continuations). */
-export const buildLogMessage = (build: BuildRecord, text: string, stage?: string): Message => {
+/** A build's log as a file to share: the whole log (already capped and masked by the runner). */
+export const buildLogFile = (build: BuildRecord, text: string, stage?: string): ChatFile => {
   const title = `Log of build #${build.id} ${build.repo} ${build.branch} ${shortSha(build.sha)}${stage ? ` (stage ${stage})` : ''}`;
-  const blocks: Block[] = [
-    { kind: 'section', text: `${buildIcons[build.status]} *${title}* — ${statusWord(build.status)}` },
-  ];
-  let shown = text;
-  if (text.length > CHAT_LOG_CHARS) {
-    const start = text.indexOf('\n', text.length - CHAT_LOG_CHARS) + 1;
-    shown = text.slice(start);
-    blocks.push({
-      kind: 'context',
-      text: `the first ${start} of ${text.length} characters are left out here (chat cannot upload files yet); \`--stage\` narrows the log`,
-    });
-  }
-  blocks.push({
-    kind: 'code',
-    text: shown.replaceAll('```', '`\u200b`\u200b`').replace(/\n$/, '') || '(empty)',
-  });
-  return { text: title, blocks };
+  return {
+    filename: `build-${build.id}${stage ? `-${stage.replace(/[^\w.-]+/g, '_')}` : ''}.log`,
+    title: `${title} — ${statusWord(build.status)}`,
+    content: text === '' ? '(empty)\n' : text,
+  };
 };

@@ -1,3 +1,4 @@
+import { createThrottledMessage, type ThrottledMessage } from '../chat/throttled-message.js';
 import type { Chat, MessageRef } from '../ports/chat.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
@@ -46,13 +47,8 @@ export interface ChatProgress extends Required<BuildProgress> {
 
 interface Entry {
   latest: BuildRecord;
-  ref?: MessageRef;
-  lastSent: number;
-  dirty: boolean;
-  /** A held-back update is due. */
-  delayed: boolean;
+  message: ThrottledMessage;
   noticed: boolean;
-  chain: Promise<void>;
 }
 
 const rank = (build: BuildRecord) => (build.status === 'queued' ? 0 : isFinished(build.status) ? 2 : 1);
@@ -67,9 +63,7 @@ const FINISHED_KEPT = 1000;
  */
 export const createChatProgress = (options: ChatProgressOptions): ChatProgress => {
   const { chat, views, clock, logger } = options;
-  const minUpdateMs = options.minUpdateMs ?? 1_000;
   const tailLines = options.tailLines ?? 20;
-  const wait = options.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const entries = new Map<number, Entry>();
   const finished: number[] = [];
   let inflight = 0;
@@ -85,83 +79,53 @@ export const createChatProgress = (options: ChatProgressOptions): ChatProgress =
     });
   };
 
-  const enqueue = (entry: Entry, op: () => Promise<void>) => {
-    entry.chain = track(
-      entry.chain
-        .then(op)
-        .catch((error: unknown) =>
-          logger.warn({ err: error, build: entry.latest.id }, 'could not show build progress in chat'),
-        ),
-    );
-  };
-
   const channelOf = (build: BuildRecord) => build.definition.notify.slack?.channel ?? options.channel;
 
-  const entryOf = (build: BuildRecord): Entry | undefined => {
-    if (finished.includes(build.id)) return undefined;
-    let entry = entries.get(build.id);
-    if (!entry) {
-      entry = {
-        latest: structuredClone(build),
-        lastSent: 0,
-        dirty: true,
-        delayed: false,
-        noticed: false,
-        chain: Promise.resolve(),
-      };
-      entries.set(build.id, entry);
-    } else if (rank(build) >= rank(entry.latest)) {
-      entry.latest = structuredClone(build);
-      entry.dirty = true;
-    }
+  const createEntry = (build: BuildRecord): Entry => {
+    const key = String(build.id);
+    const entry: Entry = { latest: structuredClone(build), noticed: false } as Entry;
+    entry.message = createThrottledMessage({
+      chat,
+      clock,
+      render: () => views.build(entry.latest),
+      find: () => options.messages.get(key),
+      post: async (message) => {
+        const ref = await chat.post(channelOf(entry.latest), message);
+        await options.messages.set(key, ref);
+        return ref;
+      },
+      ...(options.minUpdateMs === undefined ? {} : { minUpdateMs: options.minUpdateMs }),
+      ...(options.wait === undefined ? {} : { wait: options.wait }),
+      onError: (error) =>
+        logger.warn({ err: error, build: entry.latest.id }, 'could not show build progress in chat'),
+      onSent: ({ idle }) => {
+        if (!isFinished(entry.latest.status) || !idle) return;
+        entries.delete(entry.latest.id);
+        finished.push(entry.latest.id);
+        if (finished.length > FINISHED_KEPT) finished.shift();
+      },
+      track,
+    });
     return entry;
   };
 
-  const ensurePosted = async (entry: Entry): Promise<MessageRef> => {
-    if (entry.ref) return entry.ref;
-    const key = String(entry.latest.id);
-    const earlier = await options.messages.get(key);
-    if (earlier) {
-      entry.ref = earlier;
-      return earlier;
+  /** The build's entry, with `build` as its latest state unless that is older than what it has. */
+  const entryOf = (build: BuildRecord): { entry: Entry; newer: boolean } | undefined => {
+    if (finished.includes(build.id)) return undefined;
+    const entry = entries.get(build.id);
+    if (!entry) {
+      const created = createEntry(build);
+      entries.set(build.id, created);
+      return { entry: created, newer: true };
     }
-    entry.lastSent = clock.now();
-    entry.dirty = false;
-    entry.ref = await chat.post(channelOf(entry.latest), views.build(entry.latest));
-    await options.messages.set(key, entry.ref);
-    return entry.ref;
+    if (rank(build) < rank(entry.latest)) return { entry, newer: false };
+    entry.latest = structuredClone(build);
+    return { entry, newer: true };
   };
 
-  const sendUpdate = async (entry: Entry) => {
-    const ref = await ensurePosted(entry);
-    if (entry.dirty) {
-      entry.dirty = false;
-      entry.lastSent = clock.now();
-      await chat.update(ref, views.build(entry.latest));
-    }
-    if (isFinished(entry.latest.status) && !entry.dirty && !entry.delayed) {
-      entries.delete(entry.latest.id);
-      finished.push(entry.latest.id);
-      if (finished.length > FINISHED_KEPT) finished.shift();
-    }
-  };
-
-  /** Edits now when the last edit is old enough, else once when it is (with whatever is latest then). */
-  const refresh = (entry: Entry) => {
-    enqueue(entry, async () => {
-      await ensurePosted(entry);
-      if (!entry.dirty || entry.delayed) return;
-      const due = entry.lastSent + minUpdateMs - clock.now();
-      if (due <= 0) return sendUpdate(entry);
-      entry.delayed = true;
-      void track(
-        wait(due).then(() => {
-          entry.delayed = false;
-          enqueue(entry, () => sendUpdate(entry));
-        }),
-      );
-    });
-  };
+  /** Edits the message for a newer state (throttled); otherwise only makes sure it is posted. */
+  const show = ({ entry, newer }: { entry: Entry; newer: boolean }) =>
+    newer ? entry.message.changed() : entry.message.refresh();
 
   const tailOf = async (build: BuildRecord, stage: StageRecord): Promise<string | undefined> => {
     const text = await options.logs.read(build.id, stage.key);
@@ -183,7 +147,7 @@ export const createChatProgress = (options: ChatProgressOptions): ChatProgress =
           : undefined;
     if (!slack || !event || !slack.on.includes(event) || entry.noticed) return;
     entry.noticed = true;
-    enqueue(entry, async () => {
+    entry.message.queue(async () => {
       const stage = failedStage(build);
       const failed = stage ? { stage, ...optional('tail', await tailOf(build, stage)) } : undefined;
       await chat.post(slack.channel ?? options.channel, views.notice(build, failed));
@@ -192,27 +156,27 @@ export const createChatProgress = (options: ChatProgressOptions): ChatProgress =
 
   return {
     track: (build) => {
-      const entry = entryOf(build);
-      if (entry) refresh(entry);
+      const found = entryOf(build);
+      if (found) show(found);
     },
     onStatus: (build) => {
-      const entry = entryOf(build);
-      if (!entry) return;
-      refresh(entry);
-      if (isFinished(build.status)) maybeNotice(entry);
+      const found = entryOf(build);
+      if (!found) return;
+      show(found);
+      if (isFinished(build.status)) maybeNotice(found.entry);
     },
     onStageFinished: (build, stage) => {
-      const entry = entryOf(build);
-      if (!entry) return;
+      const found = entryOf(build);
+      if (!found) return;
+      const { entry } = found;
       const row = structuredClone(stage);
       const snapshot = structuredClone(build);
-      enqueue(entry, async () => {
-        const ref = await ensurePosted(entry);
+      entry.message.queue(async (ref) => {
         const tail =
           row.status === 'failed' || row.status === 'timed_out' ? await tailOf(snapshot, row) : undefined;
         await chat.reply(ref, views.stage(snapshot, row, tail));
       });
-      refresh(entry);
+      show(found);
     },
     settled: () =>
       inflight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)),

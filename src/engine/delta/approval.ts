@@ -140,3 +140,23 @@ export const decide = (recorded: readonly Decision[], incoming: Decision): Decis
   }
   return { result: 'already_decided', decision: standing };
 };
+
+/**
+ * Whether `current` shows nothing that `approved` did not: every group needing approval, and
+ * every evaluation error, was in the approved delta on at least the same nodes. A rollout that
+ * applies the commit to canaries shrinks its delta (the canaries have it now); the approval given
+ * for the whole fleet still covers the rest, so it is carried over rather than voided.
+ */
+export const deltaWithin = (current: GroupedDelta, approved: GroupedDelta): boolean => {
+  const covers = (nodes: readonly string[], approvedNodes: readonly string[] | undefined) =>
+    approvedNodes !== undefined && nodes.every((node) => approvedNodes.includes(node));
+  const approvedGroups = new Map(approved.groups.filter((g) => !g.ignored).map((g) => [g.hash, g.nodes]));
+  const errorKey = (e: { message: string; file?: string; line?: number }) =>
+    `${e.message}\0${e.file ?? ''}\0${e.line ?? ''}`;
+  const approvedErrors = new Map(approved.evalErrorGroups.map((e) => [errorKey(e), e.nodes]));
+  return (
+    current.groups.every(
+      (group) => group.ignored !== undefined || covers(group.nodes, approvedGroups.get(group.hash)),
+    ) && current.evalErrorGroups.every((error) => covers(error.nodes, approvedErrors.get(errorKey(error))))
+  );
+};

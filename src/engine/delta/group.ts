@@ -1,6 +1,6 @@
 import { HecklerError } from '../errors.js';
 import type { ResourceChange } from '../puppet/types.js';
-import { canonicalChange, compareText, identityKey, sha256 } from './change-key.js';
+import { canonicalChange, compareText, identityKey, sameChange, sha256 } from './change-key.js';
 import { naturalCompare } from './hostlist.js';
 import type { DeltaKind, NodeDelta, ParentError } from './subtract.js';
 
@@ -109,15 +109,49 @@ class Buckets<T> {
     if (bucket === undefined) this.map.set(key, { value: value(), nodes: [node] });
     else if (bucket.nodes[bucket.nodes.length - 1] !== node) bucket.nodes.push(node);
   }
-  /** Values with their nodes, in insertion order. */
-  list(): (T & { nodes: string[] })[] {
-    return [...this.map.values()].map(({ value, nodes }) => ({ ...value, nodes }));
-  }
   /** Values with their nodes, by key: a stable order whatever order the deltas came in. */
   sorted(): (T & { nodes: string[] })[] {
     return [...this.map]
       .sort(([a], [b]) => compareText(a, b))
       .map(([, { value, nodes }]) => ({ ...value, nodes }));
+  }
+}
+
+interface Collected {
+  resource: ResourceChange;
+  nodes: string[];
+}
+
+/** A title seen with more different changes than this gets a keyed map instead of a scan. */
+const SCAN_LIMIT = 8;
+
+/**
+ * Identical changes across nodes, found by title first: nearly every title has one change on the
+ * whole fleet (or one per role), and `sameChange` settles it without building anything. A title
+ * that differs per node (a file naming its host) outgrows the scan and switches to a map keyed
+ * by `identityKey`, so 2,000 variants cost 2,000 lookups, not 2,000² comparisons.
+ */
+class ChangeIndex {
+  /** In first-seen order. */
+  readonly collected: Collected[] = [];
+  private readonly byTitle = new Map<string, Collected[] | Map<string, Collected>>();
+
+  add(resource: ResourceChange, node: string): void {
+    const found = this.byTitle.get(resource.title);
+    const same = Array.isArray(found)
+      ? found.find((entry) => sameChange(entry.resource, resource))
+      : found?.get(identityKey(resource));
+    if (same !== undefined) {
+      if (same.nodes[same.nodes.length - 1] !== node) same.nodes.push(node);
+      return;
+    }
+    const entry = { resource, nodes: [node] };
+    this.collected.push(entry);
+    if (found === undefined) this.byTitle.set(resource.title, [entry]);
+    else if (!Array.isArray(found)) found.set(identityKey(resource), entry);
+    else if (found.push(entry) > SCAN_LIMIT) {
+      this.byTitle.set(resource.title, new Map(found.map((each) => [identityKey(each.resource), each])));
+    }
   }
 }
 
@@ -133,7 +167,7 @@ const emptyCounts = (): DeltaCounts => ({
 /** One pass over the deltas, naturally ordered by node so every node list comes out sorted. */
 const collect = (deltas: readonly NodeDelta[]) => {
   const counts = emptyCounts();
-  const changes = new Buckets<{ resource: ResourceChange }>();
+  const changes = new ChangeIndex();
   const evalErrors = new Buckets<Omit<EvalErrorGroup, 'nodes'>>();
   const parentErrors = new Buckets<Omit<ParentErrorGroup, 'nodes'>>();
   const failures = new Buckets<Omit<FailureGroup, 'nodes'>>();
@@ -146,7 +180,7 @@ const collect = (deltas: readonly NodeDelta[]) => {
       const failure = { kind: delta.kind, error: delta.error };
       failures.add(JSON.stringify(failure), node, () => failure);
     }
-    for (const resource of delta.resources) changes.add(identityKey(resource), node, () => ({ resource }));
+    for (const resource of delta.resources) changes.add(resource, node);
     for (const { message, file, line } of delta.evalErrors) {
       const error = {
         message,
@@ -163,8 +197,8 @@ const collect = (deltas: readonly NodeDelta[]) => {
 };
 
 /**
- * Groups the per-node deltas of one commit (DESIGN.md §3.4): identical changes (by identity key;
- * the canonical text is built and hashed once per group, not per node) collapse into one group.
+ * Groups the per-node deltas of one commit (DESIGN.md §3.4): identical changes collapse into one
+ * group with its nodes; the canonical text is built and hashed once per group, not per node.
  */
 export const groupDeltas = (
   deltas: readonly NodeDelta[],
@@ -172,7 +206,7 @@ export const groupDeltas = (
 ): GroupedDelta => {
   const rules = options.ignored.map((rule) => ({ rule, matches: matcherOf(rule) }));
   const collected = collect(deltas);
-  const groups = collected.changes.list().map(({ resource, nodes }): ChangeGroup => {
+  const groups = collected.changes.collected.map(({ resource, nodes }): ChangeGroup => {
     const ignored = rules.find((rule) => rule.matches(resource))?.rule;
     const hash = sha256(canonicalChange(resource));
     return { hash, resource, nodes, refresh: resource.refresh, ...(ignored ? { ignored } : {}) };

@@ -5,6 +5,7 @@ export {
   authorChatIds,
   autoApprove,
   decide,
+  deltaWithin,
   mayApprove,
   standingDecision,
 } from './approval.js';

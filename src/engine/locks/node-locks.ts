@@ -20,6 +20,12 @@ export const describeHolder = (lock: LockInfo, clock: Clock): string => {
 /** Chat users are mentioned; the bot's own locks (applies) are named as such. */
 export const holderName = (owner: string) => (/^[A-Z0-9_]+$/.test(owner) ? `<@${owner}>` : owner);
 
+/** What `lockEach` got: the locks taken, and the holders of the nodes it could not lock. */
+export interface LockEachResult {
+  locked: { node: string; lock: HeldLock }[];
+  refused: NodeLock[];
+}
+
 export interface NodeLocks {
   /**
    * Takes every node's lock or none: when one is held, the ones already taken are released and
@@ -29,6 +35,15 @@ export interface NodeLocks {
     nodes: readonly string[],
     request: { owner: string; reason: string; ttlMs: number },
   ): Promise<HeldLock[]>;
+  /**
+   * Takes each node's lock that is free, reporting the held ones (the caller decides whether to
+   * go on without them). When the lock store fails part-way, the locks taken are released and
+   * the error is thrown: nothing stays locked by a request that failed.
+   */
+  lockEach(
+    nodes: readonly string[],
+    request: { owner: string; reason: string; ttlMs: number },
+  ): Promise<LockEachResult>;
   /** Releases locks `owner` holds; a lock held by someone else needs `force`. */
   unlock(
     nodes: readonly string[],
@@ -57,6 +72,20 @@ export const createNodeLocks = (locks: Locks, clock: Clock): NodeLocks => ({
         hint: 'ask the holder, wait for the lock to expire, or (admins) `/heckler unlock NODES --force`; nothing was locked',
       },
     );
+  },
+  async lockEach(nodes, request) {
+    const result: LockEachResult = { locked: [], refused: [] };
+    try {
+      for (const node of nodes) {
+        const taken = await locks.acquire(nodeLockKey(node), request);
+        if (taken.ok) result.locked.push({ node, lock: taken.lock });
+        else result.refused.push(asNodeLock(taken.holder));
+      }
+    } catch (error) {
+      await Promise.all(result.locked.map(({ lock }) => lock.release().catch(() => false)));
+      throw error;
+    }
+    return result;
   },
   async unlock(nodes, owner, force) {
     const held = await Promise.all(

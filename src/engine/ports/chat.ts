@@ -6,6 +6,15 @@ export interface MessageRef {
   ts: string;
 }
 
+/** A file for people to read or download (a build log): Slack uploads it, the terminal prints it. */
+export interface ChatFile {
+  filename: string;
+  title: string;
+  content: string;
+  /** Said with the file. */
+  comment?: string;
+}
+
 /** The engine's only way to talk to people. Slack and the terminal implement it. */
 export interface Chat {
   post(channel: string, message: Message): Promise<MessageRef>;
@@ -13,4 +22,6 @@ export interface Chat {
   reply(thread: MessageRef, message: Message): Promise<MessageRef>;
   /** A message only `user` sees (Slack: ephemeral). */
   whisper(channel: string, user: string, message: Message): Promise<void>;
+  /** Shares a file in the channel (or in a message's thread). */
+  upload(channel: string, file: ChatFile, thread?: MessageRef): Promise<void>;
 }

@@ -1,4 +1,4 @@
-export type { Chat, MessageRef } from './chat.js';
+export type { Chat, ChatFile, MessageRef } from './chat.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
 export type { Logger } from './logger.js';

@@ -13,6 +13,7 @@ export { splitRunOutput } from './protocol.js';
 /** The `puppet` section of the config (src/config/fleet-schema.ts), as the engine needs it. */
 export interface PuppetCommandConfig {
   command: string;
+  /** Extra arguments; `{workDir}` in one is replaced by the node's workDir (see `expandNodeArgs`). */
   args: readonly string[];
   env: Readonly<Record<string, string>>;
   /** Relative to the checkout. */
@@ -64,6 +65,18 @@ export const createNonce = (): string => randomBytes(12).toString('hex');
 export const libDirOf = (node: Pick<NodeSpec, 'workDir'>): string =>
   `${node.workDir.replace(/\/+$/, '')}/lib`;
 
+/** In `puppet.args`, stands for the node's workDir: per-node Puppet directories from one config line. */
+export const WORKDIR_PLACEHOLDER = '{workDir}';
+
+/**
+ * `puppet.args` for one node: `{workDir}` becomes its workDir (no trailing slash), so nodes sharing
+ * a machine (the local transport) can each have their own `--vardir {workDir}/puppet/var`.
+ */
+export const expandNodeArgs = (args: readonly string[], node: Pick<NodeSpec, 'workDir'>): string[] => {
+  const workDir = node.workDir.replace(/\/+$/, '');
+  return args.map((arg) => arg.replaceAll(WORKDIR_PLACEHOLDER, workDir));
+};
+
 /**
  * The node-side command for one noop or apply: Puppet's stdout (its tail), then the report between
  * markers (protocol.ts); stderr passes through. It exits with Puppet's exit code (124/137 when
@@ -96,7 +109,7 @@ export const buildPuppetCommand = (options: PuppetCommandOptions): PuppetCommand
     'heckler',
     '--certname',
     node.certname,
-    ...config.args,
+    ...expandNodeArgs(config.args, node),
     within(config.manifest),
   ].map(shellQuote);
   const run = [

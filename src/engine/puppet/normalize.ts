@@ -10,6 +10,8 @@ export interface NormalizeContext {
   node: string;
   /** The checkout directory on the node; stripped from file names. */
   checkout: string;
+  /** The node's workDir; shown as `<workDir>` in messages and diffs (local nodes share a machine). */
+  workDir?: string;
   /** Also removed from error messages; default the report's host. */
   certname?: string;
 }
@@ -46,6 +48,7 @@ export const normalizeRun = (run: PuppetRun, context: NormalizeContext): Normali
 
 const textContext = (context: NormalizeContext, certname: string | undefined): TextContext => ({
   checkout: context.checkout.replace(/\/+$/, ''),
+  ...(context.workDir === undefined ? {} : { workDir: context.workDir.replace(/\/+$/, '') }),
   names: [...new Set([context.node, certname ?? ''])].filter((name) => name !== ''),
 });
 

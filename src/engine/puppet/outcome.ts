@@ -81,8 +81,17 @@ export const outcomeOfReport = (report: ReducedReport, exitCode = 0): RunOutcome
   return exitCode === 2 || pending ? 'changes' : 'unchanged';
 };
 
+/** How to say that Puppet is missing, and how to get it: the startup notice and failed runs share it. */
+export const puppetNotInstalled = (command: string, where: string): string =>
+  `${command} is not installed on ${where}: \`sudo apt-get install puppet\` (Debian/Ubuntu) or install openvox`;
+
+/** `timeout` (the wrapper runs Puppet through it) could not find the Puppet command; quotes follow the locale. */
+const MISSING_PUPPET = /timeout: failed to run command ['‘"]([^'’"]+)['’"]: No such file or directory/;
+
 const noReport = (exitCode: number, stderr: string): string => {
   const tail = stderrTail(stderr);
+  const missing = exitCode === 127 ? MISSING_PUPPET.exec(stderr) : null;
+  if (missing) return puppetNotInstalled(missing[1] as string, 'the node');
   if (exitCode === 127) return `puppet command not found on the node${tail}`;
   if (exitCode === 0 || exitCode === 2) {
     return `puppet exited ${exitCode} but wrote no reduced report: is the heckler_report module on its modulepath?${tail}`;

@@ -1,7 +1,8 @@
 /**
  * Text clean-up for normalized reports. Two nodes making the same change must produce the same
  * text (grouping hashes it), so everything that varies per run or per node goes: the checkout
- * path, Ruby temp-file names, diff header timestamps, the node's own name in errors.
+ * path, Ruby temp-file names, diff header timestamps, the node's own name in errors (and its workDir,
+ * which differs only where nodes share a machine).
  */
 
 /** One message; the processor caps strings at the same size on the node. */
@@ -26,6 +27,11 @@ export const isRefresh = (message: string): boolean => REFRESH.test(message.trim
 export interface TextContext {
   /** The checkout directory on the node, without a trailing slash. */
   checkout: string;
+  /**
+   * The node's workDir, without a trailing slash: shown as `<workDir>`. Nodes sharing one machine
+   * (the demo's local nodes) manage files under their own workDir; the same change must read the same.
+   */
+  workDir?: string;
   /** The node's inventory name and certname: removed from error messages. */
   names: readonly string[];
 }
@@ -39,8 +45,11 @@ export const cleanText = (text: string, context: TextContext): string =>
   maskPaths(cap(wellFormed(text)), context);
 
 const wellFormed = (text: string) => text.replace(LONE_SURROGATE, '\uFFFD');
-const maskPaths = (text: string, context: TextContext) =>
-  text.replaceAll(`${context.checkout}/`, '').replace(RUBY_TEMP, 'XXXXXX');
+const maskPaths = (text: string, context: TextContext) => {
+  const relative = text.replaceAll(`${context.checkout}/`, '');
+  const masked = context.workDir ? relative.replaceAll(`${context.workDir}/`, '<workDir>/') : relative;
+  return masked.replace(RUBY_TEMP, 'XXXXXX');
+};
 
 export const cap = (text: string, limit = MAX_TEXT_BYTES): string => {
   const bytes = Buffer.from(text);

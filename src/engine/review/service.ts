@@ -4,6 +4,7 @@ import {
   type ChatIdMap,
   type Decision,
   decide,
+  deltaWithin,
   type IgnoreRule,
   mayApprove,
 } from '../delta/index.js';
@@ -121,22 +122,31 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
       notes: previous?.notes ?? [],
       ...(previous?.message ? { message: previous.message } : {}),
     };
+    const why = previous?.fleetHash === fleetHash ? 'where nodes had failed' : 'after the fleet changed';
     if (previous && previous.deltaHash !== record.deltaHash) {
       const lost = standing(previous);
-      record.notes.push(
-        `${hhmm(now)} re-nooped after the fleet changed: the delta is different${lost ? `; the ${lost.verdict === 'approve' ? 'approval' : 'denial'} by <@${lost.user}> no longer applies` : ''}`,
-      );
-      if (lost)
-        await writeAudit({
-          at: now,
-          sha,
-          shortSha: record.shortSha,
-          user: lost.user,
-          action: 'void',
-          deltaHash: previous.deltaHash,
-          via: 'heckler',
-        });
-    } else if (previous) {
+      if (lost?.verdict === 'approve' && deltaWithin(record.grouped, previous.grouped)) {
+        // Nothing new to see: the commit reached some nodes (a canary stage) or some dropped out.
+        record.decisions = [...record.decisions, { ...lost, deltaHash: record.deltaHash }];
+        record.notes.push(
+          `${hhmm(now)} re-nooped ${why}: the delta shrank to part of what was approved; the approval by <@${lost.user}> still covers it`,
+        );
+      } else {
+        record.notes.push(
+          `${hhmm(now)} re-nooped ${why}: the delta is different${lost ? `; the ${lost.verdict === 'approve' ? 'approval' : 'denial'} by <@${lost.user}> no longer applies` : ''}`,
+        );
+        if (lost)
+          await writeAudit({
+            at: now,
+            sha,
+            shortSha: record.shortSha,
+            user: lost.user,
+            action: 'void',
+            deltaHash: previous.deltaHash,
+            via: 'heckler',
+          });
+      }
+    } else if (previous && previous.fleetHash !== fleetHash) {
       record.notes.push(
         `${hhmm(now)} re-nooped after the fleet changed: same delta${standing(previous) ? ', the decision stands' : ''}`,
       );
@@ -166,13 +176,18 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
       const previous = await deps.reviews.get(sha);
       if (previous) {
         const { fleetHash } = await readFleetState(deps.fleet, nodes);
-        if (fleetHash === previous.fleetHash) return previous;
+        // Nodes that failed or did not answer are tried again (Puppet installed since, a node back up);
+        // the noops of the others come from the cache.
+        const { failed, unreachable } = previous.grouped.counts;
+        if (fleetHash === previous.fleetHash && failed + unreachable === 0) return previous;
       }
       const record = await compute(sha, previous, nodes);
       return serialized(sha, async () => {
         // Decisions made while the noops ran are kept.
         const latest = await deps.reviews.get(sha);
-        if (latest) record.decisions = latest.decisions;
+        // Decisions made while the noops ran are kept, and so is an approval carried over above.
+        const carried = record.decisions.filter((decision) => !previous?.decisions.includes(decision));
+        if (latest) record.decisions = [...latest.decisions, ...carried];
         return publish(record);
       });
     },

@@ -29,6 +29,8 @@ export interface FleetServiceDeps {
   puppet: PuppetCommandConfig;
   /** The bot's mirror of each node's applied state (the node itself is the source of truth). */
   applied: Store<AppliedState>;
+  /** When each node was last nooped (for `/heckler status`); not kept when absent. */
+  noops?: Store<LastNoop>;
   runCommand: CommandRunner;
   clock: Clock;
   logger: Logger;
@@ -42,6 +44,14 @@ export interface RevisionRun {
   durationMs: number;
 }
 
+/** A node's most recent noop that reached it. */
+export interface LastNoop {
+  /** Epoch milliseconds, when it finished. */
+  at: number;
+  sha: string;
+  outcome: string;
+}
+
 /** The Puppet fleet as commands see it: who is in it, and running Puppet across it. */
 export interface FleetService {
   nodes(): NodeSpec[];
@@ -53,6 +63,10 @@ export interface FleetService {
   run(revision: string, nodes: readonly NodeSpec[], mode: PuppetMode, by: string): Promise<RevisionRun>;
   /** Runs Puppet at an already resolved commit on every node; one result per node, in order. */
   runSha(sha: string, nodes: readonly NodeSpec[], mode: PuppetMode, by: string): Promise<NodeRun[]>;
+  /** One node's run at a resolved commit (after any other run on that node), for progress per node. */
+  runOne(sha: string, node: NodeSpec, mode: PuppetMode, by: string): Promise<NodeRun>;
+  /** The node's last noop, when noops are recorded. */
+  lastNoop(node: string): Promise<LastNoop | undefined>;
   /** Reads each node's applied state from the node and refreshes the stored mirror. */
   applied(nodes: readonly NodeSpec[]): Promise<NodeOutcome<AppliedRead>[]>;
 }
@@ -72,6 +86,13 @@ export const createFleetService = (deps: FleetServiceDeps): FleetService => {
     return next;
   };
   const context = { fleet: deps.fleet, runCommand: deps.runCommand };
+  const runDeps = {
+    repo: { bundle: sharedBundles(deps.repo) },
+    transport: deps.transport,
+    puppet: deps.puppet,
+    installProcessor,
+    clock: deps.clock,
+  };
   const concurrency = deps.fleet.ssh.concurrency;
   const unwrap = <T>(outcomes: NodeOutcome<T>[], onError: (node: string, error: unknown) => T): T[] =>
     outcomes.map((outcome) => (outcome.ok ? outcome.value : onError(outcome.node, outcome.error)));
@@ -105,21 +126,10 @@ export const createFleetService = (deps: FleetServiceDeps): FleetService => {
       return { revision, commit, mode, runs, durationMs: deps.clock.now() - started };
     },
     async runSha(sha, nodes, mode, by) {
-      const runDeps = {
-        repo: deps.repo,
-        transport: deps.transport,
-        puppet: deps.puppet,
-        installProcessor,
-        clock: deps.clock,
-      };
-      const outcomes = await onNodes(
-        nodes,
-        (node) => onNode(node.name, () => runPuppetOnNode(runDeps, node, sha, mode, by)),
-        {
-          concurrency,
-        },
-      );
-      const runs = unwrap<NodeRun>(outcomes, (node, error) => ({
+      const outcomes = await onNodes(nodes, (node) => service.runOne(sha, node, mode, by), {
+        concurrency,
+      });
+      return unwrap<NodeRun>(outcomes, (node, error) => ({
         node,
         sha,
         reached: false,
@@ -127,11 +137,20 @@ export const createFleetService = (deps: FleetServiceDeps): FleetService => {
         error: error instanceof Error ? error.message : String(error),
         durationMs: 0,
       }));
-      for (const run of runs) {
-        if (run.reached && run.applied) await deps.applied.set(run.node, run.applied);
-      }
-      return runs;
     },
+    async runOne(sha, node, mode, by) {
+      const run = await onNode(node.name, () => runPuppetOnNode(runDeps, node, sha, mode, by));
+      // The node recorded what it runs; the mirror and the noop time are conveniences.
+      try {
+        if (run.reached && run.applied) await deps.applied.set(run.node, run.applied);
+        if (run.reached && mode === 'noop')
+          await deps.noops?.set(run.node, { at: deps.clock.now(), sha, outcome: run.report.outcome });
+      } catch (error) {
+        deps.logger.warn({ err: error, node: run.node }, 'could not store the run in the mirror');
+      }
+      return run;
+    },
+    lastNoop: async (node) => deps.noops?.get(node),
     async applied(nodes) {
       const outcomes = await onNodes(nodes, (node) => readAppliedState(deps.transport, node), {
         concurrency,
@@ -144,4 +163,26 @@ export const createFleetService = (deps: FleetServiceDeps): FleetService => {
     },
   };
   return service;
+};
+
+/** How long a made bundle is kept for other nodes asking for the same one. */
+const BUNDLE_REUSE_MS = 60_000;
+
+/**
+ * Nodes that lack the same commit and have the same HEAD need the same bundle: make it once.
+ * After a push that is every node, and a bundle per node (made one at a time in the mirror)
+ * would be most of a fleet-wide noop's time.
+ */
+export const sharedBundles = (repo: Pick<CodeRepo, 'bundle'>) => {
+  const made = new Map<string, Promise<Buffer>>();
+  return (sha: string, haves: readonly string[]): Promise<Buffer> => {
+    const key = `${sha}:${[...haves].sort().join(',')}`;
+    const existing = made.get(key);
+    if (existing) return existing;
+    const bundle = repo.bundle(sha, haves);
+    made.set(key, bundle);
+    const forget = () => setTimeout(() => made.delete(key), BUNDLE_REUSE_MS).unref();
+    bundle.then(forget, () => made.delete(key));
+    return bundle;
+  };
 };

@@ -75,9 +75,12 @@ export const runPuppetOnNode = async (
   const result = await deps.transport.exec(node, command, { timeoutMs: execTimeoutMs });
   if (result.status === 'unreachable') return failed(result.error ?? 'unreachable', true);
   const run = interpretExec(result, nonce);
+  // Puppet never started (not installed): no result to cache or record; the words say how to fix it.
+  if (run.exitCode === 127 && !run.report) return failed(run.problem ?? 'puppet was not found on the node');
   const report = normalizeRun(run, {
     node: node.name,
     checkout: nodeLayout(node).checkout,
+    workDir: node.workDir,
     certname: node.certname,
   });
   const done = {

@@ -185,8 +185,8 @@ export const textOf = (messages: readonly Message[]): string =>
 
 /** The events about one message: its post, its updates, and the replies in its thread. */
 export const threadOf = (events: readonly ChatEvent[], ref: MessageRef) => ({
-  updates: events.filter((e) => e.kind === 'update' && e.ref.ts === ref.ts),
-  replies: events.filter((e) => e.kind === 'reply' && e.thread.ts === ref.ts),
+  updates: events.flatMap((e) => (e.kind === 'update' && e.ref.ts === ref.ts ? [e] : [])),
+  replies: events.flatMap((e) => (e.kind === 'reply' && e.thread.ts === ref.ts ? [e] : [])),
 });
 
 export const posts = (events: readonly ChatEvent[], channel?: string) =>

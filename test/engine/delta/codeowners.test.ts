@@ -103,7 +103,7 @@ describe('parseCodeowners and ownersOf', () => {
     expect(ownersOf(parseCodeowners(''), 'a')).toEqual([]);
   });
 
-  it('the fixture repo’s CODEOWNERS: `manifests/` has no leading slash, so it matches at any depth', () => {
+  it('why the fixture repo anchors `/manifests/`: without the slash it matches at any depth', () => {
     const text = (manifests: string) =>
       `# Who reviews what (GitHub CODEOWNERS syntax).\nmodules/motd/ @alice\nmodules/webapp/ @bob @erin\n${manifests} @carol\n`;
     const fixture = parseCodeowners(text('manifests/'));

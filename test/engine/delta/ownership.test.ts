@@ -17,7 +17,7 @@ const chatIds = {
   'dave@example.com': 'U0DAVE',
 };
 
-/** The fixture repo's CODEOWNERS after `owners`, with `/manifests/` anchored (see codeowners.test.ts). */
+/** The fixture repo's CODEOWNERS after `owners` (test/support/puppet-repo.ts). */
 const fixture: OwnershipOptions = {
   codeowners: parseCodeowners('modules/motd/ @alice\nmodules/webapp/ @bob @erin\n/manifests/ @carol\n'),
   chatIds,

@@ -77,6 +77,22 @@ describe('buildPuppetCommand', () => {
     expect(execTimeoutMs).toBe(1_860_000);
   });
 
+  it('replaces {workDir} in config args with the node workDir, so nodes sharing a machine keep apart', () => {
+    const args = ['--vardir', '{workDir}/puppet/var', '--confdir={workDir}/puppet/conf', '--tags', 'x'];
+    const commandOf = (workDir: string) =>
+      buildPuppetCommand({
+        config: { ...config, args },
+        node: nodeSpec(workDir, 'demo1'),
+        mode: 'noop',
+        nonce,
+      }).command;
+    expect(commandOf('/srv/demo/nodes/demo1/')).toContain(
+      '--vardir /srv/demo/nodes/demo1/puppet/var --confdir=/srv/demo/nodes/demo1/puppet/conf --tags x ',
+    );
+    expect(commandOf('/srv/demo/nodes/demo2')).toContain('--vardir /srv/demo/nodes/demo2/puppet/var ');
+    expect(commandOf('/srv/demo/nodes/demo2')).not.toContain('{workDir}');
+  });
+
   it('refuses a nonce that could break the markers', () => {
     expect(() => buildPuppetCommand({ config, node, mode: 'noop', nonce: "x'; rm -rf /" })).toThrow(/nonce/);
     expect(createNonce()).toMatch(/^[0-9a-f]{24}$/);

@@ -243,6 +243,20 @@ describe('text helpers', () => {
     ['web1 and web10 and web1.example.com.', '<node> and web10 and <node>.'],
   ])('cleanErrorMessage(%j)', (input, output) => expect(cleanErrorMessage(input, context)).toBe(output));
 
+  it("shows the node's workDir as <workDir> in diff headers, so local nodes sharing a machine group", () => {
+    const on = (node: string) => ({ ...context, workDir: `/srv/demo/nodes/${node}` });
+    const diff = (node: string) =>
+      `--- /srv/demo/nodes/${node}/files/app.conf\t2026\n+++ /tmp/puppet-file20261123-23603-ro6fxg\t2026\n@@ -1 +1 @@\n-workers = 1\n+workers = 2`;
+    const expected =
+      '--- <workDir>/files/app.conf\n+++ /tmp/puppet-fileXXXXXX\n@@ -1 +1 @@\n-workers = 1\n+workers = 2';
+    expect(cleanDiff(diff('demo1'), on('demo1'))).toBe(expected);
+    expect(cleanDiff(diff('demo2'), on('demo2'))).toBe(expected);
+    // the checkout (under the workDir) is still stripped to a relative path
+    expect(
+      cleanText(`${CHECKOUT}/a.pp and /srv/heckler/state`, { ...context, workDir: '/srv/heckler' }),
+    ).toBe('a.pp and <workDir>/state');
+  });
+
   it('replaces lone surrogates and leaves dates in prose alone', () => {
     expect(cleanText('a\uD800b released 20260101-1-abc', context)).toBe('a\uFFFDb released 20260101-1-abc');
   });

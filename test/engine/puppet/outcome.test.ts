@@ -132,6 +132,13 @@ describe('interpretRun: exit codes and reports → outcome', () => {
     expect(interpretRun({ exitCode: 127, stdout: '', stderr: 'sh: 1: puppet: not found\n' }).problem).toBe(
       'puppet command not found on the node:\nsh: 1: puppet: not found',
     );
+    // the wrapper runs Puppet through `timeout`, which words a missing command by locale
+    for (const quoted of ["'openvox'", '‘openvox’']) {
+      const stderr = `Error: Facter: error while resolving custom facts\ntimeout: failed to run command ${quoted}: No such file or directory\n`;
+      expect(interpretRun({ exitCode: 127, stdout: '', stderr }).problem).toBe(
+        'openvox is not installed on the node: `sudo apt-get install puppet` (Debian/Ubuntu) or install openvox',
+      );
+    }
     const truncated = interpretRun({ exitCode: 2, stdout: '', stderr: '', reportJson: '{"format":1,' });
     expect(truncated.reportError?.code).toBe('invalid_json');
   });

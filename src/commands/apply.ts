@@ -1,0 +1,69 @@
+import type { ApplyService } from '../engine/apply/service.js';
+import { fleetOf, nodesFlag, revisionArg, selectorOf, setFlag } from './fleet-args.js';
+import type { ArgSpec, CommandSpec, Services } from './types.js';
+import { hosts } from './views/apply-text.js';
+
+/** The apply half, or the same configuration hint as every Puppet command. */
+export const appliesOf = (services: Services): ApplyService => {
+  fleetOf(services);
+  if (!services.applies) throw new Error('applies are not wired although the fleet is');
+  return services.applies;
+};
+
+/** `confirm 4`, `cancel #4`: the number in "Apply plan #4". */
+export const applyIdArg: ArgSpec = {
+  name: 'ID',
+  description: 'the apply number, as in "Apply plan #4"',
+  required: true,
+  pattern: /^#?\d{1,9}$/,
+  patternHint: 'an apply number such as 4',
+};
+
+export const applyId = (text: string | undefined) => Number((text ?? '').replace(/^#/, ''));
+
+export const apply: CommandSpec = {
+  name: 'apply',
+  summary: 'Plan an apply of a revision; Confirm locks the nodes and rolls it out set by set',
+  description:
+    'Answers with a plan in the apply channel: per node what it runs now and the commits the apply brings, nodes ' +
+    'already at or beyond REV skipped, and every commit not approved for the fleet as it is (a blocked plan has no ' +
+    'Confirm). Any approved revision applies directly: intermediate tags need not be applied first. A REV that does ' +
+    'not descend from what a node runs would roll changes back and is refused; admins may pass --force. Confirm ' +
+    "locks the nodes and applies them in `fleet.applyOrder` (canaries first), editing the plan's message as it goes.",
+  args: [revisionArg],
+  flags: [
+    nodesFlag,
+    setFlag,
+    { name: 'force', description: 'roll back nodes that are beyond or beside REV', role: 'admin' },
+  ],
+  role: 'applier',
+  sideEffects: true,
+  examples: [
+    'apply v2.1',
+    'apply v2.1 --set canaries',
+    'apply 3f9c2e1 --nodes web1,web2',
+    'apply v2.0 --force',
+  ],
+  async run(ctx, call) {
+    const applies = appliesOf(ctx.services);
+    const revision = call.args.REV ?? '';
+    const planning = `planning an apply of ${revision}: reading what each node runs`;
+    await ctx.respond({ text: planning, blocks: [{ kind: 'context', text: planning }] });
+    const planned = await applies.plan({
+      revision,
+      selector: selectorOf(call),
+      force: call.flags.force === true,
+      user: ctx.user,
+    });
+    if ('nothing' in planned) {
+      const lines = planned.skipped.map((skip) => `• *${skip.node}* ${skip.detail}`);
+      const text = `Nothing to apply: no node needs ${revision} (${planned.sha.slice(0, 7)}).\n${lines.join('\n')}`;
+      await ctx.respond({ text, blocks: [{ kind: 'section', text }] });
+      return;
+    }
+    if (planned.channel !== ctx.channel) {
+      const where = `plan #${planned.id} (${hosts(planned.nodes.map((n) => n.node))}) is in <#${planned.channel}>`;
+      await ctx.respond({ text: where, blocks: [{ kind: 'context', text: where }] });
+    }
+  },
+};

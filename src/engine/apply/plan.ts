@@ -1,0 +1,196 @@
+import type { ReviewStatus } from '../review/records.js';
+import type { Blocker, PlannedNode, SkippedNode } from './records.js';
+
+/**
+ * The apply plan as pure rules (DESIGN.md §3.6): which nodes an apply of REV moves, what each
+ * gains, which are skipped, and which commits block it. The planner gathers the facts (applied
+ * states, git ancestry, reviews); this decides.
+ */
+
+/** How REV relates to what a node has applied. */
+export type Lineage =
+  /** The node runs REV. */
+  | 'same'
+  /** REV descends from it: a normal apply (v1 → v2, or a hotfix tag branched off v1). */
+  | 'behind'
+  /** It descends from REV: the node is beyond REV already. */
+  | 'ahead'
+  /** Neither: REV would roll back what the node has that REV lacks. */
+  | 'diverged';
+
+export interface NodeFacts {
+  node: string;
+  /** Its applied revision; undefined when Heckler never applied it. */
+  revision?: string;
+  dirty: boolean;
+  /** Its applied state could not be read (unreachable, damaged file): we do not know what it runs. */
+  unreadable?: string;
+}
+
+/** A commit's review as the plan needs it. */
+export interface ReviewFacts {
+  status: ReviewStatus;
+  /** The fleet state its delta was computed on. */
+  fleetHash: string;
+  /** Who may approve it (every group's owners). */
+  owners: string[];
+  /** The standing decision's author, and a denial's reason. */
+  decidedBy?: string;
+  reason?: string;
+}
+
+export interface CommitFacts {
+  shortSha: string;
+  subject: string;
+}
+
+export interface PlanInput {
+  sha: string;
+  nodes: readonly NodeFacts[];
+  /** By applied revision (a full SHA); nodes never applied are always `behind`. */
+  lineage: ReadonlyMap<string, Lineage>;
+  /** Commits REV brings to a node on each applied revision (`''`: never applied), oldest first. */
+  brings: ReadonlyMap<string, readonly string[]>;
+  /** Commits a node on each revision has that REV lacks (what a rollback takes away), oldest first. */
+  takesAway: ReadonlyMap<string, readonly string[]>;
+  commits: ReadonlyMap<string, CommitFacts>;
+  /** By commit SHA; absent: never nooped. */
+  reviews: ReadonlyMap<string, ReviewFacts>;
+  /** Tags and branches by SHA, for the words. */
+  names: ReadonlyMap<string, readonly string[]>;
+  /** The fleet state now: a review computed on another is stale. */
+  fleetHash: string;
+  /** An admin's `--force`: roll back nodes beyond or beside REV. */
+  force: boolean;
+}
+
+export interface Rollback {
+  node: string;
+  from: string;
+  takesAway: readonly string[];
+}
+
+export interface ApplyPlan {
+  nodes: PlannedNode[];
+  skipped: SkippedNode[];
+  /** Every commit the apply brings to some node, oldest first. */
+  commits: string[];
+  blockers: Blocker[];
+  /** Nodes REV would roll back without `--force`: the apply is refused while there are any. */
+  rollbacks: Rollback[];
+}
+
+const NEVER = '';
+
+/** `v2 (1a2b3c4)`, or the short SHA alone when nothing points at it. */
+export const revisionText = (sha: string, names: readonly string[] = []): string =>
+  names.length > 0 ? `${names.join(', ')} (${sha.slice(0, 7)})` : sha.slice(0, 7);
+
+export const planApply = (input: PlanInput): ApplyPlan => {
+  const plan: ApplyPlan = { nodes: [], skipped: [], commits: [], blockers: [], rollbacks: [] };
+  const named = (sha: string) => revisionText(sha, input.names.get(sha));
+  for (const facts of input.nodes) {
+    if (facts.unreadable !== undefined) {
+      plan.skipped.push({
+        node: facts.node,
+        why: 'unreadable',
+        detail: `could not read what it runs: ${facts.unreadable}`,
+      });
+      continue;
+    }
+    const revision = facts.revision;
+    const lineage = revision === undefined ? 'behind' : (input.lineage.get(revision) ?? 'diverged');
+    const from =
+      revision === undefined
+        ? {}
+        : { from: { sha: revision, names: [...(input.names.get(revision) ?? [])] } };
+    const brings = [...(input.brings.get(revision ?? NEVER) ?? [])];
+    if (lineage === 'same' && !facts.dirty) {
+      plan.skipped.push({ node: facts.node, why: 'at_revision', detail: `already at ${named(input.sha)}` });
+      continue;
+    }
+    if ((lineage === 'ahead' || lineage === 'diverged') && revision !== undefined) {
+      const takesAway = input.takesAway.get(revision) ?? [];
+      if (!input.force) {
+        if (lineage === 'ahead') {
+          plan.skipped.push({
+            node: facts.node,
+            why: 'beyond',
+            detail: `already beyond it, at ${named(revision)}${facts.dirty ? ' (dirty)' : ''}`,
+          });
+        } else {
+          plan.rollbacks.push({ node: facts.node, from: revision, takesAway });
+        }
+        continue;
+      }
+      plan.nodes.push({
+        node: facts.node,
+        ...from,
+        dirty: facts.dirty,
+        commits: brings,
+        rollsBack: [...takesAway],
+      });
+      continue;
+    }
+    // Behind, never applied, or at REV but dirty (a failed apply is retried).
+    plan.nodes.push({ node: facts.node, ...from, dirty: facts.dirty, commits: brings });
+  }
+  plan.commits = unionInOrder(plan.nodes.map((node) => node.commits));
+  plan.blockers = blockersOf(plan.commits, input);
+  return plan;
+};
+
+/** Merges oldest-first lists: a commit keeps the place it first had. */
+const unionInOrder = (lists: readonly (readonly string[])[]): string[] => {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const list of lists) {
+    for (const sha of list) {
+      if (seen.has(sha)) continue;
+      seen.add(sha);
+      out.push(sha);
+    }
+  }
+  return out;
+};
+
+/**
+ * A commit may be applied when its review is approved (or automatically approved) for the fleet
+ * as it is now: the approval is bound to a delta, and the delta to the fleet state it was
+ * computed on (DESIGN.md §3.4, STYLE.md 12).
+ */
+export const blockerOf = (
+  sha: string,
+  input: Pick<PlanInput, 'commits' | 'reviews' | 'fleetHash'>,
+): Blocker | undefined => {
+  const commit = input.commits.get(sha);
+  const base = {
+    sha,
+    shortSha: commit?.shortSha ?? sha.slice(0, 7),
+    subject: commit?.subject ?? '',
+    owners: [],
+  };
+  const review = input.reviews.get(sha);
+  if (!review) return { ...base, kind: 'not_nooped' } satisfies Blocker;
+  if (review.status === 'denied') {
+    return {
+      ...base,
+      kind: 'denied',
+      ...(review.decidedBy ? { by: review.decidedBy } : {}),
+      ...(review.reason ? { reason: review.reason } : {}),
+    } satisfies Blocker;
+  }
+  if (review.fleetHash !== input.fleetHash) return { ...base, kind: 'stale' } satisfies Blocker;
+  if (review.status === 'pending')
+    return { ...base, kind: 'pending', owners: review.owners } satisfies Blocker;
+  return undefined;
+};
+
+export const blockersOf = (
+  shas: readonly string[],
+  input: Pick<PlanInput, 'commits' | 'reviews' | 'fleetHash'>,
+): Blocker[] =>
+  shas.flatMap((sha) => {
+    const blocker = blockerOf(sha, input);
+    return blocker ? [blocker] : [];
+  });

@@ -1,0 +1,14 @@
+import { ownerLists, type ReviewRecord, reviewStatus, standing } from '../review/records.js';
+import type { ReviewFacts } from './plan.js';
+
+/** What the plan needs of a commit's review: its status, the fleet it was computed on, who decides. */
+export const reviewFacts = (record: ReviewRecord): ReviewFacts => {
+  const decision = standing(record);
+  return {
+    status: reviewStatus(record),
+    fleetHash: record.fleetHash,
+    owners: [...new Set(ownerLists(record).flat())],
+    ...(decision ? { decidedBy: decision.user } : {}),
+    ...(decision?.reason ? { reason: decision.reason } : {}),
+  };
+};

@@ -1,0 +1,260 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDispatcher, createRegistry } from '../../src/commands/index.js';
+import type { Services } from '../../src/commands/types.js';
+import { type ComposedFleet, composeFleet } from '../../src/compose/fleet.js';
+import type { Config } from '../../src/config/schema.js';
+import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
+import type { Message } from '../../src/engine/ports/index.js';
+import { systemClock } from '../../src/engine/ports/index.js';
+import { reviewStatus } from '../../src/engine/review/records.js';
+import { createStorage, type Storage } from '../../src/storage/keyv.js';
+import { applyChat } from '../engine/apply/chat-view.js';
+import { createLocalFleet, type LocalFleet } from '../engine/apply/local-fleet.js';
+import { RecordingChat } from '../fakes/recording-chat.js';
+import { testConfig } from '../support/config.js';
+import { captureLogger } from '../support/logger.js';
+import { waitFor } from '../support/process.js';
+import { type RedisServer, startRedis } from '../support/redis.js';
+
+/**
+ * Stopping applies: a cancel between nodes, a shutdown within and beyond its grace, and a lock
+ * store that cannot be reached. Four nodes on the local transport with a stand-in puppet that a
+ * test can hold on one node (test/engine/apply/local-fleet.ts).
+ */
+const CHANNEL = 'CAPPLY';
+let local: LocalFleet;
+let config: Config;
+let embedded: Storage;
+const opened: { composed: ComposedFleet; chat: RecordingChat }[] = [];
+
+/** A bot over `storage` (the embedded store unless a test swaps its locks): dispatcher, chat, services. */
+const startBot = async (storage: Storage) => {
+  local.reset();
+  const chat = new RecordingChat();
+  const { logger } = captureLogger();
+  const composed = await composeFleet({ config, storage, logger, clock: systemClock, chat });
+  if (!composed) throw new Error('no fleet');
+  opened.push({ composed, chat });
+  const services: Services = {
+    chat,
+    config,
+    commands: createRegistry(),
+    clock: systemClock,
+    logger,
+    version: 'test',
+    nodeLocks: createNodeLocks(storage.locks, systemClock),
+    fleet: composed.service,
+    reviews: composed.reviews,
+    applies: composed.applies,
+  };
+  const dispatcher = createDispatcher(services);
+  const ask = async (user: string, line: string) => {
+    const answers: Message[] = [];
+    await dispatcher.dispatch({
+      text: line,
+      user,
+      channel: CHANNEL,
+      respond: async (m) => void answers.push(m),
+    });
+    return answers.map((m) => m.text).join('\n');
+  };
+  /** The stand-in changes nothing a noop can tell apart: every commit's delta is empty, so auto-approved. */
+  const review = async (sha: string) => {
+    const record = await composed.reviews.review(sha);
+    expect(reviewStatus(record)).toBe('auto_approved');
+  };
+  return { chat, composed, ask, review, view: () => applyChat(chat.events, CHANNEL) };
+};
+
+const appliedRevision = async (composed: ComposedFleet, node: string) => {
+  const [spec] = await composed.service.select({ nodes: [node] });
+  if (!spec) throw new Error(`no ${node}`);
+  const [read] = await composed.service.applied([spec]);
+  return read?.ok && read.value.ok ? read.value.state?.revision : undefined;
+};
+
+beforeAll(async () => {
+  local = await createLocalFleet({
+    nodes: 4,
+    sets: { canaries: { nodes: ['n01'] } },
+    applyOrder: ['canaries', 'all'],
+  });
+  config = testConfig({
+    ...local.config,
+    users: { U0ADMIN: 'ada', U0APPLIER: 'abe', U0BOB: 'bob', U0NOBODY: 'nob' },
+    roles: { admins: ['U0ADMIN'], appliers: ['U0APPLIER', 'U0BOB'] },
+    storage: { dataDir: join(local.dir, 'data') },
+    apply: { channel: CHANNEL, concurrency: 1, lockTtl: '3s', shutdownGrace: '2s' },
+  });
+  embedded = await createStorage({ dataDir: join(local.dir, 'data'), keyPrefix: 'control' });
+  const bot = await startBot(embedded);
+  const runs = await bot.composed.service.runSha(
+    local.repo.commits.motdChange,
+    bot.composed.service.nodes(),
+    'apply',
+    'U0ADMIN',
+  );
+  if (runs.some((run) => !run.reached))
+    throw new Error(`could not apply v1: ${JSON.stringify(runs.find((r) => !r.reached))}`);
+}, 120_000);
+
+afterAll(async () => {
+  for (const { composed } of opened) {
+    await composed.applies.shutdown(500);
+    await composed.close();
+  }
+  await embedded?.close();
+  local?.remove();
+});
+
+describe('cancel', () => {
+  it('stops a running apply between nodes: the node applying finishes, the rest are not run', async () => {
+    const bot = await startBot(embedded);
+    await bot.review(local.repo.commits.hotfix);
+    await bot.ask('U0APPLIER', 'apply v1.1');
+    const id = bot.view().lastPlan();
+    local.hold('n01');
+    expect(await bot.ask('U0APPLIER', `confirm ${id}`)).toMatch(/confirmed: applying v1.1 to 4 nodes/);
+    await waitFor(() => local.started('n01'), { what: 'n01 to start' });
+    expect(await bot.ask('U0NOBODY', `cancel ${id}`)).toMatch(/needs the applier role/);
+    expect(await bot.ask('U0BOB', `cancel ${id}`)).toMatch(
+      /only <@U0APPLIER>, who asked for apply #\d+, or an admin may cancel it/,
+    );
+    expect(await bot.ask('U0APPLIER', `cancel ${id}`)).toBe(
+      `stopping apply #${id} after the nodes applying now (n01)`,
+    );
+    local.release('n01');
+    await bot.composed.applies.idle();
+
+    const record = await bot.composed.applies.get(id);
+    expect(record).toMatchObject({ status: 'cancelled', cancelledBy: 'U0APPLIER' });
+    expect(record?.stages.map((s) => [s.name, s.status, s.nodes.map((n) => n.status).join()])).toEqual([
+      ['canaries', 'done', 'ok'],
+      ['all', 'not_run', 'not_run,not_run,not_run'],
+    ]);
+    expect(await appliedRevision(bot.composed, 'n01')).toBe(local.repo.commits.hotfix);
+    expect(await appliedRevision(bot.composed, 'n02')).toBe(local.repo.commits.motdChange);
+    expect(local.started('n02')).toBe(false);
+    expect(bot.view().message(id)).toContain(`apply v1.1 #${id} — canaries 1/1 ✓, all not run`);
+    expect(bot.view().thread(id).at(-1)).toMatch(
+      /^:white_check_mark: \*canaries\* done: canaries 1\/1 ✓ in \S+$/,
+    );
+    expect(bot.view().summary(id)).toMatch(
+      new RegExp(`^:no_entry_sign: apply v1.1 #${id} cancelled: 1 of 4 nodes applied, 3 not run`),
+    );
+    expect(await embedded.locks.list()).toEqual([]);
+    expect(await bot.ask('U0APPLIER', `cancel ${id}`)).toBe(`apply #${id} is already over: cancelled`);
+  }, 60_000);
+});
+
+describe('shutdown', () => {
+  it('within the grace period: the node applying finishes, no other starts, the locks are released', async () => {
+    const bot = await startBot(embedded);
+    await bot.review(local.repo.commits.hotfix);
+    await bot.ask('U0APPLIER', 'apply v1.1');
+    const id = bot.view().lastPlan();
+    local.sleep(1, 'n02');
+    await bot.ask('U0APPLIER', `confirm ${id}`);
+    await waitFor(() => local.started('n02'), { what: 'n02 to start' });
+    await bot.composed.applies.shutdown(10_000);
+    local.sleep(undefined, 'n02');
+
+    const record = await bot.composed.applies.get(id);
+    expect(record).toMatchObject({
+      status: 'cancelled',
+      cancelledBy: 'shutdown',
+      note: 'stopped between nodes: the bot was shut down',
+    });
+    expect(record?.stages.flatMap((s) => s.nodes.map((n) => `${n.node}:${n.status}`))).toEqual([
+      'n02:ok',
+      'n03:not_run',
+      'n04:not_run',
+    ]);
+    expect(bot.view().message(id)).toContain('stopped between nodes: the bot was shut down');
+    expect(await embedded.locks.list()).toEqual([]);
+    expect(await bot.ask('U0APPLIER', 'apply v1.1')).toMatch(/planning/);
+    expect(await bot.ask('U0APPLIER', `confirm ${bot.view().lastPlan()}`)).toMatch(
+      /the bot is shutting down and starts no apply/,
+    );
+  }, 60_000);
+
+  it('beyond the grace period: the apply is interrupted, the message says so, the locks are released', async () => {
+    const bot = await startBot(embedded);
+    await bot.review(local.repo.commits.hotfix);
+    await bot.ask('U0APPLIER', 'apply v1.1');
+    const id = bot.view().lastPlan();
+    local.hold('n03');
+    await bot.ask('U0APPLIER', `confirm ${id}`);
+    await waitFor(() => local.started('n03'), { what: 'n03 to start' });
+    const started = Date.now();
+    await bot.composed.applies.shutdown(1_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    const record = await bot.composed.applies.get(id);
+    expect(record?.status).toBe('interrupted');
+    expect(record?.stages.flatMap((s) => s.nodes.map((n) => `${n.node}:${n.status}`))).toEqual([
+      'n03:interrupted',
+      'n04:not_run',
+    ]);
+    expect(bot.view().message(id)).toMatch(
+      /the bot shut down while n03 was being applied: it may be part-way/,
+    );
+    expect(bot.view().thread(id).at(-1)).toMatch(/^:warning: Interrupted: the bot shut down while n03/);
+    expect(bot.view().summary(id)).toMatch(/^:warning: apply v1.1 #\d+ interrupted/);
+    expect(await embedded.locks.list()).toEqual([]);
+    // The node goes on and records what it applied; the next test plans on top of that.
+    local.release('n03');
+    await waitFor(async () => (await appliedRevision(bot.composed, 'n03')) === local.repo.commits.hotfix, {
+      what: 'n03 to finish on its own',
+    });
+  }, 60_000);
+});
+
+describe('a lock store that cannot be reached', () => {
+  let redis: RedisServer;
+  afterAll(async () => redis?.stop());
+
+  it('fails closed: nothing is applied, the user is told why, and the plan can be confirmed once it is back', async () => {
+    redis = await startRedis();
+    const locks = await createStorage({
+      redisUrl: redis.url,
+      keyPrefix: 'control-locks',
+      dataDir: local.dir,
+    });
+    // Records in the embedded store, node locks in a Redis we can stop.
+    const bot = await startBot({
+      kind: 'embedded',
+      store: <T>(namespace: string) => embedded.store<T>(namespace),
+      locks: locks.locks,
+      close: async () => {},
+    });
+    await bot.review(local.repo.commits.hotfix);
+    await bot.ask('U0APPLIER', 'apply v1.1 --nodes n04');
+    const id = bot.view().lastPlan();
+    await redis.stop();
+    const answer = await bot.ask('U0APPLIER', `confirm ${id}`);
+    expect(answer).toMatch(
+      /^could not lock the nodes, so nothing was applied: Redis at redis:\/\/127\.0\.0\.1:\d+\/? failed/,
+    );
+    expect(answer).toMatch(new RegExp(`Check that Redis is running .*; then confirm plan #${id} again`));
+    expect(local.started('n04')).toBe(false);
+    expect((await bot.composed.applies.get(id))?.status).toBe('planned');
+
+    await redis.restart();
+    await expect
+      .poll(
+        () =>
+          locks.locks.list().then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe(true);
+    expect(await bot.ask('U0APPLIER', `confirm ${id}`)).toMatch(/confirmed/);
+    await bot.composed.applies.idle();
+    expect(await appliedRevision(bot.composed, 'n04')).toBe(local.repo.commits.hotfix);
+    await locks.close();
+  }, 60_000);
+});

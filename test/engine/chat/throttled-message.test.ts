@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { createThrottledMessage } from '../../../src/engine/chat/throttled-message.js';
+import { RecordingChat } from '../../fakes/recording-chat.js';
+
+/** A clock the test moves, and waits that end only when it does. */
+const fakeTime = () => {
+  let now = 1_000_000;
+  let timers: Array<{ due: number; resolve: () => void }> = [];
+  return {
+    clock: { now: () => now },
+    wait: (ms: number) => new Promise<void>((resolve) => timers.push({ due: now + ms, resolve })),
+    advance: async (ms: number) => {
+      now += ms;
+      const due = timers.filter((t) => t.due <= now);
+      timers = timers.filter((t) => t.due > now);
+      for (const t of due) t.resolve();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+  };
+};
+
+const setup = () => {
+  const time = fakeTime();
+  const chat = new RecordingChat();
+  let state = 0;
+  const errors: unknown[] = [];
+  const message = createThrottledMessage({
+    chat,
+    clock: time.clock,
+    wait: time.wait,
+    render: () => ({ text: `state ${state}`, blocks: [] }),
+    post: (m) => chat.post('C1', m),
+    onError: (error) => errors.push(error),
+  });
+  const texts = (kind: string) =>
+    chat.events.filter((e) => e.kind === kind).map((e) => ('message' in e ? e.message.text : ''));
+  return { time, chat, message, set: (n: number) => (state = n), texts, errors };
+};
+
+describe('a throttled message', () => {
+  it('posts once, then coalesces a burst of changes into one edit a second later showing the latest', async () => {
+    const { time, message, set, texts } = setup();
+    message.changed();
+    for (let n = 1; n <= 20; n += 1) {
+      set(n);
+      message.changed();
+      await time.advance(10);
+    }
+    // The post went out when the chat work first ran, with the state as it was then.
+    expect(texts('post')).toEqual(['state 1']);
+    expect(texts('update')).toEqual([]);
+    // Posted at +10 ms: the edit is due a second after that.
+    await time.advance(800);
+    expect(texts('update')).toEqual([]);
+    await time.advance(20);
+    await message.settled();
+    expect(texts('update')).toEqual(['state 20']);
+  });
+
+  it('edits at once when the last edit is old enough, never more than once a second', async () => {
+    const { time, message, set, texts } = setup();
+    message.changed();
+    await message.settled();
+    await time.advance(1_500);
+    set(1);
+    message.changed();
+    await message.settled();
+    expect(texts('update')).toEqual(['state 1']);
+    set(2);
+    message.changed();
+    await time.advance(999);
+    expect(texts('update')).toEqual(['state 1']);
+    await time.advance(1);
+    await message.settled();
+    expect(texts('update')).toEqual(['state 1', 'state 2']);
+  });
+
+  it('replies in order with the edits, in the thread of the posted message', async () => {
+    const { chat, message } = setup();
+    message.queue((ref) => chat.reply(ref, { text: 'first reply', blocks: [] }));
+    await message.settled();
+    const [post, reply] = chat.events;
+    expect(post?.kind).toBe('post');
+    expect(reply?.kind === 'reply' && post?.kind === 'post' && reply.thread).toEqual(
+      post?.kind === 'post' && post.ref,
+    );
+  });
+
+  it('a failing chat call is reported, and later work still runs', async () => {
+    const { chat, message, errors, texts } = setup();
+    const original = chat.update.bind(chat);
+    chat.update = async () => {
+      throw new Error('ratelimited');
+    };
+    message.queue(async () => {
+      throw new Error('reply failed');
+    });
+    message.queue((ref) => chat.reply(ref, { text: 'still here', blocks: [] }));
+    await message.settled();
+    chat.update = original;
+    expect(errors.map((e) => (e as Error).message)).toEqual(['reply failed']);
+    expect(texts('reply')).toEqual(['still here']);
+  });
+});
