@@ -25,7 +25,13 @@ describe('sharedBundles', () => {
   it('keeps different wants and haves apart, whatever the order of the haves', async () => {
     const repo = countingRepo();
     const bundle = sharedBundles(repo);
-    await Promise.all([bundle('b', ['a']), bundle('b', []), bundle('c', ['a']), bundle('b', ['x', 'a']), bundle('b', ['a', 'x'])]);
+    await Promise.all([
+      bundle('b', ['a']),
+      bundle('b', []),
+      bundle('c', ['a']),
+      bundle('b', ['x', 'a']),
+      bundle('b', ['a', 'x']),
+    ]);
     expect(repo.calls.sort()).toEqual(['b<-', 'b<-a', 'b<-x,a', 'c<-a']);
   });
 
