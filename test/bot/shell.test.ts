@@ -101,9 +101,17 @@ describe('shell adapter', () => {
       ],
     });
     expect(chat.button(1)).toMatchObject({ button: { command: 'approve abc' }, ref });
-    await chat.update(ref, { text: 'approved', blocks: [{ kind: 'section', text: 'Approved by <@U1>' }] });
+    await chat.update(ref, {
+      text: 'approved',
+      blocks: [
+        { kind: 'section', text: ':white_check_mark: Approved by <@U1> :not_a_shortcode:' },
+        { kind: 'code', text: 'a diff line with :x: in it' },
+      ],
+    });
     expect(chat.button(1)).toBe('button 1 is no longer active: its message has changed');
     expect(screen).toContain(`#heckler · ${ref.ts} (updated)`);
-    expect(screen).toContain('Approved by @U1');
+    // Slack's shortcodes read as the characters a terminal shows; code and unknown codes stay as they are.
+    expect(screen).toContain('✅ Approved by @U1 :not_a_shortcode:');
+    expect(screen).toContain('a diff line with :x: in it');
   });
 });

@@ -119,7 +119,7 @@ describe('a bot killed mid-apply', () => {
       /the bot stopped while this apply ran; n02 was being applied and may be part-way \(`\/heckler status`\); its locks on n01, n02, n03 were held by the stopped bot and expire by themselves at \d\d:\d\d UTC/,
     );
     expect(message).not.toContain('Cancel');
-    await second.until(/thread of m\d+\n│ :warning: Interrupted: the bot stopped while this apply ran/);
+    await second.until(/thread of m\d+\n│ ⚠️ Interrupted: the bot stopped while this apply ran/);
     await second.until(/Heckler shell\./);
     let from = second.output().length;
     second.send('/heckler locks');

@@ -104,7 +104,7 @@ describe('the demo (./heckler with examples/heckler.yml, from an empty directory
     expect(review).toContain('│ 3 nodes would change · 0 unchanged · 0 failed · 0 unreachable\n');
     expect(review).toContain('│ [1] Approve  [2] Deny\n');
     expect(review).toContain(
-      '│   on demo{1..3} · owners @carol\n│ `Exec[reload app]` · modules/app/manifests/init.pp:13\n│ :arrows_counterclockwise: *would trigger a refresh*',
+      '│   on demo{1..3} · owners @carol\n│ `Exec[reload app]` · modules/app/manifests/init.pp:13\n│ 🔄 *would trigger a refresh*',
     );
     expect(review).toContain(
       '│ --- <workDir>/files/app.conf\n│ +++ /tmp/puppet-fileXXXXXX\n│ @@ -1,2 +1,2 @@\n│  port = 8080\n│ -workers = 1\n│ +workers = 4\n',
@@ -112,7 +112,7 @@ describe('the demo (./heckler with examples/heckler.yml, from an empty directory
     // Bob wrote it: he may not approve it. Carol owns modules/app/ and does.
     expect(stdout).toMatch(/you wrote [0-9a-f]{7} \(or co-authored it\): someone else must approve it/);
     const approved = stdout.slice(stdout.lastIndexOf('> click 1'));
-    expect(approved).toMatch(/:white_check_mark: Approved by @carol at \d\d:\d\d/);
+    expect(approved).toMatch(/✅ Approved by @carol at \d\d:\d\d/);
 
     // A full noop of v1 on one node: real Puppet diffs of the demo's files.
     const full = answerTo(stdout, '/heckler noop v1 --full --nodes demo1');
@@ -123,17 +123,17 @@ describe('the demo (./heckler with examples/heckler.yml, from an empty directory
     expect(full).toContain('│ -workers = 1\n│ +workers = 2\n');
 
     expect(answerTo(stdout, '/heckler lock demo2 trying things --for 1h')).toContain(
-      ':lock: @bob locked demo2 for 1h: trying things',
+      '🔒 @bob locked demo2 for 1h: trying things',
     );
     expect(answerTo(stdout, '/heckler locks')).toContain('• *demo2* @bob: trying things');
-    expect(answerTo(stdout, '/heckler unlock demo2')).toContain(':unlock: @bob unlocked demo2');
+    expect(answerTo(stdout, '/heckler unlock demo2')).toContain('🔓 @bob unlocked demo2');
 
     // Apply v1 (canaries first, then the rest): the managed files change, under the demo directory only.
-    expect(answerTo(stdout, 'click 3')).toMatch(/:white_check_mark: Approved by @bob at/);
+    expect(answerTo(stdout, 'click 3')).toMatch(/✅ Approved by @bob at/);
     const plan = answerTo(stdout, '/heckler apply v1');
     expect(plan).toMatch(/== Apply plan #1: v1 on 3 nodes ==/);
     expect(plan).toContain('[5] Confirm  [6] Cancel');
-    expect(stdout).toMatch(/:white_check_mark: apply v1 #1 passed: 3 of 3 nodes applied/);
+    expect(stdout).toMatch(/✅ apply v1 #1 passed: 3 of 3 nodes applied/);
     for (const node of ['demo1', 'demo2', 'demo3']) {
       expect(readFileSync(join(demo, 'nodes', node, 'files/app.conf'), 'utf8')).toBe(
         'port = 8080\nworkers = 2\n',
@@ -168,7 +168,7 @@ describe('the demo (./heckler with examples/heckler.yml, from an empty directory
       `\npuppet-not-installed is not installed on this machine: ${install}; the Puppet commands will fail until then\nHeckler shell.`,
     );
     expect(answerTo(missing.stdout, '/heckler noop v2')).toContain(
-      `│   :warning: failed on demo{1..3}: puppet-not-installed is not installed on the node: ${install}\n`,
+      `│   ⚠️ failed on demo{1..3}: puppet-not-installed is not installed on the node: ${install}\n`,
     );
     expect(answerTo(missing.stdout, '/heckler noop v1 --full --nodes demo1')).toContain(
       `│ *demo1* — failed: puppet-not-installed is not installed on the node: ${install}\n`,

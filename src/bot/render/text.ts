@@ -34,4 +34,27 @@ const renderBlock = (block: Block, options: TextRenderOptions): string[] => {
 };
 
 export const mentions = (text: string, users: Readonly<Record<string, string>>): string =>
-  text.replace(/<@([A-Z0-9_]+)>/g, (_, id: string) => `@${users[id] ?? id}`);
+  emoji(text.replace(/<@([A-Z0-9_]+)>/g, (_, id: string) => `@${users[id] ?? id}`));
+
+/** Slack's shortcodes that messages use, as the characters a terminal shows; others stay as typed. */
+const shortcodes: Readonly<Record<string, string>> = {
+  white_check_mark: '✅',
+  x: '❌',
+  warning: '⚠️',
+  hourglass: '⏳',
+  arrows_counterclockwise: '🔄',
+  no_entry: '⛔',
+  lock: '🔒',
+  unlock: '🔓',
+  no_entry_sign: '🚫',
+  hourglass_flowing_sand: '⏳',
+  white_small_square: '▫️',
+  alarm_clock: '⏰',
+  information_source: 'ℹ️',
+  fast_forward: '⏩',
+  eyes: '👀',
+  boom: '💥',
+};
+
+export const emoji = (text: string): string =>
+  text.replace(/:([a-z_]+):/g, (whole, name: string) => shortcodes[name] ?? whole);
