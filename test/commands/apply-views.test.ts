@@ -144,7 +144,7 @@ describe('the plan', () => {
     expect(text).toContain('== Apply plan #4: v2.1 on 3 nodes — blocked ==');
     expect(text).toContain(
       [
-        ':no_entry: *Blocked*: 4 commits are not approved for the fleet as it is now',
+        '⛔ *Blocked*: 4 commits are not approved for the fleet as it is now',
         '• `aaaaaaa` webapp: eight workers — waiting for approval from @bob, @carol (or an approver or admin)',
         '• `ccccccc` db: tune buffers — denied by @ada: not before the sale (a typed `/heckler approve ccccccc` overturns it)',
         '• `bbbbbbb` motd: typo — noop stale: the fleet changed since it was nooped; the bot re-noops stale commits on its schedule, or now with `/heckler noop bbbbbbb`',
@@ -157,7 +157,7 @@ describe('the plan', () => {
 
   it('expired and dropped plans lose their buttons', () => {
     expect(show(applyViews.status({ ...planned, status: 'expired' }, at('14:13:00')))).toMatch(
-      /:hourglass_flowing_sand: Plan #4 expired at 14:12 UTC without a confirm\. Run `\/heckler apply v2\.1` again\.$/,
+      /⏳ Plan #4 expired at 14:12 UTC without a confirm\. Run `\/heckler apply v2\.1` again\.$/,
     );
     expect(
       show(
@@ -166,7 +166,7 @@ describe('the plan', () => {
           0,
         ),
       ),
-    ).toMatch(/:no_entry_sign: Dropped by @bob at 14:05 UTC\.$/);
+    ).toMatch(/🚫 Dropped by @bob at 14:05 UTC\.$/);
   });
 });
 
@@ -175,10 +175,10 @@ describe('the progress message', () => {
     expect(show(applyViews.status(running, at('14:05:10')))).toBe(
       [
         '== Apply #4: v2.1 — running ==',
-        ':arrows_counterclockwise: apply v2.1 #4 — canaries 1/1 ✓, all 0/2 ✓ 1 ✗',
+        '🔄 apply v2.1 #4 — canaries 1/1 ✓, all 0/2 ✓ 1 ✗',
         '  v2.1 (3333333) webapp: eight workers · asked by @bob · confirmed by @bob at 14:04 UTC · 1m10s so far',
         '  applying now: web02',
-        ':x: *Failed* (1, marked dirty until an apply succeeds)',
+        '❌ *Failed* (1, marked dirty until an apply succeeds)',
         "• *db1* does not compile after 4s: Evaluation Error: Unknown function: 'motd_banner'. (modules/motd/manifests/init.pp:6)",
         '[1] Cancel',
       ].join('\n'),
@@ -198,11 +198,11 @@ describe('the progress message', () => {
     all.status = 'done';
     all.finishedAt = 40_000;
     expect(show(applyViews.status(done, at('14:06:00')))).toMatch(
-      /:x: stopped after 1 failure in all \(the threshold is 0\)$/,
+      /❌ stopped after 1 failure in all \(the threshold is 0\)$/,
     );
     expect(show(applyViews.summary(done))).toBe(
       [
-        ':x: apply v2.1 #4 failed: 2 of 3 nodes applied, 1 failed (db1) — canaries 1/1 ✓ in 12s, all 1/2 ✓ 1 ✗ in 28s; 1m40s in all',
+        '❌ apply v2.1 #4 failed: 2 of 3 nodes applied, 1 failed (db1) — canaries 1/1 ✓ in 12s, all 1/2 ✓ 1 ✗ in 28s; 1m40s in all',
         '  v2.1 (3333333) · confirmed by @bob · stopped after 1 failure in all (the threshold is 0)',
       ].join('\n'),
     );
@@ -254,9 +254,9 @@ describe('/heckler status', () => {
         '== Fleet status ==',
         '4 nodes: 2 on v2.1, 1 on v2.0; 1 unreachable; 1 dirty; 1 locked',
         '• *web01* v2.1, main (3333333) · applied 14:30 UTC (30m ago) by @bob · clean · last noop 2m ago (3333333)',
-        '• *web02* v2.1, main (3333333) · applied 14:30 UTC (30m ago) by @bob · :x: *dirty* (its last apply failed) · no noop recorded · :lock: locked by @alice (kernel upgrade), 1h left',
+        '• *web02* v2.1, main (3333333) · applied 14:30 UTC (30m ago) by @bob · ❌ *dirty* (its last apply failed) · no noop recorded · 🔒 locked by @alice (kernel upgrade), 1h left',
         '• *db1* v2.0 (1111111) · applied 14:30 UTC (30m ago) by @bob · clean · no noop recorded',
-        '• *db2* :warning: could not read what it runs: connection refused · no noop recorded',
+        '• *db2* ⚠️ could not read what it runs: connection refused · no noop recorded',
       ].join('\n'),
     );
   });
