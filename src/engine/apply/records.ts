@@ -1,9 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { HecklerError } from '../errors.js';
 import type { Selector } from '../fleet/inventory.js';
 import type { MessageRef } from '../ports/chat.js';
 import type { Locks, Store } from '../ports/store.js';
 import type { RunOutcome } from '../puppet/outcome.js';
+import { nextInSequence } from '../sequence.js';
 
 /**
  * planned → confirmed → running → passed | failed | cancelled | interrupted; a plan never
@@ -152,33 +151,7 @@ export const createApplyRecords = (options: {
   locks: Locks;
 }): ApplyRecords => {
   const { records, counter, locks } = options;
-  const nextId = async (): Promise<number> => {
-    for (let attempt = 0; attempt < 200; attempt += 1) {
-      const taken = await locks.acquire('apply-id', {
-        owner: 'apply-records',
-        reason: 'next apply id',
-        ttlMs: 10_000,
-      });
-      if (!taken.ok) {
-        await sleep(10);
-        continue;
-      }
-      try {
-        const id = ((await counter.get('next')) ?? 0) + 1;
-        await counter.set('next', id);
-        return id;
-      } finally {
-        await taken.lock.release();
-      }
-    }
-    throw new HecklerError(
-      'LOCK_HELD',
-      'could not get an apply number: the id counter stayed locked for 2 s',
-      {
-        hint: 'try again; if it persists, another bot process may be stuck holding the lock apply-id',
-      },
-    );
-  };
+  const nextId = () => nextInSequence({ name: 'apply', counter, locks });
   return {
     async create(apply) {
       const record: ApplyRecord = { id: await nextId(), ...apply };

@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { HecklerError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { Locks, Store } from '../ports/store.js';
+import { nextInSequence } from '../sequence.js';
 import type { Pipeline } from './pipeline.js';
 
 /**
@@ -112,36 +111,8 @@ export interface BuildRecordsOptions {
   clock: Clock;
 }
 
-const counterKey = 'next';
-
 export const createBuildRecords = ({ records, counter, locks, clock }: BuildRecordsOptions): BuildRecords => {
-  const nextId = async (): Promise<number> => {
-    for (let attempt = 0; attempt < 200; attempt += 1) {
-      const taken = await locks.acquire('build-id', {
-        owner: 'build-records',
-        reason: 'next build id',
-        ttlMs: 10_000,
-      });
-      if (!taken.ok) {
-        await sleep(10);
-        continue;
-      }
-      try {
-        const id = ((await counter.get(counterKey)) ?? 0) + 1;
-        await counter.set(counterKey, id);
-        return id;
-      } finally {
-        await taken.lock.release();
-      }
-    }
-    throw new HecklerError(
-      'LOCK_HELD',
-      'could not get a build number: the id counter stayed locked for 2 s',
-      {
-        hint: 'try again; if it persists, another bot process may be stuck holding the lock build-id',
-      },
-    );
-  };
+  const nextId = () => nextInSequence({ name: 'build', counter, locks });
 
   return {
     create: async (build) => {
