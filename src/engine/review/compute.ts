@@ -25,8 +25,16 @@ export interface ComputeDeps {
   ignored: readonly IgnoreRule[];
 }
 
+export interface FleetState {
+  applied: Map<string, AppliedOf>;
+  fleetHash: string;
+}
+
 /** Every node's applied revision, read from the nodes themselves (they are the source of truth). */
-export const readFleetState = async (fleet: FleetService, nodes: readonly NodeSpec[]) => {
+export const readFleetState = async (
+  fleet: FleetService,
+  nodes: readonly NodeSpec[],
+): Promise<FleetState> => {
   const applied = new Map<string, AppliedOf>();
   for (const outcome of await fleet.applied(nodes)) {
     const state = outcome.ok && outcome.value.ok ? outcome.value.state : undefined;
@@ -35,8 +43,7 @@ export const readFleetState = async (fleet: FleetService, nodes: readonly NodeSp
   const fleetHash = fleetStateHash(
     nodes.map((node) => ({
       name: node.name,
-      ...applied.get(node.name),
-      dirty: applied.get(node.name)?.dirty ?? false,
+      ...(applied.get(node.name) ?? { revision: undefined, dirty: false }),
     })),
   );
   return { applied, fleetHash };
@@ -53,9 +60,11 @@ export const computeDelta = async (
   deps: ComputeDeps,
   sha: string,
   nodes: readonly NodeSpec[],
+  /** The fleet as the caller already read it (one read per node serves a whole batch of reviews). */
+  state: FleetState,
 ): Promise<DeltaComputation> => {
   const commit = await deps.repo.commit(sha);
-  const { applied, fleetHash } = await readFleetState(deps.fleet, nodes);
+  const { applied, fleetHash } = state;
   const inLineage: NodeSpec[] = [];
   const outside: string[] = [];
   for (const node of nodes) {

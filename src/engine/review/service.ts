@@ -12,7 +12,7 @@ import { HecklerError } from '../errors.js';
 import type { Chat, Clock, CodeRepo, Logger, Message, NodeSpec, Store } from '../ports/index.js';
 import { validateRevision } from '../repo/revision.js';
 import type { FleetService } from '../runs/fleet-service.js';
-import { computeDelta, readFleetState } from './compute.js';
+import { computeDelta, type FleetState, readFleetState } from './compute.js';
 import type { NoopCache } from './noop-cache.js';
 import { ownershipAt } from './ownership.js';
 import { type AuditEntry, ownerLists, type ReviewRecord, reviewStatus, standing } from './records.js';
@@ -50,7 +50,7 @@ export interface ReviewService {
   /** A revision → full SHA (validated first; UNKNOWN_REVISION with suggestions). */
   resolve(revision: string, options?: { fetch?: boolean }): Promise<string>;
   /** The commit's review against the fleet as it is now: reused when the fleet has not moved, re-nooped when it has. */
-  review(sha: string, options?: { nodes?: readonly NodeSpec[] }): Promise<ReviewRecord>;
+  review(sha: string, options?: { nodes?: readonly NodeSpec[]; state?: FleetState }): Promise<ReviewRecord>;
   get(sha: string): Promise<ReviewRecord | undefined>;
   decide(request: DecisionRequest): Promise<{ record: ReviewRecord; result: 'recorded' | 'repeated' }>;
   pending(): Promise<ReviewRecord[]>;
@@ -94,11 +94,17 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
     return record;
   };
 
-  const compute = async (sha: string, previous: ReviewRecord | undefined, nodes: readonly NodeSpec[]) => {
+  const compute = async (
+    sha: string,
+    previous: ReviewRecord | undefined,
+    nodes: readonly NodeSpec[],
+    state: FleetState,
+  ) => {
     const { commit, fleetHash, grouped } = await computeDelta(
       { repo: deps.repo, fleet: deps.fleet, cache: deps.cache, ignored: deps.approvals.ignore },
       sha,
       nodes,
+      state,
     );
     const authors = authorChatIds([commit.author, ...commit.coAuthors], deps.approvals.people);
     const owners = await ownershipAt(deps.repo, sha, grouped, {
@@ -174,14 +180,14 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
     async review(sha, options = {}) {
       const nodes = options.nodes ?? deps.fleet.nodes();
       const previous = await deps.reviews.get(sha);
+      const state = options.state ?? (await readFleetState(deps.fleet, nodes));
       if (previous) {
-        const { fleetHash } = await readFleetState(deps.fleet, nodes);
         // Nodes that failed or did not answer are tried again (Puppet installed since, a node back up);
         // the noops of the others come from the cache.
         const { failed, unreachable } = previous.grouped.counts;
-        if (fleetHash === previous.fleetHash && failed + unreachable === 0) return previous;
+        if (state.fleetHash === previous.fleetHash && failed + unreachable === 0) return previous;
       }
-      const record = await compute(sha, previous, nodes);
+      const record = await compute(sha, previous, nodes, state);
       return serialized(sha, async () => {
         // Decisions made while the noops ran are kept.
         const latest = await deps.reviews.get(sha);
@@ -261,7 +267,8 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
     },
     async refreshStale() {
       const nodes = deps.fleet.nodes();
-      const { fleetHash, applied } = await readFleetState(deps.fleet, nodes);
+      const state = await readFleetState(deps.fleet, nodes);
+      const { fleetHash, applied } = state;
       const revisions = [...applied.values()].map((a) => a.revision);
       /** Applied on every node already: nothing left to review. */
       const everywhere = async (sha: string) => {
@@ -281,7 +288,7 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
       }
       const refreshed: ReviewRecord[] = [];
       for (const record of stale.sort((a, b) => a.committedAt - b.committedAt))
-        refreshed.push(await service.review(record.sha, { nodes }));
+        refreshed.push(await service.review(record.sha, { nodes, state }));
       return refreshed;
     },
     async pollNewCommits(backfill) {
@@ -291,8 +298,14 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
       const between = await deps.repo.commitsBetween(cursor, head);
       const commits = cursor !== undefined ? between : backfill > 0 ? between.slice(-backfill) : [];
       const reviewed: ReviewRecord[] = [];
+      if (commits.length === 0) {
+        await deps.cursor.set('branch', head);
+        return reviewed;
+      }
+      const nodes = deps.fleet.nodes();
+      const state = await readFleetState(deps.fleet, nodes);
       for (const commit of commits) {
-        reviewed.push(await service.review(commit.sha));
+        reviewed.push(await service.review(commit.sha, { nodes, state }));
         await deps.cursor.set('branch', commit.sha);
       }
       await deps.cursor.set('branch', head);
