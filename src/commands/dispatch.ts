@@ -17,6 +17,7 @@ export const createDispatcher = (services: Services): Dispatcher => ({
     const roles = rolesOf(request.user, services.config.roles);
     const ctx: CommandContext = {
       user: request.user,
+      origin: request.origin ?? { surface: 'slack' },
       roles,
       channel: request.channel,
       respond: request.respond,

@@ -58,8 +58,15 @@ export interface Services {
   builds?: BuildService;
 }
 
+/**
+ * Where a request came from, for the audit log: a Slack user is who Slack says; a terminal user is
+ * the operating-system account that ran the shell (and the chat user it is mapped to).
+ */
+export type Origin = { surface: 'slack' } | { surface: 'terminal'; osUser: string };
+
 export interface CommandContext {
   user: string;
+  origin: Origin;
   roles: ReadonlySet<Role>;
   channel: string;
   /** The message whose button was clicked, when the command came from a click. */
@@ -94,6 +101,8 @@ export interface CommandRegistry {
 export interface ChatRequest {
   text: string;
   user: string;
+  /** Default `{ surface: 'slack' }`. */
+  origin?: Origin;
   channel: string;
   source?: MessageRef;
   respond(message: Message): Promise<void>;

@@ -1,0 +1,24 @@
+/**
+ * The text of a neutral `Message` is Slack's own escaped mrkdwn: `&`, `<` and `>` in literal text
+ * are written `&amp;`, `&lt;`, `&gt;`, and a `<…>` token is always one the bot made (a mention from
+ * `mention`, a link from `link`). Commit subjects, author names, refs, diffs, Puppet messages,
+ * reasons and build output are untrusted: every view passes them through `escapeText` before they
+ * are interpolated, so `<!channel>` or `<https://evil|GitHub>` in a commit subject reaches chat as
+ * the characters it is, never as a live mention or a disguised link.
+ */
+
+/** Untrusted text → literal mrkdwn (Slack's three escapes). */
+export const escapeText = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** The inverse, for surfaces that show text as typed (the terminal, plain-text fields). */
+export const unescapeText = (text: string): string =>
+  text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/** A chat user id as configured (`U024BE7LH`); anything else is not a mention. */
+export const USER_ID = /^[A-Z0-9_]{2,40}$/;
+
+/** A mention of one chat user; a value that is not a user id is shown escaped, never as a token. */
+export const mention = (id: string): string => (USER_ID.test(id) ? `<@${id}>` : escapeText(id));
+
+export const mentionAll = (ids: readonly string[]): string => ids.map(mention).join(', ');
