@@ -11,6 +11,8 @@ const fields = [
   '%P',
   '%an',
   '%ae',
+  '%cn',
+  '%ce',
   '%ct',
   `%(trailers:key=Co-authored-by,valueonly,unfold,separator=%x1e)`,
   '%s',
@@ -47,7 +49,19 @@ export const coAuthorsOf = (values: readonly string[], author: Person): Person[]
 };
 
 const parseOne = (record: string): CommitInfo => {
-  const [sha, shortSha, parents, name, email, time, trailers, subject, ...body] = record.split(FIELD);
+  const [
+    sha,
+    shortSha,
+    parents,
+    name,
+    email,
+    committerName,
+    committerEmail,
+    time,
+    trailers,
+    subject,
+    ...body
+  ] = record.split(FIELD);
   if (sha === undefined || subject === undefined) throw new Error(`unexpected git log record: ${record}`);
   const author = { name: name ?? '', email: email ?? '' };
   return {
@@ -56,6 +70,7 @@ const parseOne = (record: string): CommitInfo => {
     subject,
     body: body.join(FIELD).trimEnd(),
     author,
+    committer: { name: committerName ?? '', email: committerEmail ?? '' },
     coAuthors: coAuthorsOf((trailers ?? '').split(TRAILER), author),
     parents: (parents ?? '').split(' ').filter(Boolean),
     date: Number(time) * 1000,

@@ -18,6 +18,7 @@ import {
 } from './refs.js';
 import { resolveRevision } from './resolve.js';
 import { createGitRunner, type GitRunner } from './runner.js';
+import { listFilesAt, normalizeDir } from './tree.js';
 
 export type Track = { branch: string } | { allBranches: true };
 
@@ -156,6 +157,11 @@ export const openMirror = async (options: MirrorOptions): Promise<Mirror> => {
       // The commit is verified by now: exit 128 means no such path there, or a directory.
       const found = await git.probe(['cat-file', 'blob', '--end-of-options', object], [128]);
       return found.exitCode === 0 ? found.stdout : undefined;
+    },
+    async listFiles(sha, dir) {
+      // The directory is checked before anything reaches git, like a revision.
+      const path = normalizeDir(dir);
+      return listFilesAt(git, await resolve(sha), path);
     },
     async head() {
       const tip = await refCommit(git, headRef(track));

@@ -10,6 +10,11 @@ export interface CommitInfo {
   subject: string;
   body: string;
   author: Person;
+  /**
+   * Who made the commit object: not the author when someone else rebased, cherry-picked or merged
+   * it (a web UI merge), and usually the one whose key signed it.
+   */
+  committer: Person;
   /** From `Co-authored-by:` trailers, deduplicated, author excluded. */
   coAuthors: Person[];
   parents: string[];
@@ -50,6 +55,13 @@ export interface CodeRepo {
   bundle(sha: string, haves: readonly string[]): Promise<Buffer>;
   /** The tree at `sha` as an uncompressed tar (for copying into a build container). */
   archive(sha: string): Promise<Buffer>;
+  /**
+   * Repository-relative paths of the files (blobs, symlinks included; submodules not) under `dir`
+   * at `sha`, recursively, in git's order; `[]` when `dir` does not exist there or is a file.
+   * `dir` is repository-relative (`manifests`, `./manifests/`; `''` is the whole tree) and may
+   * not contain a `..` part or start with `-` (USAGE).
+   */
+  listFiles(sha: string, dir: string): Promise<string[]>;
   /** Files changed by `sha` against its first parent (all files for a root commit). */
   changedFiles(sha: string): Promise<string[]>;
   /** Mirrored branches and the commit each points at. */

@@ -37,9 +37,23 @@ describe('coAuthorsOf', () => {
 
 describe('parseCommits', () => {
   it('keeps a body that contains the field separator whole', () => {
-    const record = ['a'.repeat(40), 'aaaaaaa', '', 'A', 'a@x', '1700000000', '', 'subject', 'body\x1fmore\n'];
+    const record = [
+      'a'.repeat(40),
+      'aaaaaaa',
+      '',
+      'A',
+      'a@x',
+      'C',
+      'c@x',
+      '1700000000',
+      '',
+      'subject',
+      'body\x1fmore\n',
+    ];
     const [commit] = parseCommits(`${record.join('\x1f')}\x00`);
     expect(commit).toMatchObject({
+      author: { name: 'A', email: 'a@x' },
+      committer: { name: 'C', email: 'c@x' },
       subject: 'subject',
       body: 'body\x1fmore',
       parents: [],

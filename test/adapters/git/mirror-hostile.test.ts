@@ -59,6 +59,7 @@ const calls = (revision: string): [string, () => Promise<unknown>][] => [
   ['bundle', () => mirror.bundle(revision, [])],
   ['archive', () => mirror.archive(revision)],
   ['changedFiles', () => mirror.changedFiles(revision)],
+  ['listFiles', () => mirror.listFiles(revision, 'manifests')],
 ];
 
 describe('hostile revisions', () => {
@@ -95,5 +96,35 @@ describe('hostile revisions', () => {
     expect(calls).not.toContain('upload-pack');
     expect(calls).not.toContain('reboot');
     expect(calls).toContain(`^${repos.origin.commits.motdChange}`);
+  });
+});
+
+describe('hostile directories for listFiles', () => {
+  it.each([
+    '..',
+    '../origin',
+    'manifests/../..',
+    'manifests/..',
+    '-rf',
+    '--output=/tmp/owned',
+    'manifests\0x',
+    'manifests\n--all',
+    'm'.repeat(1001),
+  ])('refuses %j before git runs', async (dir) => {
+    const before = gitCalls().length;
+    const error = await mirror.listFiles('v2', dir).catch((rejection: unknown) => rejection);
+    expect(isHecklerError(error, 'USAGE'), String(error)).toBe(true);
+    expect((error as Error).message).toMatch(/ is not a directory: /);
+    expect(gitCalls().slice(before)).toEqual([]);
+  });
+
+  it('gives git the directory only inside <sha>:<dir>, after --end-of-options', async () => {
+    const sha = repos.origin.commits.fixed;
+    const before = gitCalls().length;
+    await mirror.listFiles(sha, './manifests/');
+    expect(gitCalls().slice(before)).toEqual([
+      `rev-parse --verify --quiet --end-of-options ${sha}^{commit}`,
+      `ls-tree -r -z --end-of-options ${sha}:manifests`,
+    ]);
   });
 });

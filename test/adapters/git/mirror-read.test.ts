@@ -128,6 +128,7 @@ describe.each(['path', 'url'] as const)('a mirror of every branch, cloned from a
       subject: 'site: make node2 the canary',
       body: 'Co-authored-by: Dave <dave@example.com>',
       author: { name: people.erin.name, email: people.erin.email },
+      committer: { name: people.erin.name, email: people.erin.email },
       coAuthors: [{ name: people.dave.name, email: people.dave.email }],
       parents: [c().merge],
       date: commit.date,
