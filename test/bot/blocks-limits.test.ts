@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type SlackBlock, type SlackMessagePart, toBlockKit } from '../../src/bot/render/blocks.js';
-import { paginate, SLACK_LIMITS, splitMrkdwn } from '../../src/bot/render/slack-limits.js';
+import { ellipsize, paginate, SLACK_LIMITS, splitMrkdwn } from '../../src/bot/render/slack-limits.js';
 import type { Block, Message } from '../../src/engine/ports/message.js';
+import { escapeText } from '../../src/engine/text/mrkdwn.js';
 
 const fences = (text: string) => text.split('```').length - 1;
 
@@ -111,6 +112,20 @@ describe('splitMrkdwn', () => {
     for (const chunk of splitMrkdwn(text, 100)) {
       expect(chunk).not.toMatch(/&[a-z]*$/);
       expect(chunk).not.toMatch(/<@[A-Z0-9]*$/);
+    }
+  });
+
+  it('never cuts an escaped entity in two, at any limit (escaped text is mostly entities)', () => {
+    const text = escapeText('<!channel> & <<>> x&y '.repeat(40));
+    const broken = /&(?:a|am|amp|l|lt|g|gt)?$|^(?:amp|mp|p|lt|t|gt);/;
+    for (let max = 16; max <= 140; max++) {
+      const chunks = splitMrkdwn(text, max);
+      for (const chunk of chunks) {
+        expect(chunk.length).toBeLessThanOrEqual(max);
+        expect(chunk).not.toMatch(broken);
+      }
+      expect(chunks.join('')).toBe(text);
+      expect(ellipsize(text, max)).not.toMatch(/&(?:a|am|amp|l|lt|g|gt)?…$/);
     }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeMrkdwn, toBlockKit, toHomeView } from '../../src/bot/render/blocks.js';
+import { safeMrkdwn, toBlockKit, toHomeView } from '../../src/bot/render/blocks.js';
 import type { Block, Message } from '../../src/engine/ports/message.js';
 
 const one = (block: Block): Message => ({ text: 'fallback', blocks: [block] });
@@ -98,13 +98,73 @@ describe('toBlockKit: each neutral block kind', () => {
     expect(rendered.overflow).toEqual([]);
   });
 
-  it('escapes &, < and > but keeps mentions, channels and links', () => {
-    expect(escapeMrkdwn('a < b && c > d <@U0ADMIN> <#C0OPS> <!here> <https://x.test/a|the log>')).toBe(
-      'a &lt; b &amp;&amp; c &gt; d <@U0ADMIN> <#C0OPS> <!here> <https://x.test/a|the log>',
-    );
-    const rendered = toBlockKit(one({ kind: 'code', text: 'if a < b && c' }));
+  it('sends escaped mrkdwn as it is, keeping the mentions and links the bot made', () => {
+    const text = 'a &lt; b &amp;&amp; c &gt; d <@U0ADMIN> <https://x.test/a?b=1&amp;c=2|the log>';
+    expect(safeMrkdwn(text)).toBe(text);
+    expect(toBlockKit(one({ kind: 'section', text })).blocks).toEqual([
+      { type: 'section', text: { type: 'mrkdwn', text } },
+    ]);
+  });
+
+  it.each([
+    ['<!channel>', '&lt;!channel&gt;'],
+    ['<!here>', '&lt;!here&gt;'],
+    ['<!everyone>', '&lt;!everyone&gt;'],
+    ['<!subteam^S0OPS|@ops>', '&lt;!subteam^S0OPS|@ops&gt;'],
+    ['<#C0OPS>', '&lt;#C0OPS&gt;'],
+    ['<@U0ADMIN|admin>', '&lt;@U0ADMIN|admin&gt;'],
+    ['<mailto:a@b.test|mail>', '&lt;mailto:a@b.test|mail&gt;'],
+    ['<https://x.test|a <b>', '&lt;https://x.test|a &lt;b&gt;'],
+    ['AT&T > 1', 'AT&amp;T &gt; 1'],
+  ])('neutralizes %s, a token or character no view should have let through', (raw, shown) => {
+    expect(safeMrkdwn(`say ${raw} now`)).toBe(`say ${shown} now`);
+    const rendered = toBlockKit({
+      text: raw,
+      blocks: [
+        { kind: 'section', text: raw },
+        { kind: 'context', text: raw },
+        { kind: 'fields', fields: [{ label: raw, value: raw }] },
+      ],
+    });
+    expect(rendered.text).toBe(shown);
     expect(rendered.blocks).toEqual([
-      { type: 'section', text: { type: 'mrkdwn', text: '```\nif a &lt; b &amp;&amp; c\n```' } },
+      { type: 'section', text: { type: 'mrkdwn', text: shown } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: shown }] },
+      { type: 'section', fields: [{ type: 'mrkdwn', text: `*${shown}*\n${shown}` }] },
+    ]);
+  });
+
+  it('escapes code blocks, which hold raw text, and keeps a ``` in them from closing the block', () => {
+    const rendered = toBlockKit(one({ kind: 'code', text: 'if a < b && c\n<!channel> &lt;\n```\nafter' }));
+    expect(rendered.blocks).toEqual([
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: '```\nif a &lt; b &amp;&amp; c\n&lt;!channel&gt; &amp;lt;\n`\u200b`\u200b`\nafter\n```',
+        },
+      },
+    ]);
+  });
+
+  it('shows a header, which is plain_text, as the literal characters', () => {
+    const rendered = toBlockKit(
+      one({ kind: 'header', text: 'fix &lt;!channel&gt; &amp; &amp;lt; <@U0ADMIN>' }),
+    );
+    expect(rendered.blocks).toEqual([
+      {
+        type: 'header',
+        text: { type: 'plain_text', text: 'fix <!channel> & &lt; <@U0ADMIN>', emoji: true },
+      },
+    ]);
+  });
+
+  it('measures a header by its literal length; a long one becomes a bold section that stays escaped', () => {
+    const fits = `${'&lt;'.repeat(150)}`;
+    expect(toBlockKit(one({ kind: 'header', text: fits })).blocks[0]).toMatchObject({ type: 'header' });
+    const long = `${'&lt;!here&gt;'.repeat(22)}`; // 154 characters as shown
+    expect(toBlockKit(one({ kind: 'header', text: long })).blocks).toEqual([
+      { type: 'section', text: { type: 'mrkdwn', text: `*${long}*` } },
     ]);
   });
 

@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { Block, Button, Field, Message } from '../../engine/ports/message.js';
+import { escapeText, unescapeText } from '../../engine/text/mrkdwn.js';
 import { chunk, ellipsize, paginate, SLACK_LIMITS, splitMrkdwn } from './slack-limits.js';
 
 export type SlackBlock =
@@ -33,32 +34,48 @@ export const ACTION_PREFIX = 'heckler:';
 const mrkdwn = (text: string): types.MrkdwnElement => ({ type: 'mrkdwn', text });
 const plain = (text: string): types.PlainTextElement => ({ type: 'plain_text', text, emoji: true });
 
-/** Slack's mention, channel, special-word and link tokens; everything else has &, <, > escaped. */
-const slackToken = /<(?:[@#!][^<>\s]+|https?:\/\/[^<>|\s]+(?:\|[^<>]*)?)>/g;
+/**
+ * The only `<…>` tokens the bot makes: a user mention from `mention` and an http(s) link from `link`
+ * (its label escaped, so it holds no `<` or `>`).
+ */
+const botToken = /<(?:@[A-Z0-9_]+|https?:\/\/[^\s<>|]+(?:\|[^<>]*)?)>/g;
 
-export const escapeMrkdwn = (text: string): string => {
-  const escapePart = (part: string) =>
-    part.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeStray = (part: string): string =>
+  part
+    .replace(/&(?!(?:amp|lt|gt);)/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+
+/**
+ * Message text arrives as escaped mrkdwn (src/engine/text/mrkdwn.ts), so it is sent as it is, with
+ * one safety net: any `<`, `>` or bare `&` outside a mention or link the bot made is escaped. A view
+ * that forgot `escapeText` therefore shows `<!channel>`, `<!here>`, `<!subteam^…>` or `<#C…>` as
+ * characters instead of notifying everyone.
+ */
+export const safeMrkdwn = (text: string): string => {
   let out = '';
   let last = 0;
-  for (const match of text.matchAll(slackToken)) {
-    out += escapePart(text.slice(last, match.index)) + match[0];
+  for (const match of text.matchAll(botToken)) {
+    out += escapeStray(text.slice(last, match.index)) + match[0];
     last = match.index + match[0].length;
   }
-  return out + escapePart(text.slice(last));
+  return out + escapeStray(text.slice(last));
 };
+
+/** Code blocks hold raw text; a ``` in it would end the block early. */
+const fenceSafe = (text: string): string => text.replaceAll('```', '`\u200b`\u200b`');
 
 const sections = (text: string): SlackBlock[] =>
   text.trim() === ''
     ? []
-    : splitMrkdwn(escapeMrkdwn(text), SLACK_LIMITS.sectionText).map((part) => ({
+    : splitMrkdwn(safeMrkdwn(text), SLACK_LIMITS.sectionText).map((part) => ({
         type: 'section',
         text: mrkdwn(part),
       }));
 
 const fieldTexts = (field: Field): string[] => {
-  const label = `*${escapeMrkdwn(ellipsize(field.label, 200))}*`;
-  const value = escapeMrkdwn(field.value) || ' ';
+  const label = `*${safeMrkdwn(ellipsize(field.label, 200))}*`;
+  const value = safeMrkdwn(field.value) || ' ';
   const room = SLACK_LIMITS.fieldText - label.length - 20;
   return splitMrkdwn(value, room).map((part, i) => `${label}${i > 0 ? ' (continued)' : ''}\n${part}`);
 };
@@ -71,21 +88,25 @@ const fields = (list: readonly Field[]): SlackBlock[] =>
 
 const context = (text: string): SlackBlock[] => {
   if (text.trim() === '') return [];
-  const parts = splitMrkdwn(escapeMrkdwn(text), SLACK_LIMITS.contextText);
+  const parts = splitMrkdwn(safeMrkdwn(text), SLACK_LIMITS.contextText);
   return chunk(parts, SLACK_LIMITS.contextElements).map((run) => ({
     type: 'context',
     elements: run.map(mrkdwn),
   }));
 };
 
+/** A header is plain_text, where Slack shows characters as they are: the literal text, unescaped. */
 const header = (text: string): SlackBlock[] => {
-  if (text.trim() === '') return [];
+  const literal = unescapeText(text);
+  if (literal.trim() === '') return [];
   // A header too long for Slack becomes a bold section rather than losing its end.
-  if (text.length > SLACK_LIMITS.headerText) return sections(`*${text}*`);
-  return [{ type: 'header', text: plain(text) }];
+  if (literal.length > SLACK_LIMITS.headerText) return sections(`*${text}*`);
+  return [{ type: 'header', text: plain(literal) }];
 };
 
-const code = (text: string): SlackBlock[] => (text === '' ? [] : sections(`\`\`\`\n${text}\n\`\`\``));
+/** Code blocks hold raw literal text (diffs, logs): it is escaped here, once. */
+const code = (text: string): SlackBlock[] =>
+  text === '' ? [] : sections(`\`\`\`\n${escapeText(fenceSafe(text))}\n\`\`\``);
 
 const actions = (buttons: readonly Button[], counter: { next: number }): SlackBlock[] => {
   const fitting = buttons.filter((b) => b.command.length <= SLACK_LIMITS.buttonValue);
@@ -104,7 +125,7 @@ const actions = (buttons: readonly Button[], counter: { next: number }): SlackBl
     }),
   }));
   const notes = tooLong.map(
-    (b) => `button '${b.label}' left out: its command is longer than a Slack button holds`,
+    (b) => `button '${escapeText(b.label)}' left out: its command is longer than a Slack button holds`,
   );
   return [...rows, ...context(notes.join('\n'))];
 };
@@ -145,7 +166,7 @@ export const toBlockKit = (message: Message, options: RenderOptions = {}): Slack
   if (blocks.length === 0) blocks = sections(message.text);
   const maxBlocks = options.maxBlocks ?? SLACK_LIMITS.blocksPerMessage;
   const pages = paginate(blocks, maxBlocks, pointer(options.continuedIn ?? 'thread'));
-  const text = ellipsize(escapeMrkdwn(message.text), SLACK_LIMITS.fallbackText);
+  const text = ellipsize(safeMrkdwn(message.text), SLACK_LIMITS.fallbackText);
   return {
     text,
     blocks: pages.first,

@@ -1,4 +1,5 @@
 import type { Block, Button, Message } from '../../engine/ports/index.js';
+import { unescapeText } from '../../engine/text/mrkdwn.js';
 
 export interface TextRenderOptions {
   /** Display names by user id, so `<@U123>` reads as `@alice`. */
@@ -12,16 +13,17 @@ export const renderText = (message: Message, options: TextRenderOptions): string
   message.blocks.flatMap((block) => renderBlock(block, options));
 
 const renderBlock = (block: Block, options: TextRenderOptions): string[] => {
-  const text = (s: string) => mentions(s, options.users);
+  const text = (s: string) => terminalText(s, options.users);
   switch (block.kind) {
     case 'header':
       return [`== ${text(block.text)} ==`];
     case 'section':
       return text(block.text).split('\n');
     case 'fields':
-      return block.fields.map((field) => `${field.label}: ${text(field.value)}`);
+      return block.fields.map((field) => `${text(field.label)}: ${text(field.value)}`);
     case 'code':
-      return ['```', ...block.text.split('\n'), '```'];
+      // Raw text, not mrkdwn: shown as it is, minus what would drive the terminal.
+      return ['```', ...printable(block.text).split('\n'), '```'];
     case 'context':
       return text(block.text)
         .split('\n')
@@ -29,12 +31,43 @@ const renderBlock = (block: Block, options: TextRenderOptions): string[] => {
     case 'divider':
       return ['----'];
     case 'actions':
-      return [block.buttons.map((button) => `[${options.numberButton(button)}] ${button.label}`).join('  ')];
+      return [
+        block.buttons
+          .map((button) => `[${options.numberButton(button)}] ${printable(button.label)}`)
+          .join('  '),
+      ];
   }
 };
 
-export const mentions = (text: string, users: Readonly<Record<string, string>>): string =>
-  emoji(text.replace(/<@([A-Z0-9_]+)>/g, (_, id: string) => `@${users[id] ?? id}`));
+/**
+ * C0 controls but tab and newline, DEL and C1: ESC starts the ANSI sequences that move the cursor,
+ * recolour or clear the screen, and CR or backspace overwrite what was printed. Text from git and
+ * nodes may carry any of them, so nothing printed keeps them.
+ */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+export const printable = (text: string): string => text.replace(CONTROL, '');
+
+/**
+ * A message's mrkdwn as the terminal shows it: `<@U123>` as `@alice`, a link as its label and URL,
+ * the entities unescaped so the text reads as typed (an escaped `&lt;!channel&gt;` is the literal
+ * `<!channel>`, never a mention), shortcodes as emoji, control characters removed.
+ */
+export const terminalText = (text: string, users: Readonly<Record<string, string>>): string =>
+  printable(
+    emoji(
+      unescapeText(
+        text
+          .replace(/<@([A-Z0-9_]+)>/g, (_, id: string) => `@${users[id] ?? id}`)
+          .replace(/<(https?:\/\/[^\s<>|]+)(?:\|([^<>]*))?>/g, (_, url: string, label?: string) =>
+            label ? `${label} (${url})` : url,
+          ),
+      ),
+    ),
+  );
+
+/** The shell's file comments go through the same conversion. */
+export const mentions = terminalText;
 
 /** Slack's shortcodes that messages use, as the characters a terminal shows; others stay as typed. */
 const shortcodes: Readonly<Record<string, string>> = {

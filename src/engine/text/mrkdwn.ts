@@ -22,3 +22,16 @@ export const USER_ID = /^[A-Z0-9_]{2,40}$/;
 export const mention = (id: string): string => (USER_ID.test(id) ? `<@${id}>` : escapeText(id));
 
 export const mentionAll = (ids: readonly string[]): string => ids.map(mention).join(', ');
+
+/** What `link` accepts: an http(s) URL with nothing in it that would end or split a Slack token. */
+const LINK_URL = /^https?:\/\/[^\s<>|]+$/i;
+
+/**
+ * A link the bot makes, `<url|label>` with the label escaped. Only http(s) URLs become links;
+ * anything else (`javascript:`, `slack://`, a URL with spaces) is shown as the text it is.
+ */
+export const link = (url: string, label?: string): string => {
+  if (!LINK_URL.test(url)) return escapeText(label === undefined ? url : `${label} (${url})`);
+  const target = url.replace(/&/g, '&amp;');
+  return label === undefined || label === '' ? `<${target}>` : `<${target}|${escapeText(label)}>`;
+};
