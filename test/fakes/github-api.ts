@@ -9,18 +9,42 @@ export interface StatusCall {
   authorization: string | undefined;
 }
 
+/** A commit read (`GET /repos/{owner}/{repo}/commits/{ref}`), good or refused. */
+export interface CommitRead {
+  owner: string;
+  repo: string;
+  ref: string;
+  authorization: string | undefined;
+}
+
+/** What GitHub knows about a commit, seeded by a test. */
+export interface CommitSeed {
+  /** The author's account; null when GitHub matches the author's email to no account. */
+  authorLogin: string | null;
+  /** The committer's account; null as for the author. Defaults to the author's. */
+  committerLogin?: string | null;
+  verified: boolean;
+  /** GitHub's reason; `valid` when verified, else `unsigned` unless given. */
+  reason?: string;
+}
+
 const states = ['error', 'failure', 'pending', 'success'];
 
 /**
- * A local stand-in for the few GitHub REST endpoints Heckler uses (commit statuses), answering
- * with GitHub's response shapes and status codes, so the real octokit runs against it unchanged.
- * Calls are recorded, good or refused.
+ * A local stand-in for the few GitHub REST endpoints Heckler uses (commit statuses, reading a
+ * commit), answering with GitHub's response shapes and status codes, so the real octokit runs
+ * against it unchanged. Calls are recorded, good or refused.
  */
 export class FakeGitHubApi {
   readonly statuses: StatusCall[] = [];
-  /** Answer the next N status calls with this HTTP status (500, 502…) instead of 201. */
+  readonly commitReads: CommitRead[] = [];
+  /** Answer the next N authorized calls with this HTTP status (500, 502…) instead of success. */
   failNext: { count: number; status: number } = { count: 0, status: 500 };
+  /** Never answer the next N authorized calls (until `stop`), as a GitHub that hangs. */
+  stallNext = 0;
   private nextId = 1;
+  /** `owner/repo` → lower-case SHA → what GitHub knows of the commit. */
+  private readonly commits = new Map<string, Map<string, CommitSeed>>();
 
   private constructor(
     private readonly server: Server,
@@ -44,6 +68,18 @@ export class FakeGitHubApi {
     return this.statuses.filter((call) => call.authorization === `token ${this.token}`);
   }
 
+  /** Makes `repo` (`owner/name`) exist with this commit in it. */
+  addCommit(repo: string, sha: string, seed: CommitSeed): void {
+    const commits = this.commits.get(repo) ?? new Map<string, CommitSeed>();
+    commits.set(sha.toLowerCase(), seed);
+    this.commits.set(repo, commits);
+  }
+
+  /** Makes `repo` exist, with no commits GitHub knows of yet. */
+  addRepo(repo: string): void {
+    if (!this.commits.has(repo)) this.commits.set(repo, new Map());
+  }
+
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -52,25 +88,45 @@ export class FakeGitHubApi {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const route = /^\/repos\/([^/]+)\/([^/]+)\/statuses\/([0-9a-f]{40})$/.exec(req.url ?? '');
-    if (req.method !== 'POST' || !route)
-      return send(res, 404, { message: 'Not Found', documentation_url: DOCS });
-    const [, owner = '', repo = '', sha = ''] = route;
-    let body: StatusCall['body'] = {};
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-    } catch {
-      return send(res, 400, { message: 'Problems parsing JSON', documentation_url: DOCS });
+    const url = req.url ?? '';
+    const status = /^\/repos\/([^/]+)\/([^/]+)\/statuses\/([0-9a-f]{40})$/.exec(url);
+    const commit = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/?]+)$/.exec(url);
+    if (req.method === 'POST' && status) return this.createStatus(req, res, status, Buffer.concat(chunks));
+    if (req.method === 'GET' && commit) return this.getCommit(req, res, commit);
+    return send(res, 404, { message: 'Not Found', documentation_url: DOCS });
+  }
+
+  /**
+   * Answers (or holds) a call GitHub would refuse or the test wants failed; the token is checked
+   * first, as GitHub does.
+   */
+  private intercepted(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.headers.authorization !== `token ${this.token}`) {
+      send(res, 401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });
+      return true;
     }
-    const authorization = req.headers.authorization;
-    this.statuses.push({ owner, repo, sha, body, authorization });
-    if (authorization !== `token ${this.token}`) {
-      return send(res, 401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });
+    if (this.stallNext > 0) {
+      this.stallNext -= 1;
+      return true;
     }
     if (this.failNext.count > 0) {
       this.failNext.count -= 1;
-      return send(res, this.failNext.status, { message: 'Server Error' });
+      send(res, this.failNext.status, { message: 'Server Error' });
+      return true;
     }
+    return false;
+  }
+
+  private createStatus(req: IncomingMessage, res: ServerResponse, route: RegExpExecArray, raw: Buffer) {
+    const [, owner = '', repo = '', sha = ''] = route;
+    let body: StatusCall['body'] = {};
+    try {
+      body = JSON.parse(raw.toString('utf8') || '{}');
+    } catch {
+      return send(res, 400, { message: 'Problems parsing JSON', documentation_url: DOCS });
+    }
+    this.statuses.push({ owner, repo, sha, body, authorization: req.headers.authorization });
+    if (this.intercepted(req, res)) return;
     if (!states.includes(body.state ?? '')) {
       return send(res, 422, {
         message: 'Validation Failed',
@@ -99,21 +155,87 @@ export class FakeGitHubApi {
       context: body.context ?? 'default',
       created_at: now,
       updated_at: now,
-      creator: {
-        login: 'heckler-bot',
-        id: 1,
-        node_id: 'MDQ6VXNlcjE=',
-        avatar_url: 'https://avatars.githubusercontent.com/u/1?v=4',
-        url: 'https://api.github.com/users/heckler-bot',
-        html_url: 'https://github.com/heckler-bot',
-        type: 'Bot',
-        site_admin: false,
-      },
+      creator: user('heckler-bot', 1, 'Bot'),
     });
+  }
+
+  private getCommit(req: IncomingMessage, res: ServerResponse, route: RegExpExecArray) {
+    const [, owner = '', repo = '', encoded = ''] = route;
+    const ref = decodeURIComponent(encoded);
+    this.commitReads.push({ owner, repo, ref, authorization: req.headers.authorization });
+    if (this.intercepted(req, res)) return;
+    const commits = this.commits.get(`${owner}/${repo}`);
+    if (!commits)
+      return send(res, 404, { message: 'Not Found', documentation_url: COMMIT_DOCS, status: '404' });
+    const seed = commits.get(ref.toLowerCase());
+    if (!seed) {
+      return send(res, 422, {
+        message: `No commit found for SHA: ${ref}`,
+        documentation_url: COMMIT_DOCS,
+        status: '422',
+      });
+    }
+    send(res, 200, commitBody(owner, repo, ref.toLowerCase(), seed));
   }
 }
 
 const DOCS = 'https://docs.github.com/rest/commits/statuses#create-a-commit-status';
+const COMMIT_DOCS = 'https://docs.github.com/rest/commits/commits#get-a-commit';
+const DATE = '2024-05-01T12:00:00Z';
+
+/** A GitHub user as it appears inside other objects ("simple user"). */
+const user = (login: string, id: number, type = 'User') => ({
+  login,
+  id,
+  node_id: Buffer.from(`04:User${id}`).toString('base64'),
+  avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
+  gravatar_id: '',
+  url: `https://api.github.com/users/${login}`,
+  html_url: `https://github.com/${login}`,
+  type,
+  site_admin: false,
+});
+
+const account = (login: string | null) => (login === null ? null : user(login, 1000 + login.length));
+
+/** `GET /repos/{owner}/{repo}/commits/{ref}`'s 200 body, fields as GitHub sends them. */
+const commitBody = (owner: string, repo: string, sha: string, seed: CommitSeed) => {
+  const api = `https://api.github.com/repos/${owner}/${repo}`;
+  const committerLogin = seed.committerLogin === undefined ? seed.authorLogin : seed.committerLogin;
+  const signed = seed.verified || (seed.reason !== undefined && seed.reason !== 'unsigned');
+  const person = (login: string | null) => ({
+    name: login ?? 'Someone Unknown',
+    email: login ? `${login}@users.noreply.github.com` : 'someone@unknown.example',
+    date: DATE,
+  });
+  return {
+    sha,
+    node_id: Buffer.from(`C_${sha}`).toString('base64'),
+    commit: {
+      author: person(seed.authorLogin),
+      committer: person(committerLogin),
+      message: 'a commit',
+      tree: { sha: 'f'.repeat(40), url: `${api}/git/trees/${'f'.repeat(40)}` },
+      url: `${api}/git/commits/${sha}`,
+      comment_count: 0,
+      verification: {
+        verified: seed.verified,
+        reason: seed.reason ?? (seed.verified ? 'valid' : 'unsigned'),
+        signature: signed ? '-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----' : null,
+        payload: signed ? `tree ${'f'.repeat(40)}\n` : null,
+        verified_at: seed.verified ? DATE : null,
+      },
+    },
+    url: `${api}/commits/${sha}`,
+    html_url: `https://github.com/${owner}/${repo}/commit/${sha}`,
+    comments_url: `${api}/commits/${sha}/comments`,
+    author: account(seed.authorLogin),
+    committer: account(committerLogin),
+    parents: [],
+    stats: { total: 1, additions: 1, deletions: 0 },
+    files: [],
+  };
+};
 
 const send = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
