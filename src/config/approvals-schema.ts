@@ -48,5 +48,10 @@ export const approvalsSchema = z
     channel: z.string().min(1).optional(),
     /** Commits already on the branch when Heckler first starts are not nooped; this many of the newest are. */
     backfill: z.number().int().min(0).max(50).default(0),
+    /**
+     * Refuse to approve a commit unless GitHub verifies its signature (needs repo.github, or a
+     * github.com repo.url, and GITHUB_TOKEN).
+     */
+    requireVerified: z.boolean().default(false),
   })
   .prefault({});

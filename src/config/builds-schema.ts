@@ -6,6 +6,12 @@ import { duration, envVarName } from './fields.js';
 export const REPO_NAME = /^[\w.-]+\/[\w.-]+$/;
 const repoName = z.string().regex(REPO_NAME, 'a repository name such as infra/api');
 
+/** A repository on GitHub as `owner/name` (shared with `repo.github`). */
+export const githubRepoName = z.string().regex(REPO_NAME, 'a GitHub owner/repo');
+export const GITHUB_API_URL = 'https://api.github.com';
+/** GitHub's REST API: github.com's unless a GitHub Enterprise `https://host/api/v3` is named. */
+export const githubApiUrl = z.url().default(GITHUB_API_URL);
+
 const units: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
 
 /** A byte count, written as a number or as `512KiB`, `4MiB`. */
@@ -107,11 +113,11 @@ export const buildsSchema = z
     channel: z.string().min(1).optional(),
     github: z
       .strictObject({
-        apiUrl: z.url().default('https://api.github.com'),
+        apiUrl: githubApiUrl,
         /** Post commit statuses (needs GITHUB_TOKEN). */
         statuses: z.boolean().default(true),
         /** Heckler repo name → GitHub `owner/repo`; github.com URLs are recognised without it. */
-        repos: z.record(repoName, z.string().regex(REPO_NAME, 'a GitHub owner/repo')).default({}),
+        repos: z.record(repoName, githubRepoName).default({}),
       })
       .prefault({}),
   })

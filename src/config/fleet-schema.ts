@@ -1,19 +1,50 @@
 import { z } from 'zod';
+import { githubRepoOf } from '../engine/builds/status-reporter.js';
+import { githubApiUrl, githubRepoName } from './builds-schema.js';
 import { duration, nodeName } from './fields.js';
 
-/** The Puppet code repository the bot mirrors. */
-export const repoSchema = z.strictObject({
-  /** A path or URL git can clone (file://, ssh://, https://). */
-  url: z.string().min(1),
-  /** The one branch whose commits are nooped. */
-  branch: z
-    .string()
-    .regex(/^[\w./-]{1,100}$/, 'a branch name')
-    .default('main'),
-  /** Where the mirror lives; defaults to `<storage.dataDir>/mirror`. */
-  mirrorDir: z.string().min(1).optional(),
-  fetchEvery: duration('1m'),
-});
+/**
+ * The Puppet code repository the bot mirrors. With `github`, and GITHUB_TOKEN set, Heckler asks
+ * GitHub who made each commit and whether its signature is verified (approvals.requireVerified).
+ */
+export const repoSchema = z
+  .strictObject({
+    /** A path or URL git can clone (file://, ssh://, https://). */
+    url: z.string().min(1),
+    /** The one branch whose commits are nooped. */
+    branch: z
+      .string()
+      .regex(/^[\w./-]{1,100}$/, 'a branch name')
+      .default('main'),
+    /** Where the mirror lives; defaults to `<storage.dataDir>/mirror`. */
+    mirrorDir: z.string().min(1).optional(),
+    fetchEvery: duration('1m'),
+    /** The same repository on GitHub. */
+    github: z
+      .strictObject({
+        /** Its `owner/name`; may be left out when `url` is a github.com URL. */
+        repo: githubRepoName.optional(),
+        apiUrl: githubApiUrl,
+      })
+      .optional(),
+  })
+  .check((ctx) => {
+    // Only a section that is otherwise valid: a misspelt `repo` key is reported once, as itself.
+    const { github, url } = ctx.value;
+    if (ctx.issues.length > 0 || !github || github.repo || githubRepoOf(url)) return;
+    ctx.issues.push({
+      code: 'custom',
+      path: ['github', 'repo'],
+      message: 'expected the GitHub owner/repo (repo.url is not a github.com URL)',
+      input: github.repo,
+    });
+  });
+
+export type RepoConfig = z.output<typeof repoSchema>;
+
+/** The Puppet repository's GitHub `owner/name`: `repo.github.repo`, else from a github.com `url`. */
+export const puppetGithubRepo = (repo: Pick<RepoConfig, 'url' | 'github'>): string | undefined =>
+  repo.github?.repo ?? githubRepoOf(repo.url);
 
 export const puppetSchema = z
   .strictObject({
