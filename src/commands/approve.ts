@@ -1,31 +1,28 @@
-import { revisionArg } from './fleet-args.js';
-import { reviewsOf } from './review-args.js';
+import { decisionBasics, pinnedRevisionArg, reviewsOf, splitPinned } from './review-args.js';
 import type { CommandSpec } from './types.js';
 
 export const approve: CommandSpec = {
   name: 'approve',
   summary: 'Approve what a commit changes on the fleet (its owners, approvers or admins)',
   description:
-    'The approval is bound to the delta on show: if a later noop finds a different delta, it no longer counts. Authors and co-authors cannot approve their own commit. A typed approval overturns a denial.',
-  args: [revisionArg],
+    'The approval is bound to the delta on show, and the answer names its hash; `approve SHA@HASH` approves only if that is still the delta (the Approve button always pins it). If a later noop finds a different delta, the approval no longer counts. Authors, co-authors and the committer cannot approve their own commit. A typed approval overturns a denial.',
+  args: [pinnedRevisionArg],
   flags: [],
-  // Ownership decides (CODEOWNERS at the commit); the rules say who may, so anyone may ask.
+  // Ownership decides (CODEOWNERS at the parent); the rules say who may, so anyone may ask.
   role: 'anyone',
   sideEffects: true,
-  examples: ['approve 3f9c2e1', 'approve v2.1'],
+  examples: ['approve 3f9c2e1', 'approve v2.1', 'approve 3f9c2e1@9a8b7c6d5e4f'],
   async run(ctx, call) {
     const reviews = reviewsOf(ctx.services);
-    const sha = await reviews.resolve(call.args.REV ?? '');
-    const via = ctx.source ? 'button' : 'command';
+    const { revision, shownHash } = splitPinned(call.args.REV ?? '');
+    const sha = await reviews.resolve(revision);
     const { record, result } = await reviews.decide({
       sha,
-      user: ctx.user,
-      roles: ctx.roles,
       verdict: 'approve',
-      via,
+      ...decisionBasics(ctx, shownHash),
     });
-    const text =
-      result === 'repeated' ? `you already approved ${record.shortSha}` : `approved ${record.shortSha}`;
+    const what = `${record.shortSha} (delta ${record.deltaHash.slice(0, 8)})`;
+    const text = result === 'repeated' ? `you already approved ${what}` : `approved ${what}`;
     await ctx.respond({ text, blocks: [{ kind: 'context', text }] });
   },
 };

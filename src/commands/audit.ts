@@ -1,3 +1,4 @@
+import { escapeText, mention } from '../engine/text/mrkdwn.js';
 import { REVISION_PATTERN } from './fleet-args.js';
 import { reviewsOf } from './review-args.js';
 import type { CommandSpec } from './types.js';
@@ -7,6 +8,7 @@ const words = {
   deny: 'denied',
   auto_approve: 'auto-approved',
   void: 'approval void after re-noop of',
+  apply_forced: 'forced an apply past blockers of',
 } as const;
 
 export const audit: CommandSpec = {
@@ -29,8 +31,10 @@ export const audit: CommandSpec = {
     const sha = call.args.REV ? await reviews.resolve(call.args.REV) : undefined;
     const entries = (await reviews.auditLog(sha)).slice(0, 30);
     const lines = entries.map((e) => {
-      const who = e.user === 'heckler' ? 'Heckler' : `<@${e.user}>`;
-      return `• ${new Date(e.at).toISOString().slice(0, 16).replace('T', ' ')} ${who} ${words[e.action]} \`${e.shortSha}\`${e.reason ? `: ${e.reason}` : ''} (${e.via}, delta ${e.deltaHash.slice(0, 8)})`;
+      const who = e.user === 'heckler' ? 'Heckler' : mention(e.user);
+      const from =
+        e.surface === 'terminal' ? `, from the terminal as OS user ${escapeText(e.osUser ?? '?')}` : '';
+      return `• ${new Date(e.at).toISOString().slice(0, 16).replace('T', ' ')} ${who} ${words[e.action]} \`${e.shortSha}\`${e.reason ? `: ${escapeText(e.reason)}` : ''} (${e.via}${from}, delta ${e.deltaHash.slice(0, 8)})`;
     });
     const text =
       entries.length === 0 ? 'No decisions recorded.' : `Decisions, newest first:\n${lines.join('\n')}`;

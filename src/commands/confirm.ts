@@ -1,6 +1,7 @@
+import { escapeText, mention } from '../engine/text/mrkdwn.js';
 import { appliesOf, applyId, applyIdArg } from './apply.js';
 import type { CommandSpec } from './types.js';
-import { hhmm, mention } from './views/apply-text.js';
+import { hhmm } from './views/apply-text.js';
 
 export const confirm: CommandSpec = {
   name: 'confirm',
@@ -16,10 +17,10 @@ export const confirm: CommandSpec = {
   examples: ['confirm 4'],
   async run(ctx, call) {
     const id = applyId(call.args.ID);
-    const { record, result } = await appliesOf(ctx.services).confirm(id, ctx.user);
+    const { record, result } = await appliesOf(ctx.services).confirm(id, ctx.user, ctx.origin);
     const text =
       result === 'started'
-        ? `confirmed: applying ${record.revision} to ${record.stages.reduce((n, stage) => n + stage.nodes.length, 0)} nodes; progress in the plan's message`
+        ? `confirmed: applying ${escapeText(record.revision)} to ${record.stages.reduce((n, stage) => n + stage.nodes.length, 0)} nodes; progress in the plan's message`
         : `apply #${id} was already confirmed by ${mention(record.confirmedBy ?? '?')} at ${hhmm(record.confirmedAt ?? 0)} UTC (${record.status})`;
     await ctx.respond({ text, blocks: [{ kind: 'context', text }] });
   },

@@ -1,6 +1,8 @@
+import { coveredNodes, decidersOf } from '../engine/review/records.js';
+import { escapeText } from '../engine/text/mrkdwn.js';
 import { reviewsOf } from './review-args.js';
 import type { CommandSpec } from './types.js';
-import { countsLine } from './views/review.js';
+import { countsLine, waitingFor } from './views/review-status.js';
 
 export const pending: CommandSpec = {
   name: 'pending',
@@ -12,10 +14,13 @@ export const pending: CommandSpec = {
   examples: ['pending'],
   async run(ctx) {
     const waiting = await reviewsOf(ctx.services).pending();
+    const roles = ctx.services.config.roles;
     const lines = waiting.map((record) => {
-      const owners = [...new Set([...record.groupOwners, ...record.evalOwners].flatMap((o) => o.owners))];
-      const who = owners.length > 0 ? owners.map((id) => `<@${id}>`).join(', ') : 'an approver or admin';
-      return `• \`${record.shortSha}\` ${record.subject} — ${countsLine(record)} — waiting for ${who}`;
+      const who =
+        coveredNodes(record).covered === 0
+          ? 'a noop that works on some node (none produced one)'
+          : waitingFor(decidersOf(record, roles));
+      return `• \`${record.shortSha}\` ${escapeText(record.subject)} — ${countsLine(record)} — waiting for ${who}`;
     });
     const text =
       waiting.length === 0

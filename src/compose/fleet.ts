@@ -122,7 +122,8 @@ export const composeFleet = async (options: {
     approvals: config.approvals,
     roles: { admins: config.roles.admins, approvers: config.roles.approvers },
     modulePaths: config.puppet.modulepath,
-    present: reviewMessage,
+    present: (record) => reviewMessage(record, config.roles),
+    ...(options.chat.permalink ? { permalink: options.chat.permalink.bind(options.chat) } : {}),
   });
   const applies = createApplyService({
     repo,
@@ -141,6 +142,7 @@ export const composeFleet = async (options: {
     inventory: { fleet: config.fleet, runCommand },
     clock,
     logger: logger.child({ part: 'apply' }),
+    audit: storage.store<AuditEntry>('audit'),
     ...(options.minUpdateMs === undefined ? {} : { minUpdateMs: options.minUpdateMs }),
   });
   await applies

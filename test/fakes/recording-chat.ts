@@ -18,6 +18,10 @@ export class RecordingChat implements Chat {
     return ref;
   }
 
+  async permalink(ref: MessageRef): Promise<string> {
+    return `https://chat.test/archives/${ref.channel}/p${ref.ts.replace('.', '')}`;
+  }
+
   async update(ref: MessageRef, message: Message): Promise<void> {
     this.events.push({ kind: 'update', ref, message });
   }

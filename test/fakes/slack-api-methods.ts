@@ -84,6 +84,14 @@ export class FakeWorkspace {
           message: { text: args.text, blocks: args.blocks },
         };
       }
+      case 'chat.getPermalink': {
+        const channel = this.channelId(args.channel);
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (!this.posted.has(`${channel}/${String(args.message_ts)}`))
+          return { ok: false, error: 'message_not_found' };
+        const ts = String(args.message_ts).replace('.', '');
+        return { ok: true, channel, permalink: `https://heckler-test.slack.com/archives/${channel}/p${ts}` };
+      }
       case 'chat.postEphemeral':
         if (!this.channelId(args.channel)) return { ok: false, error: 'channel_not_found' };
         if (!args.user) return { ok: false, error: 'user_not_in_channel' };

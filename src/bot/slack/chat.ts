@@ -49,6 +49,13 @@ export class SlackChat implements Chat {
     return ref;
   }
 
+  async permalink(ref: MessageRef): Promise<string | undefined> {
+    const answer = await callSlack('chat.getPermalink', () =>
+      this.client.chat.getPermalink({ channel: ref.channel, message_ts: ref.ts }),
+    );
+    return answer.permalink;
+  }
+
   async update(ref: MessageRef, message: Message): Promise<void> {
     const rendered = toBlockKit(message);
     await callSlack('chat.update', () =>

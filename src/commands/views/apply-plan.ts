@@ -2,7 +2,8 @@ import { revisionText } from '../../engine/apply/plan.js';
 import type { ApplyRecord, Blocker, PlannedNode } from '../../engine/apply/records.js';
 import type { Block, Message } from '../../engine/ports/index.js';
 import { formatDuration } from '../../engine/text/duration.js';
-import { hhmm, hosts, mention, mentions, plural, selectorText, target } from './apply-text.js';
+import { escapeText as esc, mention, mentionAll } from '../../engine/text/mrkdwn.js';
+import { hhmm, hosts, plural, selectorText, target } from './apply-text.js';
 
 /** Past this many commit or blocker lines a plan says how many more there are (never cut silently). */
 const MAX_LINES = 30;
@@ -14,7 +15,7 @@ const listed = (lines: string[], more: (n: number) => string): string =>
 
 const fromText = (node: PlannedNode) =>
   node.from
-    ? `on ${revisionText(node.from.sha, node.from.names)}${node.dirty ? ' (dirty)' : ''}`
+    ? `on ${esc(revisionText(node.from.sha, node.from.names))}${node.dirty ? ' (dirty)' : ''}`
     : 'never applied by Heckler';
 
 /** Nodes with the same starting point bring the same commits: one line for them all. */
@@ -33,22 +34,27 @@ const nodeLines = (record: ApplyRecord): string[] => {
       what = `*rolled back* (--force): takes away ${plural(sample.rollsBack.length, 'commit')}${brings > 0 ? `, brings ${plural(brings, 'commit')}` : ''}`;
     else if (brings === 0) what = 're-applied (a failed apply left it part-way)';
     else
-      what = `brings ${plural(brings, 'commit')}${sample.from ? '' : ` (all of ${record.revision}'s history)`}`;
+      what = `brings ${plural(brings, 'commit')}${sample.from ? '' : ` (all of ${esc(record.revision)}'s history)`}`;
     return `• *${hosts(nodes)}* ${fromText(sample)} → ${what}`;
   });
 };
 
+const unreviewedText = (blocker: Blocker) =>
+  (blocker.nodes ?? []).map((n) => `${esc(n.node)}: ${esc(n.why)}`).join('; ');
+
 const blockerLine = (blocker: Blocker): string => {
-  const head = `• \`${blocker.shortSha}\` ${blocker.subject} — `;
+  const head = `• \`${blocker.shortSha}\` ${esc(blocker.subject)} — `;
   switch (blocker.kind) {
     case 'not_nooped':
       return `${head}not yet nooped: \`/heckler noop ${blocker.shortSha}\` reviews it`;
     case 'stale':
       return `${head}noop stale: the fleet changed since it was nooped; the bot re-noops stale commits on its schedule, or now with \`/heckler noop ${blocker.shortSha}\``;
     case 'pending':
-      return `${head}waiting for approval from ${blocker.owners.length > 0 ? `${mentions(blocker.owners)} (or an approver or admin)` : 'an approver or admin'}`;
+      return `${head}waiting for approval from ${blocker.owners.length > 0 ? `${mentionAll(blocker.owners)} (or an approver or admin)` : 'an approver or admin'}`;
     case 'denied':
-      return `${head}denied by ${blocker.by ? mention(blocker.by) : 'someone'}${blocker.reason ? `: ${blocker.reason}` : ''} (a typed \`/heckler approve ${blocker.shortSha}\` overturns it)`;
+      return `${head}denied by ${blocker.by ? mention(blocker.by) : 'someone'}${blocker.reason ? `: ${esc(blocker.reason)}` : ''} (a typed \`/heckler approve ${blocker.shortSha}\` overturns it)`;
+    case 'not_reviewed':
+      return `${head}not reviewed on ${unreviewedText(blocker)}: its approval covers only nodes that produced a noop; fix them and \`/heckler noop ${blocker.shortSha}\` again, or an admin adds \`--force\``;
   }
 };
 
@@ -58,11 +64,11 @@ export const planMessage = (record: ApplyRecord, now: number): Message => {
   const blocks: Block[] = [
     {
       kind: 'header',
-      text: `Apply plan #${record.id}: ${record.revision} on ${plural(record.nodes.length, 'node')}${blocked ? ' — blocked' : ''}`,
+      text: `Apply plan #${record.id}: ${esc(record.revision)} on ${plural(record.nodes.length, 'node')}${blocked ? ' — blocked' : ''}`,
     },
     {
       kind: 'section',
-      text: `*${target(record)}* ${record.subject}\nasked by ${mention(record.requestedBy)} · ${selectorText(record.selector)}${record.force ? ' · --force' : ''}`,
+      text: `*${esc(target(record))}* ${esc(record.subject)}\nasked by ${mention(record.requestedBy)} · ${selectorText(record.selector)}${record.force ? ' · --force' : ''}`,
     },
     { kind: 'section', text: `*Nodes*\n${nodeLines(record).join('\n')}` },
   ];
@@ -80,7 +86,7 @@ export const planMessage = (record: ApplyRecord, now: number): Message => {
       : commit.approvedBy === 'auto'
         ? 'auto-approved'
         : `approved by ${mention(commit.approvedBy ?? '?')}`;
-    return `• \`${commit.shortSha}\` ${commit.subject} — ${commit.author} · ${state}`;
+    return `• \`${commit.shortSha}\` ${esc(commit.subject)} — ${esc(commit.author)} · ${state}`;
   });
   if (commitLines.length > 0)
     blocks.push({
@@ -94,7 +100,17 @@ export const planMessage = (record: ApplyRecord, now: number): Message => {
     });
     blocks.push({
       kind: 'context',
-      text: `This plan cannot be confirmed. Once every commit above is approved, run \`/heckler apply ${record.revision}\` again.`,
+      text: `This plan cannot be confirmed. Once every commit above is approved, run \`/heckler apply ${esc(record.revision)}\` again.`,
+    });
+  }
+  if ((record.overridden ?? []).length > 0) {
+    const lines = (record.overridden ?? []).map(
+      (blocker) =>
+        `• \`${blocker.shortSha}\` ${esc(blocker.subject)} — not reviewed on ${unreviewedText(blocker)}`,
+    );
+    blocks.push({
+      kind: 'section',
+      text: `:warning: *--force*: applied where no review covers it (written to the audit log on confirm)\n${listed(lines, (n) => `…and ${n} more`)}`,
     });
   }
   for (const warning of record.warnings) blocks.push({ kind: 'context', text: `:warning: ${warning}` });
@@ -116,7 +132,7 @@ export const planMessage = (record: ApplyRecord, now: number): Message => {
     case 'expired':
       blocks.push({
         kind: 'section',
-        text: `:hourglass_flowing_sand: Plan #${record.id} expired${record.note ? ` (${record.note})` : ` at ${hhmm(record.expiresAt)} UTC without a confirm`}. Run \`/heckler apply ${record.revision}\` again.`,
+        text: `:hourglass_flowing_sand: Plan #${record.id} expired${record.note ? ` (${record.note})` : ` at ${hhmm(record.expiresAt)} UTC without a confirm`}. Run \`/heckler apply ${esc(record.revision)}\` again.`,
       });
       break;
     case 'cancelled':
@@ -128,6 +144,6 @@ export const planMessage = (record: ApplyRecord, now: number): Message => {
     default:
       break;
   }
-  const text = `Apply plan #${record.id}: ${record.revision} on ${plural(record.nodes.length, 'node')}${blocked ? ' (blocked)' : ''}`;
+  const text = `Apply plan #${record.id}: ${esc(record.revision)} on ${plural(record.nodes.length, 'node')}${blocked ? ' (blocked)' : ''}`;
   return { text, blocks };
 };

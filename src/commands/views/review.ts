@@ -1,89 +1,134 @@
 import { compressHosts, groupsNeedingApproval } from '../../engine/delta/index.js';
-import type { Block, Message } from '../../engine/ports/index.js';
-import { type ReviewRecord, reviewStatus, standing } from '../../engine/review/records.js';
+import type { Block, Button, Message } from '../../engine/ports/index.js';
+import {
+  coveredNodes,
+  type PartOwnership,
+  type ReviewRecord,
+  reviewStatus,
+} from '../../engine/review/records.js';
+import { escapeText as esc, mentionAll } from '../../engine/text/mrkdwn.js';
+import { SHOWN_HASH_LENGTH } from '../review-args.js';
 import { resourceBlocks } from './puppet-report.js';
+import { countsLine, coverageLine, type ReviewRoles, statusLine } from './review-status.js';
 
-const hosts = (nodes: readonly string[]) => compressHosts(nodes).join(', ');
-const mention = (ids: readonly string[]) => ids.map((id) => `<@${id}>`).join(', ');
-const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
-const plural = (n: number, word: string) => `${n} node${n === 1 ? '' : 's'} ${word}`;
+export { countsLine } from './review-status.js';
 
-/** "3 nodes would change · 47 unchanged · …": the counts reviewers scan first. */
-export const countsLine = (record: ReviewRecord): string => {
-  const c = record.grouped.counts;
-  const parts = [plural(c.changed, 'would change'), `${c.unchanged} unchanged`];
-  if (c.evalError > 0) parts.push(`${c.evalError} do not compile`);
-  parts.push(`${c.failed} failed`, `${c.unreachable} unreachable`);
-  if (c.notInLineage > 0) parts.push(`${c.notInLineage} not in lineage`);
-  return parts.join(' · ');
+const hosts = (nodes: readonly string[]) => esc(compressHosts(nodes).join(', '));
+
+/** `@carol (modules/motd/)`: who owns one part, and which part; unmapped CODEOWNERS names shown too. */
+const partText = (part: PartOwnership) => {
+  const who = [mentionAll(part.owners), ...part.unmapped.map((name) => `${esc(name)} (unmapped)`)]
+    .filter(Boolean)
+    .join(', ');
+  return `${who || 'no owner'} for ${esc(part.of)}`;
 };
 
-const statusLine = (record: ReviewRecord): string => {
-  const decision = standing(record);
-  switch (reviewStatus(record)) {
-    case 'approved':
-      return `:white_check_mark: Approved by <@${decision?.user}> at ${hhmm(decision?.at ?? 0)}`;
-    case 'denied':
-      return `:no_entry: Denied by <@${decision?.user}> at ${hhmm(decision?.at ?? 0)}: ${decision?.reason ?? 'no reason given'}`;
-    case 'auto_approved':
-      return ':white_check_mark: Auto-approved: this commit changes nothing on the fleet';
-    case 'pending': {
-      const owners = [...new Set([...record.groupOwners, ...record.evalOwners].flatMap((o) => o.owners))];
-      return `:hourglass: Waiting for approval${owners.length > 0 ? ` from ${mention(owners)} (or an approver or admin)` : ' from an approver or admin'}`;
-    }
+/** Who wrote it, as git and GitHub claim, and what of that could not be tied to a chat user. */
+const writersLine = (record: ReviewRecord): string => {
+  const authors = [mentionAll(record.authors), ...record.unmappedAuthors.map(esc)].filter(Boolean).join(', ');
+  const parts = [`by ${authors || 'unknown'}`];
+  if (record.committer)
+    parts.push(
+      `committed by ${record.committer.id ? mentionAll([record.committer.id]) : esc(record.committer.person)}`,
+    );
+  const github = record.github;
+  if (github && 'error' in github)
+    parts.push(`GitHub could not be asked who wrote it (${esc(github.error)})`);
+  else if (github) {
+    const logins = [github.authorLogin, github.committerLogin]
+      .filter(Boolean)
+      .map((login) => `@${esc(login ?? '')}`);
+    parts.push(
+      `GitHub: ${[...new Set(logins)].join(', ') || 'no GitHub user'} · signature ${github.verified ? 'verified' : `not verified (${esc(github.verificationReason ?? 'unsigned')})`}`,
+    );
   }
+  const lines = [parts.join(' · ')];
+  if (record.unmappedAuthors.length > 0)
+    lines.push(
+      `:warning: *author not mapped*: ${record.unmappedAuthors.map(esc).join(', ')} maps to no chat user (approvals.people), so Heckler cannot stop them approving it; owners may still approve`,
+    );
+  return lines.join('\n');
+};
+
+const buttons = (record: ReviewRecord): Block[] => {
+  if (reviewStatus(record) !== 'pending') return [];
+  const pinned = `${record.sha}@${record.deltaHash.slice(0, SHOWN_HASH_LENGTH)}`;
+  const list: Button[] = [];
+  // Nothing reviewed, nothing to approve: only a denial makes sense.
+  if (coveredNodes(record).covered > 0)
+    list.push({ label: 'Approve', command: `approve ${pinned}`, style: 'primary' });
+  list.push({ label: 'Deny', command: `deny ${pinned}`, style: 'danger' });
+  return [{ kind: 'actions', buttons: list }];
 };
 
 /** The one message per commit (DESIGN.md §3.5): what it changes across the fleet, and who decides. */
-export const reviewMessage = (record: ReviewRecord): Message => {
+export const reviewMessage = (
+  record: ReviewRecord,
+  roles: ReviewRoles = { admins: [], approvers: [] },
+): Message => {
   const { grouped } = record;
-  const authors =
-    [...record.authors.map((id) => `<@${id}>`), ...record.unmappedAuthors].join(', ') || 'unknown';
-  const status = reviewStatus(record);
+  const subject = esc(record.subject);
   const blocks: Block[] = [
-    { kind: 'header', text: `${record.shortSha} ${record.subject}` },
-    { kind: 'section', text: `by ${authors}\n${countsLine(record)}` },
-    { kind: 'section', text: statusLine(record) },
+    { kind: 'header', text: `${record.shortSha} ${subject}` },
+    { kind: 'section', text: `${writersLine(record)}\n${countsLine(record)}` },
+    { kind: 'section', text: statusLine(record, roles) },
+    ...buttons(record),
+    {
+      kind: 'context',
+      text: [coverageLine(record), `delta \`${record.deltaHash.slice(0, SHOWN_HASH_LENGTH)}\``]
+        .filter(Boolean)
+        .join(' · '),
+    },
   ];
-  if (status === 'pending') {
+  if ((record.pluginCode ?? []).length > 0)
     blocks.push({
-      kind: 'actions',
-      buttons: [
-        { label: 'Approve', command: `approve ${record.sha}`, style: 'primary' },
-        { label: 'Deny', command: `deny ${record.sha}`, style: 'danger' },
-      ],
+      kind: 'section',
+      text: `:warning: *runs code on the nodes during noop*: ${record.pluginCode?.map((path) => `\`${esc(path)}\``).join(', ')}. That code ran as root on every node nooped and could shape its own report: never auto-approved; read it before approving.`,
     });
-  }
+  if (record.codeownersOwners)
+    blocks.push({
+      kind: 'context',
+      text: `This commit changes CODEOWNERS: its approval also needs ${partText(record.codeownersOwners)} (as of the parent commit)`,
+    });
   for (const note of record.notes.slice(-3)) blocks.push({ kind: 'context', text: note });
-  const reviewable = groupsNeedingApproval(grouped);
-  reviewable.forEach((group, index) => {
-    const owners = record.groupOwners[index];
-    const who = owners && owners.owners.length > 0 ? ` · owners ${mention(owners.owners)}` : '';
-    const unmapped =
-      owners && owners.unmapped.length > 0 ? ` · unmapped owners ${owners.unmapped.join(', ')}` : '';
+  groupsNeedingApproval(grouped).forEach((group, index) => {
+    const parts =
+      record.partOwners?.[index] ??
+      (record.groupOwners[index] ? [{ ...record.groupOwners[index], of: 'this change' }] : []);
+    const sources = group.sources ?? [];
+    const where =
+      sources.length > 1
+        ? `\nfrom ${sources.map((s) => `${esc(s.file ?? 'unknown file')}${s.line ? `:${s.line}` : ''} on ${hosts(s.nodes)}`).join('; ')}`
+        : '';
     blocks.push(
       { kind: 'divider' },
-      { kind: 'context', text: `on ${hosts(group.nodes)}${who}${unmapped}` },
+      {
+        kind: 'context',
+        text: `on ${hosts(group.nodes)} · owners ${parts.map(partText).join('; ') || 'none'}${where}`,
+      },
       ...resourceBlocks(group.resource),
     );
   });
   for (const group of grouped.evalErrorGroups) {
-    const at = group.file ? ` (${group.file}${group.line ? `:${group.line}` : ''})` : '';
+    const at = group.file ? ` (${esc(group.file)}${group.line ? `:${group.line}` : ''})` : '';
     blocks.push(
       { kind: 'divider' },
-      { kind: 'section', text: `:x: *does not compile* on ${hosts(group.nodes)}: ${group.message}${at}` },
+      {
+        kind: 'section',
+        text: `:x: *does not compile* on ${hosts(group.nodes)}: ${esc(group.message)}${at}`,
+      },
     );
   }
   for (const group of grouped.parentErrorGroups) {
     blocks.push({
       kind: 'context',
-      text: `parent ${group.revision.slice(0, 7)} ${group.kind === 'eval_error' ? 'does not compile' : group.kind} on ${hosts(group.nodes)} (${group.message}): nothing of it was subtracted there`,
+      text: `parent ${group.revision.slice(0, 7)} ${group.kind === 'eval_error' ? 'does not compile' : group.kind} on ${hosts(group.nodes)} (${esc(group.message)}): nothing of it was subtracted there`,
     });
   }
   for (const failure of grouped.failures) {
     blocks.push({
       kind: 'context',
-      text: `:warning: ${failure.kind} on ${hosts(failure.nodes)}: ${failure.error}`,
+      text: `:warning: ${failure.kind} on ${hosts(failure.nodes)} (not reviewed there): ${esc(failure.error)}`,
     });
   }
   if (grouped.notInLineage.length > 0) {
@@ -95,13 +140,14 @@ export const reviewMessage = (record: ReviewRecord): Message => {
   const ignored = grouped.groups.filter((group) => group.ignored);
   if (ignored.length > 0) {
     const lines = ignored.map(
-      (g) => `\`${g.resource.type}[${g.resource.title}]\` on ${hosts(g.nodes)} — ${g.ignored?.purpose}`,
+      (g) =>
+        `\`${esc(`${g.resource.type}[${g.resource.title}]`)}\` on ${hosts(g.nodes)} — ${esc(g.ignored?.purpose ?? '')}`,
     );
     blocks.push({
       kind: 'context',
       text: `Ignored, no approval needed (${ignored.length}):\n${lines.join('\n')}`,
     });
   }
-  const text = `${record.shortSha} ${record.subject}: ${countsLine(record)} — ${statusLine(record)}`;
+  const text = `${record.shortSha} ${subject}: ${countsLine(record)} — ${statusLine(record, roles)}`;
   return { text, blocks };
 };

@@ -2,9 +2,11 @@ import type { ApplySettings } from '../../config/apply-schema.js';
 import { HecklerError } from '../errors.js';
 import type { InventoryContext } from '../fleet/inventory.js';
 import type { NodeLocks } from '../locks/node-locks.js';
-import type { Chat, Clock, CodeRepo, Logger } from '../ports/index.js';
+import type { Chat, Clock, CodeRepo, Logger, Store } from '../ports/index.js';
+import type { AuditEntry } from '../review/records.js';
 import type { ReviewService } from '../review/service.js';
 import type { FleetService } from '../runs/fleet-service.js';
+import { escapeText } from '../text/mrkdwn.js';
 import type { ApplyViews } from './progress.js';
 import type { ApplyRecord, ApplyRecords } from './records.js';
 import type { RunningApply } from './run-apply.js';
@@ -26,6 +28,8 @@ export interface ApplyServiceDeps {
   logger: Logger;
   /** Edits of one status message at most this often (default 1 s). */
   minUpdateMs?: number;
+  /** The decision log: a forced apply past unreviewed nodes is written there. */
+  audit?: Store<AuditEntry>;
 }
 
 /** What the parts of the apply service share in one process: running applies, timers, writes. */
@@ -51,7 +55,8 @@ export interface ApplyContext {
 }
 
 export const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
-export const again = (record: ApplyRecord) => `run \`/heckler apply ${record.revision}\` again`;
+/** Mrkdwn, for hints: the revision as typed, escaped. */
+export const again = (record: ApplyRecord) => `run \`/heckler apply ${escapeText(record.revision)}\` again`;
 
 export const createApplyContext = (deps: ApplyServiceDeps): ApplyContext => {
   const { clock, logger } = deps;

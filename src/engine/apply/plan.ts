@@ -37,6 +37,8 @@ export interface ReviewFacts {
   /** The standing decision's author, and a denial's reason. */
   decidedBy?: string;
   reason?: string;
+  /** Nodes whose noop of the commit failed or did not answer: an approval does not cover them. */
+  unreviewed?: Readonly<Record<string, string>>;
 }
 
 export interface CommitFacts {
@@ -76,6 +78,8 @@ export interface ApplyPlan {
   /** Every commit the apply brings to some node, oldest first. */
   commits: string[];
   blockers: Blocker[];
+  /** Blockers `--force` set aside: nodes a commit's review does not cover. */
+  overridden: Blocker[];
   /** Nodes REV would roll back without `--force`: the apply is refused while there are any. */
   rollbacks: Rollback[];
 }
@@ -87,7 +91,14 @@ export const revisionText = (sha: string, names: readonly string[] = []): string
   names.length > 0 ? `${names.join(', ')} (${sha.slice(0, 7)})` : sha.slice(0, 7);
 
 export const planApply = (input: PlanInput): ApplyPlan => {
-  const plan: ApplyPlan = { nodes: [], skipped: [], commits: [], blockers: [], rollbacks: [] };
+  const plan: ApplyPlan = {
+    nodes: [],
+    skipped: [],
+    commits: [],
+    blockers: [],
+    overridden: [],
+    rollbacks: [],
+  };
   const named = (sha: string) => revisionText(sha, input.names.get(sha));
   for (const facts of input.nodes) {
     if (facts.unreadable !== undefined) {
@@ -136,7 +147,7 @@ export const planApply = (input: PlanInput): ApplyPlan => {
     plan.nodes.push({ node: facts.node, ...from, dirty: facts.dirty, commits: brings });
   }
   plan.commits = unionInOrder(plan.nodes.map((node) => node.commits));
-  plan.blockers = blockersOf(plan.commits, input);
+  Object.assign(plan, reviewBlockers(plan.commits, { ...input, bringing: bringingOf(plan.nodes) }));
   return plan;
 };
 
@@ -154,15 +165,29 @@ const unionInOrder = (lists: readonly (readonly string[])[]): string[] => {
   return out;
 };
 
+/** Which planned nodes each commit reaches. */
+export const bringingOf = (
+  nodes: readonly Pick<PlannedNode, 'node' | 'commits'>[],
+): Map<string, string[]> => {
+  const out = new Map<string, string[]>();
+  for (const node of nodes)
+    for (const sha of node.commits) out.set(sha, [...(out.get(sha) ?? []), node.node]);
+  return out;
+};
+
+export interface BlockerInput extends Pick<PlanInput, 'commits' | 'reviews' | 'fleetHash'> {
+  /** Planned nodes per commit they would receive; a node the commit's review does not cover blocks. */
+  bringing?: ReadonlyMap<string, readonly string[]>;
+  /** An admin's `--force`: nodes not reviewed are applied anyway (said on the plan, audited). */
+  force?: boolean;
+}
+
 /**
  * A commit may be applied when its review is approved (or automatically approved) for the fleet
  * as it is now: the approval is bound to a delta, and the delta to the fleet state it was
- * computed on (DESIGN.md §3.4, STYLE.md 12).
+ * computed on (DESIGN.md §3.4, STYLE.md 12). It covers only the nodes that produced a noop.
  */
-export const blockerOf = (
-  sha: string,
-  input: Pick<PlanInput, 'commits' | 'reviews' | 'fleetHash'>,
-): Blocker | undefined => {
+export const blockerOf = (sha: string, input: BlockerInput): Blocker | undefined => {
   const commit = input.commits.get(sha);
   const base = {
     sha,
@@ -183,14 +208,29 @@ export const blockerOf = (
   if (review.fleetHash !== input.fleetHash) return { ...base, kind: 'stale' } satisfies Blocker;
   if (review.status === 'pending')
     return { ...base, kind: 'pending', owners: review.owners } satisfies Blocker;
+  const unreviewed = (input.bringing?.get(sha) ?? []).flatMap((node) => {
+    const why = review.unreviewed?.[node];
+    return why === undefined ? [] : [{ node, why }];
+  });
+  if (unreviewed.length > 0) return { ...base, kind: 'not_reviewed', nodes: unreviewed } satisfies Blocker;
   return undefined;
 };
 
-export const blockersOf = (
+/** The blockers of the commits an apply brings; with `--force`, unreviewed nodes are set aside, not blocking. */
+export const reviewBlockers = (
   shas: readonly string[],
-  input: Pick<PlanInput, 'commits' | 'reviews' | 'fleetHash'>,
-): Blocker[] =>
-  shas.flatMap((sha) => {
+  input: BlockerInput,
+): { blockers: Blocker[]; overridden: Blocker[] } => {
+  const blockers: Blocker[] = [];
+  const overridden: Blocker[] = [];
+  for (const sha of shas) {
     const blocker = blockerOf(sha, input);
-    return blocker ? [blocker] : [];
-  });
+    if (blocker === undefined) continue;
+    if (blocker.kind === 'not_reviewed' && input.force) overridden.push(blocker);
+    else blockers.push(blocker);
+  }
+  return { blockers, overridden };
+};
+
+export const blockersOf = (shas: readonly string[], input: BlockerInput): Blocker[] =>
+  reviewBlockers(shas, input).blockers;

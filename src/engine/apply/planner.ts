@@ -4,12 +4,13 @@ import type { ReviewService } from '../review/service.js';
 import type { FleetService } from '../runs/fleet-service.js';
 import {
   type ApplyPlan,
-  blockersOf,
+  bringingOf,
   type CommitFacts,
   type Lineage,
   type NodeFacts,
   planApply,
   type ReviewFacts,
+  reviewBlockers,
 } from './plan.js';
 import { reviewFacts } from './review-facts.js';
 
@@ -139,6 +140,15 @@ export const gatherPlan = async (
     const record = await deps.reviews.get(commit);
     if (record) reviews.set(commit, reviewFacts(record));
   }
-  plan.blockers = blockersOf(plan.commits, { commits: commitFacts, reviews, fleetHash });
+  Object.assign(
+    plan,
+    reviewBlockers(plan.commits, {
+      commits: commitFacts,
+      reviews,
+      fleetHash,
+      bringing: bringingOf(plan.nodes),
+      force: options.force,
+    }),
+  );
   return { plan, fleetHash, commits, names, reviews };
 };

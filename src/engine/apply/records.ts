@@ -43,7 +43,10 @@ export type SkipReason = 'at_revision' | 'beyond' | 'unreadable' | 'locked' | 'l
 export interface SkippedNode {
   node: string;
   why: SkipReason;
-  /** In words: "already at v2.1", "locked by <@U1> (kernel upgrade)". */
+  /**
+   * In words: "already at v2.1", "locked by <@U1> (kernel upgrade)". Chat text (escaped mrkdwn,
+   * src/engine/text/mrkdwn.ts): it holds mentions, so whoever builds it escapes what it quotes.
+   */
   detail: string;
 }
 
@@ -56,7 +59,13 @@ export interface PlannedCommit {
   approvedBy?: string;
 }
 
-export type BlockerKind = 'not_nooped' | 'stale' | 'pending' | 'denied';
+export type BlockerKind = 'not_nooped' | 'stale' | 'pending' | 'denied' | 'not_reviewed';
+
+/** A node the commit's review does not cover, and why (its noop failed, timed out, did not answer). */
+export interface UnreviewedNode {
+  node: string;
+  why: string;
+}
 
 /** A commit the apply brings that is not approved for the fleet as it is. */
 export interface Blocker {
@@ -69,6 +78,8 @@ export interface Blocker {
   /** Who denied it, and why (`denied`). */
   by?: string;
   reason?: string;
+  /** `not_reviewed`: the planned nodes the commit's approval does not cover. */
+  nodes?: UnreviewedNode[];
 }
 
 /** `interrupted`: it was running when the bot stopped; it may be part-way. */
@@ -82,7 +93,7 @@ export interface NodeResult {
   durationMs?: number;
   /** Resources Puppet changed. */
   changes?: number;
-  /** Why it failed or was not run, in words. */
+  /** Why it failed or was not run, in words: mrkdwn like `SkippedNode.detail` (a cancel mentions who). */
   error?: string;
 }
 
@@ -113,7 +124,9 @@ export interface ApplyRecord {
   skipped: SkippedNode[];
   commits: PlannedCommit[];
   blockers: Blocker[];
-  /** Worth knowing before confirming: nodes locked right now, a forced rollback. */
+  /** Blockers an admin's `--force` set aside (nodes not reviewed): shown on the plan and audited. */
+  overridden?: Blocker[];
+  /** Worth knowing before confirming: nodes locked right now, a forced rollback (mrkdwn). */
   warnings: string[];
   status: ApplyStatus;
   plannedAt: number;
@@ -126,7 +139,10 @@ export interface ApplyRecord {
   /** Who cancelled it (a user id, or `shutdown`), and when. */
   cancelledBy?: string;
   cancelledAt?: number;
-  /** Why it ended the way it did, when that needs saying (threshold, interruption, lost locks). */
+  /**
+   * Why it ended the way it did, when that needs saying (threshold, interruption, lost locks):
+   * mrkdwn like `SkippedNode.detail` (a cancel mentions who).
+   */
   note?: string;
   /** The plan, later the status message; replies go in its thread. */
   message?: MessageRef;

@@ -1,4 +1,4 @@
-import { ownerLists, type ReviewRecord, reviewStatus, standing } from '../review/records.js';
+import { ownerLists, type ReviewRecord, reviewStatus, standing, unreviewedNodes } from '../review/records.js';
 import type { ReviewFacts } from './plan.js';
 
 /** What the plan needs of a commit's review: its status, the fleet it was computed on, who decides. */
@@ -10,5 +10,6 @@ export const reviewFacts = (record: ReviewRecord): ReviewFacts => {
     owners: [...new Set(ownerLists(record).flat())],
     ...(decision ? { decidedBy: decision.user } : {}),
     ...(decision?.reason ? { reason: decision.reason } : {}),
+    unreviewed: Object.fromEntries(unreviewedNodes(record)),
   };
 };

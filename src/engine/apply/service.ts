@@ -4,6 +4,8 @@ import type { Selector } from '../fleet/inventory.js';
 import type { NodeLock } from '../locks/node-locks.js';
 import type { NodeSpec } from '../ports/index.js';
 import { validateRevision } from '../repo/revision.js';
+import { type AuditOrigin, auditOrigin, writeAudit } from '../review/audit.js';
+import { mention } from '../text/mrkdwn.js';
 import { type ApplyServiceDeps, again, createApplyContext, hhmm } from './context.js';
 import { type FleetStatus, fleetStatus } from './fleet-status.js';
 import { plannedCommits, planWarnings, rollbackRefusal } from './plan-record.js';
@@ -31,7 +33,11 @@ export interface ApplyService {
   /** Resolves REV, plans it on the nodes and posts the plan (with Confirm / Cancel unless blocked). */
   plan(request: PlanRequest): Promise<ApplyRecord | NothingToApply>;
   /** Locks the nodes and starts the rollout in the background; a second confirm is `already`. */
-  confirm(id: number, user: string): Promise<{ record: ApplyRecord; result: 'started' | 'already' }>;
+  confirm(
+    id: number,
+    user: string,
+    origin?: AuditOrigin,
+  ): Promise<{ record: ApplyRecord; result: 'started' | 'already' }>;
   /** The requester or an admin: a plan is dropped, a running apply stops between nodes. */
   cancel(
     id: number,
@@ -56,6 +62,25 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
   const { clock, logger, settings } = deps;
   const ctx = createApplyContext(deps);
   const { runs, timers } = ctx;
+
+  /** A confirmed `--force` past nodes no review covers goes in the decision log, one entry per commit. */
+  const auditForced = async (record: ApplyRecord, user: string, origin: AuditOrigin | undefined) => {
+    if (!deps.audit) return;
+    for (const blocker of record.overridden ?? []) {
+      const review = await deps.reviews.get(blocker.sha);
+      await writeAudit(deps.audit, {
+        at: clock.now(),
+        sha: blocker.sha,
+        shortSha: blocker.shortSha,
+        user,
+        action: 'apply_forced',
+        deltaHash: review?.deltaHash ?? '',
+        reason: `apply #${record.id} to ${(blocker.nodes ?? []).map((n) => `${n.node} (${n.why})`).join(', ')}, not reviewed there`,
+        via: 'command',
+        ...auditOrigin(origin),
+      });
+    }
+  };
 
   const service: ApplyService = {
     async plan(request) {
@@ -85,6 +110,7 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
         skipped: plan.skipped,
         commits: plannedCommits(gathered),
         blockers: plan.blockers,
+        ...(plan.overridden.length > 0 ? { overridden: plan.overridden } : {}),
         warnings,
         status: 'planned',
         plannedAt: now,
@@ -101,7 +127,7 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
       );
       return record;
     },
-    confirm: (id, user) =>
+    confirm: (id, user, origin) =>
       ctx.serialized(id, async () => {
         const record = await ctx.mustGet(id);
         if (record.status === 'expired')
@@ -111,9 +137,13 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
             { hint: again(record) },
           );
         if (record.status === 'cancelled' && record.confirmedAt === undefined)
-          throw new HecklerError('USAGE', `plan #${id} was cancelled by <@${record.cancelledBy}>`, {
-            hint: again(record),
-          });
+          throw new HecklerError(
+            'USAGE',
+            `plan #${id} was cancelled by ${mention(record.cancelledBy ?? '?')}`,
+            {
+              hint: again(record),
+            },
+          );
         if (record.status !== 'planned') return { record, result: 'already' as const };
         if (ctx.stopping)
           throw new HecklerError('USAGE', 'the bot is shutting down and starts no apply', {
@@ -134,6 +164,7 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
             },
           );
         await startConfirmed(ctx, record, user);
+        await auditForced(record, user, origin);
         return { record, result: 'started' as const };
       }),
     cancel: (id, user, admin) =>
@@ -142,7 +173,7 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
         if (user !== record.requestedBy && !admin)
           throw new HecklerError(
             'NOT_AUTHORIZED',
-            `only <@${record.requestedBy}>, who asked for apply #${id}, or an admin may cancel it`,
+            `only ${mention(record.requestedBy)}, who asked for apply #${id}, or an admin may cancel it`,
           );
         if (record.status === 'planned') {
           Object.assign(record, { status: 'cancelled', cancelledBy: user, cancelledAt: clock.now() });

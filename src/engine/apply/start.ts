@@ -3,7 +3,7 @@ import { applyStages } from '../fleet/apply-order.js';
 import { type ApplyContext, again } from './context.js';
 import { holdNodeLocks } from './held-locks.js';
 import { lockPlanNodes } from './lock-plan.js';
-import { blockersOf, type ReviewFacts } from './plan.js';
+import { blockersOf, bringingOf, type ReviewFacts } from './plan.js';
 import { readFleet } from './planner.js';
 import { createApplyProgress } from './progress.js';
 import type { ApplyRecord, StageRecord } from './records.js';
@@ -29,7 +29,7 @@ const revalidate = async (ctx: ApplyContext, record: ApplyRecord) => {
   const commits = new Map(record.commits.map((commit) => [commit.sha, commit]));
   const blockers = blockersOf(
     record.commits.map((commit) => commit.sha),
-    { commits, reviews, fleetHash },
+    { commits, reviews, fleetHash, bringing: bringingOf(record.nodes), force: record.force },
   );
   if (blockers.length === 0) return;
   record.blockers = blockers;

@@ -3,6 +3,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { CodeRepo } from '../ports/repo.js';
 import type { Store } from '../ports/store.js';
+import { escapeText, mention } from '../text/mrkdwn.js';
 import { closest } from '../text/suggest.js';
 
 /** A repository whose pushes are built. */
@@ -32,7 +33,10 @@ export type OpenRepo = (repo: Pick<WatchedRepo, 'name' | 'url'>) => Promise<Repo
 export const notWatched = (name: string, known: readonly string[]): HecklerError => {
   const [best] = closest(name, known, 1);
   const guess = best === undefined ? '' : ` (did you mean ${best}?)`;
-  return new HecklerError('NOT_FOUND', `${name} is not watched${guess}; /heckler watch REPO URL adds one`);
+  return new HecklerError(
+    'NOT_FOUND',
+    `${escapeText(`${name} is not watched${guess}`)}; /heckler watch REPO URL adds one`,
+  );
 };
 
 export const repoAllows = (repo: WatchedRepo, branch: string): boolean =>
@@ -112,11 +116,17 @@ export const createRepoRegistry = (options: RepoRegistryOptions): RepoRegistry =
         const how =
           existing.source === 'config'
             ? 'from heckler.yml'
-            : `since ${new Date(existing.addedAt ?? 0).toISOString().slice(0, 10)} (added by <@${existing.addedBy}>)`;
-        throw new HecklerError('USAGE', `${name} is already watched ${how}, from ${existing.url}`, {
-          hint:
-            existing.source === 'chat' ? `\`/heckler unwatch ${name}\` first to change its URL` : undefined,
-        });
+            : `since ${new Date(existing.addedAt ?? 0).toISOString().slice(0, 10)} (added by ${mention(existing.addedBy ?? '?')})`;
+        throw new HecklerError(
+          'USAGE',
+          `${escapeText(name)} is already watched ${how}, from ${escapeText(existing.url)}`,
+          {
+            hint:
+              existing.source === 'chat'
+                ? `\`/heckler unwatch ${escapeText(name)}\` first to change its URL`
+                : undefined,
+          },
+        );
       }
       const repo: WatchedRepo = { name, url, source: 'chat', addedBy: by, addedAt: clock.now() };
       await mirror(repo);
@@ -129,7 +139,7 @@ export const createRepoRegistry = (options: RepoRegistryOptions): RepoRegistry =
       if (repo.source === 'config') {
         throw new HecklerError(
           'USAGE',
-          `${name} is watched from heckler.yml, so it cannot be unwatched in chat`,
+          `${escapeText(name)} is watched from heckler.yml, so it cannot be unwatched in chat`,
           {
             hint: `remove it from builds.repos in heckler.yml and restart the bot`,
           },

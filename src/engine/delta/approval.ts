@@ -4,7 +4,7 @@ import type { GroupedDelta } from './group.js';
 /**
  * Who may approve (DESIGN.md §3.5), as pure rules.
  *
- * Authors and co-authors never approve their own commit — admins included. "Admins may approve
+ * Authors, co-authors and the committer never approve their own commit — admins included. "Admins may approve
  * anything" is read as a statement of scope (any change, whoever owns it), not of identity: an
  * approval is a second pair of eyes, and letting an admin wave through their own commit would
  * make it one pair. An admin who wrote a commit asks another admin or an owner.
@@ -12,18 +12,25 @@ import type { GroupedDelta } from './group.js';
  * The `approver` role (config `roles.approvers`: "may approve commits, together with code
  * ownership") grants approval of any commit, like an admin; owners may approve without it.
  *
- * One decision covers the whole commit, so an owner must own every group needing approval (and
- * every evaluation error group). A group without mapped owners can only be approved by an admin or
+ * One decision covers the whole commit, so an owner must own every part needing approval: every
+ * source of every change group, every evaluation error group, and CODEOWNERS itself when the
+ * commit changes it. A group without mapped owners can only be approved by an admin or
  * an approver — the refusal says who.
  */
 
 export interface ApprovalRequest {
   user: string;
   roles: ReadonlySet<string>;
-  /** Chat ids owning each group that needs approval (change groups and evaluation error groups). */
+  /**
+   * Chat ids owning each part that needs approval: one list per source of each change group, per
+   * evaluation error group, and the CODEOWNERS file's owners when the commit changes it.
+   */
   groupOwners: readonly (readonly string[])[];
-  /** Chat ids of the author and co-authors (`authorChatIds`). */
-  authors: readonly string[];
+  /**
+   * Chat ids that may not decide: the author, co-authors and committer (by email), and the chat
+   * users their GitHub logins map to.
+   */
+  excluded: readonly string[];
   /** Everyone holding the admin role, then the approver role: for the refusal's "who can". */
   admins: readonly string[];
   approvers: readonly string[];
@@ -33,24 +40,42 @@ export type ApprovalVerdict =
   | { ok: true; as: 'admin' | 'approver' | 'owner' }
   | { ok: false; reason: 'author' | 'not_owner'; whoCan: string[] };
 
-/** The users owning every group; none when there are no groups to own. */
+/** The users owning every part; none when there are no parts to own. */
 const owningAll = (groupOwners: readonly (readonly string[])[]): string[] => {
   const [first, ...rest] = groupOwners;
   if (first === undefined) return [];
   return [...new Set(first)].filter((id) => rest.every((owners) => owners.includes(id)));
 };
 
+/** Who could decide, by the capacity they would do it in: nobody excluded, nobody listed twice. */
+export interface Deciders {
+  /** Own every part of the change. */
+  owners: string[];
+  approvers: string[];
+  admins: string[];
+}
+
+export const deciders = (request: Omit<ApprovalRequest, 'user' | 'roles'>): Deciders => {
+  const excluded = new Set(request.excluded);
+  const seen = new Set<string>();
+  const pick = (ids: readonly string[]) =>
+    ids.filter((id) => {
+      if (excluded.has(id) || seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+  const owners = pick(owningAll(request.groupOwners));
+  return { owners, approvers: pick(request.approvers), admins: pick(request.admins) };
+};
+
 /** Also the rule for deny: whoever may approve may deny, and no one else. */
 export const mayApprove = (request: ApprovalRequest): ApprovalVerdict => {
-  const authors = new Set(request.authors);
-  const owners = owningAll(request.groupOwners);
-  const whoCan = [...new Set([...owners, ...request.approvers, ...request.admins])].filter(
-    (id) => !authors.has(id) && id !== request.user,
-  );
-  if (authors.has(request.user)) return { ok: false, reason: 'author', whoCan };
+  const all = deciders(request);
+  const whoCan = [...all.owners, ...all.approvers, ...all.admins].filter((id) => id !== request.user);
+  if (request.excluded.includes(request.user)) return { ok: false, reason: 'author', whoCan };
   if (request.roles.has('admin')) return { ok: true, as: 'admin' };
   if (request.roles.has('approver')) return { ok: true, as: 'approver' };
-  if (owners.includes(request.user)) return { ok: true, as: 'owner' };
+  if (all.owners.includes(request.user)) return { ok: true, as: 'owner' };
   return { ok: false, reason: 'not_owner', whoCan };
 };
 
@@ -150,13 +175,26 @@ export const decide = (recorded: readonly Decision[], incoming: Decision): Decis
 export const deltaWithin = (current: GroupedDelta, approved: GroupedDelta): boolean => {
   const covers = (nodes: readonly string[], approvedNodes: readonly string[] | undefined) =>
     approvedNodes !== undefined && nodes.every((node) => approvedNodes.includes(node));
-  const approvedGroups = new Map(approved.groups.filter((g) => !g.ignored).map((g) => [g.hash, g.nodes]));
+  const sourceKey = (hash: string, s: { file?: string; line?: number }) =>
+    `${hash}\0${s.file ?? ''}\0${s.line ?? ''}`;
+  const approvedGroups = new Map(approved.groups.filter((g) => !g.ignored).map((g) => [g.hash, g]));
+  const approvedSources = new Map(
+    approved.groups.flatMap((g) => (g.sources ?? []).map((s) => [sourceKey(g.hash, s), s.nodes] as const)),
+  );
+  // A change now declared somewhere it was not is new to its owners, even on the same nodes.
+  const sourcesCovered = (group: GroupedDelta['groups'][number]) => {
+    const before = approvedGroups.get(group.hash);
+    if (before?.sources === undefined || group.sources === undefined) return true;
+    return group.sources.every((s) => covers(s.nodes, approvedSources.get(sourceKey(group.hash, s))));
+  };
   const errorKey = (e: { message: string; file?: string; line?: number }) =>
     `${e.message}\0${e.file ?? ''}\0${e.line ?? ''}`;
   const approvedErrors = new Map(approved.evalErrorGroups.map((e) => [errorKey(e), e.nodes]));
   return (
     current.groups.every(
-      (group) => group.ignored !== undefined || covers(group.nodes, approvedGroups.get(group.hash)),
+      (group) =>
+        group.ignored !== undefined ||
+        (covers(group.nodes, approvedGroups.get(group.hash)?.nodes) && sourcesCovered(group)),
     ) && current.evalErrorGroups.every((error) => covers(error.nodes, approvedErrors.get(errorKey(error))))
   );
 };

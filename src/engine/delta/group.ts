@@ -14,6 +14,18 @@ export interface IgnoreRule {
   rationale: string;
 }
 
+/**
+ * Where one group's change is declared on some of its nodes. Identity leaves file:line out (a moved
+ * resource is not a new change), so identical changes declared in two modules share a group; each
+ * declaration has its own owners, and an approval must cover all of them.
+ */
+export interface ChangeSource {
+  file?: string;
+  line?: number;
+  /** Sorted naturally. */
+  nodes: string[];
+}
+
 export interface ChangeGroup {
   /** `changeHash` of every member. */
   hash: string;
@@ -21,6 +33,8 @@ export interface ChangeGroup {
   resource: ResourceChange;
   /** Sorted naturally. */
   nodes: string[];
+  /** Every distinct file:line the change comes from, with its nodes; ordered by file, then line. */
+  sources: ChangeSource[];
   /** Highlighted: a service restart or an exec would run. */
   refresh: boolean;
   /** The first rule (in config order) that matches: shown collapsed, needs no approval. */
@@ -120,7 +134,20 @@ class Buckets<T> {
 interface Collected {
   resource: ResourceChange;
   nodes: string[];
+  sources: Map<string, ChangeSource>;
 }
+
+const addSource = (entry: Collected, resource: ResourceChange, node: string) => {
+  const key = `${resource.file ?? ''}\0${resource.line ?? ''}`;
+  const source = entry.sources.get(key);
+  if (source === undefined)
+    entry.sources.set(key, {
+      ...(resource.file === undefined ? {} : { file: resource.file }),
+      ...(resource.line === undefined ? {} : { line: resource.line }),
+      nodes: [node],
+    });
+  else if (source.nodes[source.nodes.length - 1] !== node) source.nodes.push(node);
+};
 
 /** A title seen with more different changes than this gets a keyed map instead of a scan. */
 const SCAN_LIMIT = 8;
@@ -143,9 +170,11 @@ class ChangeIndex {
       : found?.get(identityKey(resource));
     if (same !== undefined) {
       if (same.nodes[same.nodes.length - 1] !== node) same.nodes.push(node);
+      addSource(same, resource, node);
       return;
     }
-    const entry = { resource, nodes: [node] };
+    const entry: Collected = { resource, nodes: [node], sources: new Map() };
+    addSource(entry, resource, node);
     this.collected.push(entry);
     if (found === undefined) this.byTitle.set(resource.title, [entry]);
     else if (!Array.isArray(found)) found.set(identityKey(resource), entry);
@@ -206,10 +235,19 @@ export const groupDeltas = (
 ): GroupedDelta => {
   const rules = options.ignored.map((rule) => ({ rule, matches: matcherOf(rule) }));
   const collected = collect(deltas);
-  const groups = collected.changes.collected.map(({ resource, nodes }): ChangeGroup => {
+  const groups = collected.changes.collected.map(({ resource, nodes, sources }): ChangeGroup => {
     const ignored = rules.find((rule) => rule.matches(resource))?.rule;
     const hash = sha256(canonicalChange(resource));
-    return { hash, resource, nodes, refresh: resource.refresh, ...(ignored ? { ignored } : {}) };
+    return {
+      hash,
+      resource,
+      nodes,
+      sources: [...sources.values()].sort(
+        (a, b) => compareText(a.file ?? '', b.file ?? '') || (a.line ?? 0) - (b.line ?? 0),
+      ),
+      refresh: resource.refresh,
+      ...(ignored ? { ignored } : {}),
+    };
   });
   const order = new Map(groups.map((group) => [group, `${group.resource.type}[${group.resource.title}]`]));
   groups.sort(
@@ -235,7 +273,12 @@ const deltaHashOf = (groups: readonly ChangeGroup[], evalErrorGroups: readonly E
     JSON.stringify({
       changes: groups
         .filter((group) => group.ignored === undefined)
-        .map((group) => [group.hash, group.nodes])
+        // Where a change comes from decides who owns it: a new source is something new to approve.
+        .map((group) => [
+          group.hash,
+          group.nodes,
+          group.sources.map((s) => [s.file ?? null, s.line ?? null, s.nodes]),
+        ])
         .sort((a, b) => compareText(a[0] as string, b[0] as string)),
       evalErrors: evalErrorGroups.map((group) => [
         group.message,

@@ -1,10 +1,11 @@
 /** Delta noops and approvals, the pure half: subtraction, grouping, host lists, ownership, approval rules. */
-export type { ApprovalRequest, ApprovalVerdict, Decision, DecisionResult } from './approval.js';
+export type { ApprovalRequest, ApprovalVerdict, Deciders, Decision, DecisionResult } from './approval.js';
 export {
   approvalStands,
   authorChatIds,
   autoApprove,
   decide,
+  deciders,
   deltaWithin,
   mayApprove,
   standingDecision,
@@ -16,6 +17,7 @@ export type { NodeState } from './fleet-state.js';
 export { fleetStateHash, noopCacheKey } from './fleet-state.js';
 export type {
   ChangeGroup,
+  ChangeSource,
   DeltaCounts,
   EvalErrorGroup,
   FailureGroup,

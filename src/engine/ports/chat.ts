@@ -24,4 +24,6 @@ export interface Chat {
   whisper(channel: string, user: string, message: Message): Promise<void>;
   /** Shares a file in the channel (or in a message's thread). */
   upload(channel: string, file: ChatFile, thread?: MessageRef): Promise<void>;
+  /** A link people can follow to a posted message (Slack: its permalink); absent where there is none. */
+  permalink?(ref: MessageRef): Promise<string | undefined>;
 }

@@ -7,9 +7,29 @@ import {
   type NodeDelta,
   notInLineage,
 } from '../delta/index.js';
+import { HecklerError } from '../errors.js';
 import type { CodeRepo, CommitInfo, NodeSpec } from '../ports/index.js';
 import type { FleetService } from '../runs/fleet-service.js';
+import { escapeText } from '../text/mrkdwn.js';
+import { unlessUnrelated } from './lineage.js';
 import type { AppliedOf, NoopCache } from './noop-cache.js';
+
+/** Whether a node's revision and the commit are on one line of history; git failures say so plainly. */
+const lineageOf = async (repo: CodeRepo, revision: string, sha: string, node: string): Promise<boolean> => {
+  try {
+    return (
+      (await unlessUnrelated(repo.isAncestor(revision, sha))) ||
+      (await unlessUnrelated(repo.isAncestor(sha, revision)))
+    );
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw new HecklerError(
+      'REPO_UNAVAILABLE',
+      `could not tell how ${sha.slice(0, 7)} relates to what ${escapeText(node)} runs (${revision.slice(0, 7)}): ${escapeText(why)}`,
+      { hint: 'the review and its decisions stay as they were; try the noop again in a moment', cause },
+    );
+  }
+};
 
 export interface DeltaComputation {
   commit: CommitInfo;
@@ -70,10 +90,7 @@ export const computeDelta = async (
   for (const node of nodes) {
     const revision = applied.get(node.name)?.revision;
     const related =
-      revision === undefined ||
-      revision === sha ||
-      (await deps.repo.isAncestor(revision, sha).catch(() => false)) ||
-      (await deps.repo.isAncestor(sha, revision).catch(() => false));
+      revision === undefined || revision === sha || (await lineageOf(deps.repo, revision, sha, node.name));
     if (related) inLineage.push(node);
     else outside.push(node.name);
   }

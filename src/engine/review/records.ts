@@ -1,6 +1,8 @@
 import {
   autoApprove,
+  type Deciders,
   type Decision,
+  deciders,
   type GroupedDelta,
   groupsNeedingApproval,
   type Ownership,
@@ -10,6 +12,26 @@ import type { MessageRef } from '../ports/index.js';
 
 export type ReviewStatus = 'pending' | 'approved' | 'denied' | 'auto_approved';
 
+/** Records of an older shape are recomputed on first read rather than trusted. */
+export const REVIEW_SCHEMA = 2;
+
+/** What GitHub says of the commit (when the repository is on GitHub and a token is configured). */
+export type GitHubIdentity =
+  | {
+      authorLogin?: string;
+      committerLogin?: string;
+      verified: boolean;
+      verificationReason?: string;
+      /** Chat users the logins map to (config `approvals.owners`): they may not decide either. */
+      chatIds: string[];
+    }
+  | { error: string };
+
+/** Owners of one part of the change: `of` says which (a file:line, a module, node definitions). */
+export interface PartOwnership extends Ownership {
+  of: string;
+}
+
 /** One commit's review: its delta against the fleet it was computed on, who owns it, what was decided. */
 export interface ReviewRecord {
   sha: string;
@@ -17,10 +39,22 @@ export interface ReviewRecord {
   subject: string;
   /** Epoch milliseconds (commit date), for oldest-first lists. */
   committedAt: number;
+  schema?: number;
   /** Chat ids of the author and co-authors. */
   authors: string[];
   /** Authors without a chat id (config `approvals.people`), as `Name <email>`. */
   unmappedAuthors: string[];
+  /** The committer as git names them (`Name <email>`), and their chat id when mapped. */
+  committer?: { person: string; id?: string };
+  /** Chat ids that may not decide on this commit: authors, co-authors, committer, their GitHub logins. */
+  excluded?: string[];
+  github?: GitHubIdentity;
+  /** Changed files whose code Puppet runs while nooping (plugins, templates, facts): never auto-approved. */
+  pluginCode?: string[];
+  /** The owners of CODEOWNERS itself (at the parent), when the commit changes it. */
+  codeownersOwners?: PartOwnership;
+  /** Per group needing approval: the owners of each of its sources (all of them must be covered). */
+  partOwners?: PartOwnership[][];
   fleetHash: string;
   deltaHash: string;
   computedAt: number;
@@ -38,17 +72,51 @@ export interface ReviewRecord {
 export const reviewStatus = (record: ReviewRecord): ReviewStatus => {
   const standing = standingDecision(record.decisions, record.deltaHash);
   if (standing) return standing.verdict === 'approve' ? 'approved' : 'denied';
-  return autoApprove(record.grouped) ? 'auto_approved' : 'pending';
+  // Plugin code ran on the nodes during the noop and could have shaped its own report.
+  const runsCode = (record.pluginCode ?? []).length > 0;
+  return autoApprove(record.grouped) && !runsCode ? 'auto_approved' : 'pending';
+};
+
+/** Nodes whose noop of the commit produced a report: what an approval covers. */
+export const coveredNodes = (record: ReviewRecord): { covered: number; of: number } => {
+  const c = record.grouped.counts;
+  const covered = c.changed + c.unchanged + c.evalError;
+  return { covered, of: covered + c.failed + c.unreachable };
+};
+
+/** Nodes the commit was to be nooped on but whose noop failed, timed out or did not answer, and why. */
+export const unreviewedNodes = (record: ReviewRecord): Map<string, string> => {
+  const out = new Map<string, string>();
+  for (const failure of record.grouped.failures)
+    for (const node of failure.nodes)
+      out.set(node, `${failure.kind === 'unreachable' ? 'unreachable' : 'noop failed'}: ${failure.error}`);
+  return out;
 };
 
 export const standing = (record: ReviewRecord): Decision | undefined =>
   standingDecision(record.decisions, record.deltaHash);
 
-/** Chat ids owning all of the commit's reviewable changes: per group, then evaluation errors. */
+/** Every part's owners: each source of each group, each evaluation error, CODEOWNERS when changed. */
 export const ownerLists = (record: ReviewRecord): string[][] => [
-  ...record.groupOwners.map((o) => o.owners),
+  ...(record.partOwners?.flat() ?? record.groupOwners).map((o) => o.owners),
   ...record.evalOwners.map((o) => o.owners),
+  ...(record.codeownersOwners ? [record.codeownersOwners.owners] : []),
 ];
+
+/** Who may not decide: everyone the commit names as its writer. */
+export const excludedOf = (record: ReviewRecord): string[] => record.excluded ?? record.authors;
+
+/** Who could approve it, given the roles in config: the refusal and the status line say so. */
+export const decidersOf = (
+  record: ReviewRecord,
+  roles: { admins: readonly string[]; approvers: readonly string[] },
+): Deciders =>
+  deciders({
+    groupOwners: ownerLists(record),
+    excluded: excludedOf(record),
+    admins: roles.admins,
+    approvers: roles.approvers,
+  });
 
 export const needsApproval = (record: ReviewRecord) => groupsNeedingApproval(record.grouped);
 
@@ -57,8 +125,11 @@ export interface AuditEntry {
   sha: string;
   shortSha: string;
   user: string;
-  action: 'approve' | 'deny' | 'auto_approve' | 'void';
+  action: 'approve' | 'deny' | 'auto_approve' | 'void' | 'apply_forced';
   deltaHash: string;
   reason?: string;
   via: 'button' | 'command' | 'heckler';
+  /** Where a person acted from; a terminal action names the operating-system user too. */
+  surface?: 'slack' | 'terminal';
+  osUser?: string;
 }

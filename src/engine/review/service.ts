@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import {
-  authorChatIds,
   type ChatIdMap,
   type Decision,
   decide,
@@ -9,13 +7,27 @@ import {
   mayApprove,
 } from '../delta/index.js';
 import { HecklerError } from '../errors.js';
-import type { Chat, Clock, CodeRepo, Logger, Message, NodeSpec, Store } from '../ports/index.js';
+import type { Chat, Clock, CodeRepo, Logger, Message, MessageRef, NodeSpec, Store } from '../ports/index.js';
 import { validateRevision } from '../repo/revision.js';
 import type { FleetService } from '../runs/fleet-service.js';
+import { mentionAll } from '../text/mrkdwn.js';
+import { type AuditOrigin, writeAudit as appendAudit, auditOrigin } from './audit.js';
 import { computeDelta, type FleetState, readFleetState } from './compute.js';
+import { type GitHubCommitIdentity, identitiesOf } from './identity.js';
+import { unlessUnrelated } from './lineage.js';
 import type { NoopCache } from './noop-cache.js';
-import { ownershipAt } from './ownership.js';
-import { type AuditEntry, ownerLists, type ReviewRecord, reviewStatus, standing } from './records.js';
+import { ownershipOf, pluginCodeIn } from './ownership.js';
+import {
+  type AuditEntry,
+  coveredNodes,
+  decidersOf,
+  excludedOf,
+  ownerLists,
+  REVIEW_SCHEMA,
+  type ReviewRecord,
+  reviewStatus,
+  standing,
+} from './records.js';
 
 export interface ReviewServiceDeps {
   repo: CodeRepo;
@@ -30,9 +42,24 @@ export interface ReviewServiceDeps {
   audit: Store<AuditEntry>;
   clock: Clock;
   logger: Logger;
-  approvals: { owners: ChatIdMap; people: Readonly<Record<string, string>>; ignore: readonly IgnoreRule[] };
+  approvals: {
+    owners: ChatIdMap;
+    people: Readonly<Record<string, string>>;
+    ignore: readonly IgnoreRule[];
+    /** Refuse approval of commits whose signature GitHub does not verify. */
+    requireVerified?: boolean;
+  };
   roles: { admins: readonly string[]; approvers: readonly string[] };
   modulePaths: readonly string[];
+  /** What GitHub says of a commit; absent when the repository is not on GitHub or no token is set. */
+  githubIdentity?: (sha: string) => Promise<GitHubCommitIdentity>;
+  /**
+   * The files defining each certname (`node` statements of `puppet.manifest`) at a commit, for
+   * owners of changes no file or module owner claims; absent: none.
+   */
+  nodeDefinitions?: (sha: string) => Promise<(certname: string) => readonly string[]>;
+  /** The link people follow to a review's current message (Slack permalinks); absent: none. */
+  permalink?: (ref: MessageRef) => Promise<string | undefined>;
   /** The commit's chat message; views live with the commands, the engine only posts. */
   present(record: ReviewRecord): Message;
 }
@@ -44,6 +71,10 @@ export interface DecisionRequest {
   verdict: 'approve' | 'deny';
   reason?: string;
   via: 'button' | 'command';
+  /** The delta hash (or a prefix of it) on the message the user saw: a decision binds to it. */
+  shownHash?: string;
+  /** Where the person acted from, for the audit log. */
+  origin?: AuditOrigin;
 }
 
 export interface ReviewService {
@@ -78,9 +109,7 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
     return next;
   };
 
-  const writeAudit = async (entry: AuditEntry) => {
-    await deps.audit.set(`${String(entry.at).padStart(15, '0')}-${randomBytes(3).toString('hex')}`, entry);
-  };
+  const writeAudit = (entry: AuditEntry) => appendAudit(deps.audit, entry);
 
   const publish = async (record: ReviewRecord): Promise<ReviewRecord> => {
     const message = deps.present(record);
@@ -106,19 +135,32 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
       nodes,
       state,
     );
-    const authors = authorChatIds([commit.author, ...commit.coAuthors], deps.approvals.people);
-    const owners = await ownershipAt(deps.repo, sha, grouped, {
+    const changed = await deps.repo.changedFiles(sha);
+    const base = commit.parents[0];
+    const definingFiles =
+      deps.nodeDefinitions && base !== undefined ? await deps.nodeDefinitions(base) : () => [];
+    const owners = await ownershipOf(deps.repo, commit, grouped, {
       chatIds: deps.approvals.owners,
       modulePaths: deps.modulePaths,
+      certnames: new Map(nodes.map((node) => [node.name, node.certname])),
+      definingFiles,
+      changed,
+    });
+    const identities = await identitiesOf(commit, {
+      people: deps.approvals.people,
+      owners: deps.approvals.owners,
+      ...(deps.githubIdentity ? { github: deps.githubIdentity } : {}),
+      logger: deps.logger,
     });
     const now = deps.clock.now();
     const record: ReviewRecord = {
+      schema: REVIEW_SCHEMA,
       sha,
       shortSha: commit.shortSha,
       subject: commit.subject,
       committedAt: commit.date,
-      authors: authors.ids,
-      unmappedAuthors: authors.unmapped.map((p) => `${p.name} <${p.email}>`),
+      ...identities,
+      pluginCode: pluginCodeIn(changed),
       fleetHash,
       deltaHash: grouped.deltaHash,
       computedAt: now,
@@ -171,6 +213,49 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
     return record;
   };
 
+  /**
+   * A decision binds to what the person saw: the delta on their message, a delta that covers at
+   * least one node, and (when required) a commit whose signature GitHub verified.
+   */
+  const refuseUnbound = async (record: ReviewRecord, request: DecisionRequest) => {
+    const shown = request.shownHash?.toLowerCase();
+    if (shown !== undefined && !record.deltaHash.startsWith(shown)) {
+      const url = record.message ? await deps.permalink?.(record.message).catch(() => undefined) : undefined;
+      throw new HecklerError(
+        'OUTDATED',
+        `${record.shortSha} was re-nooped after the message you ${request.via === 'button' ? 'clicked' : 'quoted'} was drawn: it showed delta ${shown.slice(0, 8)}, the current one is ${record.deltaHash.slice(0, 8)}`,
+        {
+          hint: `read the current message${url ? ` (<${url}|${record.shortSha}>)` : ''} and decide again; nothing was recorded`,
+        },
+      );
+    }
+    if (request.verdict !== 'approve') return;
+    if (coveredNodes(record).covered === 0) {
+      throw new HecklerError(
+        'USAGE',
+        `no node produced a noop of ${record.shortSha}: there is nothing reviewed to approve`,
+        {
+          hint: `fix what the message says failed, then run \`/heckler noop ${record.shortSha}\` again`,
+        },
+      );
+    }
+    if (deps.approvals.requireVerified) {
+      const github = record.github;
+      const problem =
+        github === undefined
+          ? 'GitHub was not asked (configure repo.github and GITHUB_TOKEN)'
+          : 'error' in github
+            ? `GitHub could not be asked: ${github.error}`
+            : github.verified
+              ? undefined
+              : `GitHub does not verify its signature (${github.verificationReason ?? 'unsigned'})`;
+      if (problem)
+        throw new HecklerError('NOT_AUTHORIZED', `${record.shortSha} cannot be approved: ${problem}`, {
+          hint: 'approvals.requireVerified is on: the commit must be signed with a key GitHub verifies; re-commit it signed',
+        });
+    }
+  };
+
   const service: ReviewService = {
     get: (sha) => deps.reviews.get(sha),
     async resolve(revision, options = {}) {
@@ -185,7 +270,8 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
         // Nodes that failed or did not answer are tried again (Puppet installed since, a node back up);
         // the noops of the others come from the cache.
         const { failed, unreachable } = previous.grouped.counts;
-        if (state.fleetHash === previous.fleetHash && failed + unreachable === 0) return previous;
+        const current = previous.schema === REVIEW_SCHEMA;
+        if (current && state.fleetHash === previous.fleetHash && failed + unreachable === 0) return previous;
       }
       const record = await compute(sha, previous, nodes, state);
       return serialized(sha, async () => {
@@ -205,20 +291,27 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
             hint: `run \`/heckler noop ${request.sha.slice(0, 7)}\` first; decisions are bound to a noop`,
           });
         }
+        await refuseUnbound(record, request);
         const verdict = mayApprove({
           user: request.user,
           roles: request.roles,
           groupOwners: ownerLists(record),
-          authors: record.authors,
+          excluded: excludedOf(record),
           admins: deps.roles.admins,
           approvers: deps.roles.approvers,
         });
         if (!verdict.ok) {
-          const who = verdict.whoCan.map((id) => `<@${id}>`).join(', ') || 'an admin';
+          const all = decidersOf(record, deps.roles);
+          const who =
+            mentionAll(
+              [...all.owners, ...all.approvers, ...all.admins].filter((id) => id !== request.user),
+            ) || 'nobody: add an approver or admin in heckler.yml';
           const why =
             verdict.reason === 'author'
-              ? `you wrote ${record.shortSha} (or co-authored it): someone else must ${request.verdict} it`
-              : `you do not own what ${record.shortSha} changes`;
+              ? `you wrote ${record.shortSha} (as its author, a co-author or its committer): someone else must ${request.verdict} it`
+              : all.owners.length === 0 && ownerLists(record).some((owners) => owners.includes(request.user))
+                ? `you own only part of what ${record.shortSha} changes, and no single owner covers all of it`
+                : `you do not own what ${record.shortSha} changes`;
           throw new HecklerError('NOT_AUTHORIZED', why, { hint: `who can ${request.verdict} it: ${who}` });
         }
         const incoming: Decision = {
@@ -255,6 +348,7 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
           deltaHash: record.deltaHash,
           via: request.via,
           ...(request.reason ? { reason: request.reason } : {}),
+          ...auditOrigin(request.origin),
         });
         return { record: await publish(record), result: 'recorded' as const };
       });
@@ -275,7 +369,7 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
         for (const revision of revisions) {
           if (
             revision === undefined ||
-            !(revision === sha || (await deps.repo.isAncestor(sha, revision).catch(() => false)))
+            !(revision === sha || (await unlessUnrelated(deps.repo.isAncestor(sha, revision))))
           )
             return false;
         }

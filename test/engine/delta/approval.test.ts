@@ -17,7 +17,7 @@ import { delta, real } from './support.js';
 const context: Omit<ApprovalRequest, 'user' | 'roles'> = {
   // motd owned by alice; webapp by bob and erin.
   groupOwners: [['U0ALICE'], ['U0BOB', 'U0ERIN']],
-  authors: ['U0DAVE'],
+  excluded: ['U0DAVE'],
   admins: ['U0ADMIN'],
   approvers: ['U0APPROVER'],
 };
@@ -58,17 +58,17 @@ describe('mayApprove', () => {
     ],
     [
       'the author, though an owner',
-      { user: 'U0BOB', authors: ['U0BOB'], groupOwners: webappOnly.groupOwners },
+      { user: 'U0BOB', excluded: ['U0BOB'], groupOwners: webappOnly.groupOwners },
       { ok: false, reason: 'author', whoCan: ['U0ERIN', 'U0APPROVER', 'U0ADMIN'] },
     ],
     [
       'a co-author',
-      { user: 'U0ERIN', authors: ['U0BOB', 'U0ERIN'], groupOwners: webappOnly.groupOwners },
+      { user: 'U0ERIN', excluded: ['U0BOB', 'U0ERIN'], groupOwners: webappOnly.groupOwners },
       { ok: false, reason: 'author', whoCan: ['U0APPROVER', 'U0ADMIN'] },
     ],
     [
       'the author, though an admin (a second pair of eyes, always)',
-      { user: 'U0ADMIN', authors: ['U0ADMIN'], roles: new Set(['admin']) },
+      { user: 'U0ADMIN', excluded: ['U0ADMIN'], roles: new Set(['admin']) },
       { ok: false, reason: 'author', whoCan: ['U0APPROVER'] },
     ],
     [

@@ -6,6 +6,7 @@ const grouped = (groups: [string, string[], boolean?][], errors: [string, string
     groups: groups.map(([hash, nodes, ignored]) => ({
       hash,
       nodes,
+      sources: [{ file: 'modules/m/manifests/init.pp', line: 1, nodes }],
       refresh: false,
       resource: {} as never,
       ...(ignored ? { ignored: { type: 'File', purpose: 'p', rationale: 'r' } } : {}),
