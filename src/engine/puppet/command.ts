@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { nodeLayout } from '../fleet/node-layout.js';
 import { shellQuote } from '../fleet/shell-quote.js';
 import type { NodeSpec } from '../ports/transport.js';
+import { REPORT_PROCESSOR_NAME } from './processor-name.js';
 import { beginMarkerFormat, endMarkerFormat, isNonce } from './protocol.js';
+import { shadowGuard } from './shadow-guard.js';
 
 export type { PuppetRun, RunInput, RunOutcome, StderrError } from './outcome.js';
-export { interpretExec, interpretRun, parseStderrErrors } from './outcome.js';
+export { interpretExec, interpretRun, parseStderrErrors, shadowedProblem } from './outcome.js';
+export { REPORT_PROCESSOR_FILE, REPORT_PROCESSOR_NAME, reportProcessorModuleDir } from './processor-name.js';
 export type { SplitOutput } from './protocol.js';
 export { splitRunOutput } from './protocol.js';
 
@@ -34,7 +36,7 @@ export interface PuppetCommandOptions {
   nonce: string;
   /** Default `nodeLayout(node).checkout` (`<workDir>/checkout`). */
   checkoutDir?: string;
-  /** The directory holding the `heckler_report` module; default `<workDir>/lib`. */
+  /** The directory holding our processor's module (`REPORT_PROCESSOR_NAME`); default `<workDir>/lib`. */
   libDir?: string;
 }
 
@@ -45,9 +47,6 @@ export interface PuppetCommand {
   execTimeoutMs: number;
 }
 
-/** Where the bot keeps the report processor module; the fleet code copies it to `libDir` on each node. */
-export const reportProcessorModuleDir = fileURLToPath(new URL('./assets/heckler_report', import.meta.url));
-export const REPORT_PROCESSOR_MODULE = 'heckler_report';
 /** The env var the processor writes its JSON to. */
 export const REPORT_OUT_ENV = 'HECKLER_REPORT_OUT';
 
@@ -61,7 +60,7 @@ const STDOUT_CUT = `[heckler: puppet stdout cut to its last ${STDOUT_TAIL_BYTES}
 
 export const createNonce = (): string => randomBytes(12).toString('hex');
 
-/** Where the `heckler_report` module lives on a node unless the caller says otherwise. */
+/** Where our processor's module lives on a node unless the caller says otherwise. */
 export const libDirOf = (node: Pick<NodeSpec, 'workDir'>): string =>
   `${node.workDir.replace(/\/+$/, '')}/lib`;
 
@@ -82,6 +81,9 @@ export const expandNodeArgs = (args: readonly string[], node: Pick<NodeSpec, 'wo
  * markers (protocol.ts); stderr passes through. It exits with Puppet's exit code (124/137 when
  * `timeout` stopped it). The report is empty when Puppet ran no report processor, which
  * `puppet apply` skips on a catalog compile failure.
+ *
+ * Our lib dir comes first on the modulepath, so that a module in the checkout cannot replace our
+ * processor; one that defines it anyway gets the run refused before Puppet starts (shadow-guard.ts).
  */
 export const buildPuppetCommand = (options: PuppetCommandOptions): PuppetCommand => {
   const { config, node, mode, nonce } = options;
@@ -89,6 +91,7 @@ export const buildPuppetCommand = (options: PuppetCommandOptions): PuppetCommand
   const checkout = options.checkoutDir ?? nodeLayout(node).checkout;
   const lib = options.libDir ?? libDirOf(node);
   const within = (path: string) => (path.startsWith('/') ? path : `${checkout}/${path}`);
+  const modulepath = config.modulepath.map(within);
   const timeoutMs = mode === 'noop' ? config.noopTimeout : config.applyTimeout;
   const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
   const env = Object.entries(config.env).map(([name, value]) => {
@@ -104,9 +107,9 @@ export const buildPuppetCommand = (options: PuppetCommandOptions): PuppetCommand
     '--show_diff',
     '--color=false',
     '--modulepath',
-    [...config.modulepath.map(within), lib].join(':'),
+    [lib, ...modulepath].join(':'),
     '--reports',
-    'heckler',
+    REPORT_PROCESSOR_NAME,
     '--certname',
     node.certname,
     ...expandNodeArgs(config.args, node),
@@ -119,7 +122,9 @@ export const buildPuppetCommand = (options: PuppetCommandOptions): PuppetCommand
     ...puppet,
   ].join(' ');
   const command = [
-    `cd ${shellQuote(checkout)} && out=$(mktemp ${shellQuote(`${node.workDir}/report.XXXXXX`)}) && {`,
+    `cd ${shellQuote(checkout)} &&`,
+    `${shadowGuard(modulepath, checkout, nonce)} &&`,
+    `out=$(mktemp ${shellQuote(`${node.workDir}/report.XXXXXX`)}) && {`,
     `${run} >"$out.stdout";`,
     'code=$?;',
     // Puppet's stdout repeats every diff, uncapped: the report has them, so only its tail travels

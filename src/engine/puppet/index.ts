@@ -5,13 +5,20 @@ export {
   createNonce,
   libDirOf,
   REPORT_OUT_ENV,
-  REPORT_PROCESSOR_MODULE,
+  REPORT_PROCESSOR_FILE,
+  REPORT_PROCESSOR_NAME,
   reportProcessorModuleDir,
 } from './command.js';
 export type { NormalizeContext, NormalizeResult } from './normalize.js';
 export { normalizeReport, normalizeRun } from './normalize.js';
 export type { PuppetRun, RunInput, RunOutcome, StderrError } from './outcome.js';
-export { interpretExec, interpretRun, outcomeOfReport, parseStderrErrors } from './outcome.js';
+export {
+  interpretExec,
+  interpretRun,
+  outcomeOfReport,
+  parseStderrErrors,
+  shadowedProblem,
+} from './outcome.js';
 export type { SplitOutput } from './protocol.js';
 export { splitRunOutput } from './protocol.js';
 export type { ReducedReport, ReportError, ReportErrorCode } from './report-schema.js';

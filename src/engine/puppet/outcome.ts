@@ -1,4 +1,5 @@
 import type { ExecResult } from '../ports/transport.js';
+import { REPORT_PROCESSOR_NAME } from './processor-name.js';
 import { splitRunOutput } from './protocol.js';
 import { parseReducedReport, type ReducedReport, type ReportError } from './report-schema.js';
 
@@ -37,6 +38,11 @@ export interface PuppetRun {
   problem?: string;
   /** When a report came but could not be read. */
   reportError?: ReportError;
+  /**
+   * Files in the modulepath that define Heckler's own report processor: the wrapper refused to run
+   * Puppet, since whatever such a file writes would be read as the node's report.
+   */
+  shadowed?: string[];
 }
 
 /** `timeout` exits 124 after TERM, 137 when it had to KILL. */
@@ -81,6 +87,11 @@ export const outcomeOfReport = (report: ReducedReport, exitCode = 0): RunOutcome
   return exitCode === 2 || pending ? 'changes' : 'unchanged';
 };
 
+/** Why a checkout holding a copy of our processor gets no noop: the reviewer and its author read it. */
+export const shadowedProblem = (files: readonly string[]): string =>
+  `the checkout defines Heckler's own report processor (${files.join(', ')}): its report cannot be trusted; ` +
+  `remove ${files.length === 1 ? 'that file' : 'those files'}`;
+
 /** How to say that Puppet is missing, and how to get it: the startup notice and failed runs share it. */
 export const puppetNotInstalled = (command: string, where: string): string =>
   `${command} is not installed on ${where}: \`sudo apt-get install puppet\` (Debian/Ubuntu) or install openvox`;
@@ -94,7 +105,7 @@ const noReport = (exitCode: number, stderr: string): string => {
   if (missing) return puppetNotInstalled(missing[1] as string, 'the node');
   if (exitCode === 127) return `puppet command not found on the node${tail}`;
   if (exitCode === 0 || exitCode === 2) {
-    return `puppet exited ${exitCode} but wrote no reduced report: is the heckler_report module on its modulepath?${tail}`;
+    return `puppet exited ${exitCode} but wrote no reduced report: is the ${REPORT_PROCESSOR_NAME} module on its modulepath?${tail}`;
   }
   return `puppet exited ${exitCode} without a report${tail}`;
 };
@@ -157,6 +168,16 @@ export const interpretExec = (
   nonce: string,
 ): PuppetRun => {
   const split = splitRunOutput(result.stdout, nonce);
+  if (split.shadowed) {
+    const errors = parseStderrErrors(result.stderr);
+    return {
+      outcome: 'failed',
+      exitCode: result.exitCode,
+      errors,
+      shadowed: split.shadowed,
+      problem: shadowedProblem(split.shadowed),
+    };
+  }
   const timedOut = result.status === 'timed_out';
   if (!split.complete && !timedOut) {
     const errors = parseStderrErrors(result.stderr);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The JSON that the `heckler` report processor (assets/heckler_report) writes on a node. Field
+ * The JSON that our report processor (assets/heckler_bot_r1) writes on a node. Field
  * names follow Puppet's report (snake_case) so the Ruby side stays a plain copy. Everything
  * arrives over the wire from a node we do not control: it is validated here, never trusted.
  */

@@ -37,7 +37,8 @@ export type NodeRun =
 
 /**
  * Sync the exact commit, make sure the report processor is there, run Puppet, read its reduced
- * report. After an apply the node records what it now runs (a failure marks it dirty).
+ * report. After an apply the node records what it now runs (a failure marks it dirty), unless
+ * Puppet never started because the checkout defines our processor.
  */
 export const runPuppetOnNode = async (
   deps: PuppetRunDeps,
@@ -91,7 +92,8 @@ export const runPuppetOnNode = async (
     sync,
     durationMs: deps.clock.now() - started,
   };
-  if (mode === 'noop') return done;
+  // Refused before Puppet started (the checkout ships our processor): the node runs what it ran.
+  if (mode === 'noop' || run.shadowed) return done;
   const ok = report.outcome === 'changes' || report.outcome === 'unchanged';
   const applied: AppliedState = {
     revision: sha,

@@ -3,9 +3,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shellQuote } from '../fleet/shell-quote.js';
 import type { ExecResult, NodeSpec, NodeTransport } from '../ports/index.js';
-import { libDirOf, REPORT_PROCESSOR_MODULE, reportProcessorModuleDir } from '../puppet/index.js';
+import {
+  libDirOf,
+  REPORT_PROCESSOR_FILE,
+  REPORT_PROCESSOR_NAME,
+  reportProcessorModuleDir,
+} from '../puppet/index.js';
 
-const PROCESSOR_FILE = 'lib/puppet/reports/heckler.rb';
+/**
+ * The module older bots installed. Our lib dir now comes first on the modulepath, where it would
+ * hide a checkout module of that name: it goes when ours is installed.
+ */
+const LEGACY_MODULE = 'heckler_report';
 
 /**
  * Puts the report processor beside the checkout on a node. The file travels on stdin with its
@@ -13,17 +22,19 @@ const PROCESSOR_FILE = 'lib/puppet/reports/heckler.rb';
  * round trip and a few kilobytes.
  */
 export const createProcessorInstaller = () => {
-  const source = readFileSync(join(reportProcessorModuleDir, PROCESSOR_FILE));
+  const source = readFileSync(join(reportProcessorModuleDir, REPORT_PROCESSOR_FILE));
   const hash = createHash('sha256').update(source).digest('hex');
   const installed = new Set<string>();
   return async (transport: NodeTransport, node: NodeSpec): Promise<ExecResult | undefined> => {
     const key = `${node.name}\0${node.workDir}`;
     if (installed.has(key)) return undefined;
-    const moduleDir = `${libDirOf(node)}/${REPORT_PROCESSOR_MODULE}`;
-    const file = shellQuote(`${moduleDir}/${PROCESSOR_FILE}`);
+    const lib = libDirOf(node);
+    const moduleDir = `${lib}/${REPORT_PROCESSOR_NAME}`;
+    const file = shellQuote(`${moduleDir}/${REPORT_PROCESSOR_FILE}`);
     const marker = shellQuote(`${moduleDir}/.sha256`);
     const command = [
       `if [ "$(cat ${marker} 2>/dev/null)" = ${hash} ]; then cat >/dev/null; exit 0; fi`,
+      `rm -rf ${shellQuote(`${lib}/${LEGACY_MODULE}`)}`,
       `mkdir -p ${shellQuote(`${moduleDir}/lib/puppet/reports`)}`,
       `cat > ${file}.tmp && mv ${file}.tmp ${file} && echo ${hash} > ${marker}`,
     ].join('\n');

@@ -1,6 +1,6 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NodeSpec } from '../../../src/engine/ports/transport.js';
 import {
@@ -8,6 +8,8 @@ import {
   createNonce,
   interpretExec,
   type PuppetCommandConfig,
+  REPORT_PROCESSOR_NAME,
+  reportProcessorModuleDir,
   splitRunOutput,
 } from '../../../src/engine/puppet/command.js';
 import { run } from '../../support/process.js';
@@ -37,10 +39,17 @@ describe('buildPuppetCommand', () => {
   it('builds the noop command line', () => {
     const { command, execTimeoutMs } = buildPuppetCommand({ config, node, mode: 'noop', nonce });
     expect(command).toBe(
-      'cd /var/lib/heckler/checkout && out=$(mktemp /var/lib/heckler/report.XXXXXX) && { ' +
+      'cd /var/lib/heckler/checkout && ' +
+        'shadowed=$(for f in /var/lib/heckler/checkout/modules/*/lib/puppet/reports/heckler_bot_r1.rb; ' +
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's own parameter expansion
+        'do if [ -e "$f" ] || [ -L "$f" ]; then r=${f#/var/lib/heckler/checkout/}; printf \'%s\\n\' "$r"; fi; done) && ' +
+        'if [ -n "$shadowed" ]; then ' +
+        'printf \'\\n@@HECKLER-REPORT abc123def456 shadowed@@\\n%s\\n@@HECKLER-REPORT abc123def456 end@@\\n\' "$shadowed"; ' +
+        'exit 3; fi && ' +
+        'out=$(mktemp /var/lib/heckler/report.XXXXXX) && { ' +
         'HECKLER_REPORT_OUT="$out" timeout --kill-after=30 600 puppet apply --noop --detailed-exitcodes ' +
-        '--show_diff --color=false --modulepath /var/lib/heckler/checkout/modules:/var/lib/heckler/lib ' +
-        '--reports heckler --certname web01.dc1.example.com /var/lib/heckler/checkout/manifests/site.pp ' +
+        '--show_diff --color=false --modulepath /var/lib/heckler/lib:/var/lib/heckler/checkout/modules ' +
+        '--reports heckler_bot_r1 --certname web01.dc1.example.com /var/lib/heckler/checkout/manifests/site.pp ' +
         '>"$out.stdout"; code=$?; ' +
         'if [ "$(wc -c <"$out.stdout")" -gt 65536 ]; then echo \'[heckler: puppet stdout cut to its last 65536 bytes]\'; fi; ' +
         'tail -c 65536 "$out.stdout"; ' +
@@ -71,7 +80,14 @@ describe('buildPuppetCommand', () => {
       `FACTER_role='web '\\''front'\\''' LANG=C.UTF-8 HECKLER_REPORT_OUT="$out" timeout --kill-after=30 1800 ` +
         '/opt/puppetlabs/bin/puppet apply --no-noop ',
     );
-    expect(command).toContain("--modulepath '/srv/code/site:/opt/shared modules:/srv/heckler lib'");
+    expect(command).toContain("--modulepath '/srv/heckler lib:/srv/code/site:/opt/shared modules'");
+    // every configured entry is searched for a copy of our processor, none of ours
+    expect(command).toContain(
+      "for f in /srv/code/site/*/lib/puppet/reports/heckler_bot_r1.rb '/opt/shared modules'/*/lib/puppet/reports/heckler_bot_r1.rb; do",
+    );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's own parameter expansion
+    expect(command).toContain('r=${f#/srv/code/}');
+    expect(command).not.toContain("'/srv/heckler lib'/*");
     expect(command).toContain("--environment 'prod env' --vardir '/var/cache/pup pet' /etc/site.pp >");
     expect(command.startsWith('cd /srv/code && ')).toBe(true);
     expect(execTimeoutMs).toBe(1_860_000);
@@ -91,6 +107,23 @@ describe('buildPuppetCommand', () => {
     );
     expect(commandOf('/srv/demo/nodes/demo2')).toContain('--vardir /srv/demo/nodes/demo2/puppet/var ');
     expect(commandOf('/srv/demo/nodes/demo2')).not.toContain('{workDir}');
+  });
+
+  it('names our processor heckler_bot_r1: the constant, its module, its one file, its registration', () => {
+    expect(REPORT_PROCESSOR_NAME).toBe('heckler_bot_r1');
+    expect(basename(reportProcessorModuleDir)).toBe(REPORT_PROCESSOR_NAME);
+    const reports = join(reportProcessorModuleDir, 'lib', 'puppet', 'reports');
+    expect(readdirSync(reports)).toEqual([`${REPORT_PROCESSOR_NAME}.rb`]);
+    const ruby = readFileSync(join(reports, `${REPORT_PROCESSOR_NAME}.rb`), 'utf8');
+    expect(ruby).toMatch(/^Puppet::Reports\.register_report\(:heckler_bot_r1\) do$/m);
+  });
+
+  it('checks the checkout for a copy of our processor before puppet starts, in the same command', () => {
+    const { command } = buildPuppetCommand({ config, node, mode: 'apply', nonce });
+    const guard = command.indexOf('/var/lib/heckler/checkout/modules/*/lib/puppet/reports/heckler_bot_r1.rb');
+    expect(guard).toBeGreaterThan(0);
+    expect(guard).toBeLessThan(command.indexOf(' puppet apply '));
+    expect(command).toContain('--reports heckler_bot_r1 ');
   });
 
   it('refuses a nonce that could break the markers', () => {
@@ -179,8 +212,8 @@ describe('the command in a real shell', () => {
       complete: true,
     });
     expect(split.stdout).toBe(
-      `Notice: args apply --noop --detailed-exitcodes --show_diff --color=false --modulepath ${dir}/checkout/modules:${dir}/lib ` +
-        `--reports heckler --certname node1.example.com ${dir}/checkout/manifests/site.pp\n`,
+      `Notice: args apply --noop --detailed-exitcodes --show_diff --color=false --modulepath ${dir}/lib:${dir}/checkout/modules ` +
+        `--reports heckler_bot_r1 --certname node1.example.com ${dir}/checkout/manifests/site.pp\n`,
     );
     expect(result.stderr).toBe('Error: Facter: noise\n');
   });

@@ -5,7 +5,7 @@ import {
   createNonce,
   type PuppetCommandConfig,
   type PuppetMode,
-  REPORT_PROCESSOR_MODULE,
+  REPORT_PROCESSOR_NAME,
   reportProcessorModuleDir,
 } from '../../../src/engine/puppet/command.js';
 import { ensureInstalled, type RunResult, run, runOk } from '../../support/process.js';
@@ -72,7 +72,7 @@ export const createLocalNode = async (dir: string, name: string, repoPath: strin
   };
   const lib = join(node.dataDir, 'heckler', 'lib');
   mkdirSync(lib, { recursive: true });
-  cpSync(reportProcessorModuleDir, join(lib, REPORT_PROCESSOR_MODULE), { recursive: true });
+  cpSync(reportProcessorModuleDir, join(lib, REPORT_PROCESSOR_NAME), { recursive: true });
   await runOk('git', ['clone', '--quiet', repoPath, join(node.dataDir, 'heckler', 'checkout')]);
   return node;
 };

@@ -128,7 +128,9 @@ describe('interpretRun: exit codes and reports → outcome', () => {
   });
 
   it('explains failures that Puppet itself does not', () => {
-    expect(interpretRun({ exitCode: 0, stdout: '', stderr: '' }).problem).toMatch(/heckler_report module/);
+    expect(interpretRun({ exitCode: 0, stdout: '', stderr: '' }).problem).toMatch(
+      /is the heckler_bot_r1 module on its modulepath\?/,
+    );
     expect(interpretRun({ exitCode: 127, stdout: '', stderr: 'sh: 1: puppet: not found\n' }).problem).toBe(
       'puppet command not found on the node:\nsh: 1: puppet: not found',
     );

@@ -1,5 +1,5 @@
-# Runs the heckler report processor on a hand-built report holding what real runs rarely show on
-# demand: bytes that are not UTF-8 (a BINARY string, a Latin-1 one) and a 100 KB value.
+# Runs Heckler's report processor (heckler_bot_r1) on a hand-built report holding what real runs
+# rarely show on demand: bytes that are not UTF-8 (a BINARY string, a Latin-1 one) and a 100 KB value.
 #   ruby processor-encoding.rb <scratch dir> <processor module lib dir> <output json>
 require 'puppet'
 
@@ -18,5 +18,5 @@ report << Puppet::Util::Log.new(
 )
 report.finalize_report
 ENV['HECKLER_REPORT_OUT'] = out
-report.extend(Puppet::Reports.report(:heckler))
+report.extend(Puppet::Reports.report(:heckler_bot_r1))
 report.process

@@ -1,11 +1,15 @@
 # frozen_string_literal: true
 
 # Heckler's report processor. The bot copies this module next to its checkout on every node, puts
-# it on --modulepath and runs `puppet apply --reports heckler` with HECKLER_REPORT_OUT set. Instead
-# of shipping the multi-megabyte YAML report over SSH, the node writes a few kilobytes of JSON:
-# run metadata, the resources that changed, failed or were talked about, and logs of level notice
-# and above. Every string is valid UTF-8 (bad bytes replaced) and capped in size, so the bot's
-# JSON parser never chokes on a binary file diff.
+# it first on --modulepath and runs `puppet apply --reports heckler_bot_r1` with HECKLER_REPORT_OUT
+# set. Instead of shipping the multi-megabyte YAML report over SSH, the node writes a few kilobytes
+# of JSON: run metadata, the resources that changed, failed or were talked about, and logs of level
+# notice and above. Every string is valid UTF-8 (bad bytes replaced) and capped in size, so the
+# bot's JSON parser never chokes on a binary file diff.
+#
+# The name is one no Puppet repository uses: Puppet loads the first puppet/reports/<name>.rb it
+# finds on the modulepath, and repositories of the old Heckler daemon vendor their own `heckler`.
+# The bot refuses a checkout that ships a file of this name (command.ts).
 #
 # Helpers are methods of the processor (prefixed heckler_, because Puppet mixes the processor into
 # the report object) rather than constants, since Puppet may load this file more than once.
@@ -13,7 +17,7 @@
 require 'json'
 require 'puppet'
 
-Puppet::Reports.register_report(:heckler) do
+Puppet::Reports.register_report(:heckler_bot_r1) do
   desc 'Writes a compact JSON summary of the run to $HECKLER_REPORT_OUT (for the Heckler bot).'
 
   def process
