@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { ShellChat } from './bot/shell/chat.js';
+import { currentOsUser, resolveShellIdentity } from './bot/shell/identity.js';
 import { runShellSession } from './bot/shell/session.js';
 import { createSlackAdapter } from './bot/slack/app.js';
 import { createDispatcher, createRegistry } from './commands/index.js';
@@ -27,6 +28,8 @@ const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
 const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'serving' | 'done'> => {
   const defaultPath = existsSync('heckler.yml') ? 'heckler.yml' : join(root, 'examples', 'heckler.yml');
   const config = loadConfig({ argv, env, defaultPath });
+  // Before anything starts: a terminal whose OS user maps to no chat user does not start at all.
+  const identity = config.mode === 'shell' ? resolveShellIdentity(config, currentOsUser()) : undefined;
   const logger = createLogger({
     level: config.log.level,
     secrets: secretValues(config.secrets),
@@ -96,7 +99,7 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
     );
     return 'serving';
   }
-  if (!shellChat) return 'done';
+  if (!shellChat || !identity) return 'done';
   if (
     !argv.includes('--config') &&
     !env.HECKLER_CONFIG &&
@@ -121,7 +124,7 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
     dispatcher,
     channel: config.chat.channel,
     users: config.users,
-    user: config.shell.user ?? 'U_SHELL',
+    identity,
   });
   // The session is over, but an apply it started finishes (Ctrl-C stops it between nodes).
   const running = fleet?.applies.running() ?? [];

@@ -12,7 +12,12 @@ export const whoami: CommandSpec = {
     const name = ctx.services.config.users[ctx.user];
     const roles =
       ctx.roles.size === 0 ? 'none (you may run the read-only commands)' : [...ctx.roles].sort().join(', ');
-    const text = `You are <@${ctx.user}> (id ${ctx.user}${name ? `, ${name}` : ''}). Roles: ${roles}.`;
+    // From a terminal, the OS account behind the chat user is part of who you are (and of the audit).
+    const from =
+      ctx.origin.surface === 'terminal' ? `the terminal as OS user ${ctx.origin.osUser}` : undefined;
+    const text =
+      `You are <@${ctx.user}> (id ${ctx.user}${name ? `, ${name}` : ''}). Roles: ${roles}.` +
+      (from ? ` Acting from ${from}.` : '');
     await ctx.respond({
       text,
       blocks: [
@@ -22,6 +27,7 @@ export const whoami: CommandSpec = {
           fields: [
             { label: 'User id', value: ctx.user },
             { label: 'Roles', value: roles },
+            ...(from ? [{ label: 'Acting from', value: from }] : []),
           ],
         },
       ],

@@ -57,12 +57,22 @@ export const loadConfig = ({ argv, env, defaultPath }: LoadOptions): Config => {
   if (registry) secrets.registry = registry;
   const file = parsed.data;
   const logLevel = env.LOG_LEVEL ? configFileSchema.shape.log.parse({ level: env.LOG_LEVEL }) : file.log;
-  const shellUser = flagValue(argv, '--as') ?? file.shell.user ?? file.roles.admins[0] ?? 'U_SHELL';
+  // Who the terminal is gets decided where the OS user is known (src/bot/shell/identity.ts).
+  const actAs = flagValue(argv, '--as');
   const childEnv = Object.fromEntries(
     ['PATH', 'HOME', 'SSH_AUTH_SOCK', 'LANG'].flatMap((name) => (env[name] ? [[name, env[name]]] : [])),
   );
   const demo = file.demo ? { demo: { dir: resolve(file.demo.dir) } } : {};
-  return { ...file, ...demo, log: logLevel, shell: { user: shellUser }, path, secrets, mode, childEnv };
+  return {
+    ...file,
+    ...demo,
+    ...(actAs === undefined ? {} : { actAs }),
+    log: logLevel,
+    path,
+    secrets,
+    mode,
+    childEnv,
+  };
 };
 
 /**
@@ -222,6 +232,11 @@ const describeIssue = (issue: z.core.$ZodIssue): string[] => {
           ? `a number ${bound.replace('at least', '>=').replace('at most', '<=')}`
           : `${bound} ${unit}`;
       return [`${at}: expected ${what}, found ${describeFound(issue.input)}`];
+    }
+    case 'invalid_key': {
+      // A bad mapping key (`shell.users: { "Bad Name": U1 }`): say what a key must be.
+      const wanted = issue.issues.map((inner) => inner.message).join('; ');
+      return [`${at}: expected a key that is ${wanted}, found ${describeFound(issue.input)}`];
     }
     case 'invalid_format':
       return [

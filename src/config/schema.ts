@@ -7,12 +7,16 @@ import { fleetSchema, puppetSchema, repoSchema } from './fleet-schema.js';
 
 const userId = z.string().regex(/^[A-Z0-9_]{2,40}$/, 'a chat user id such as U024BE7LH');
 const userIds = z.array(userId);
+/** What `useradd` accepts (plus a trailing `$` for machine accounts): no spaces, no slashes. */
+const osUserName = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}\$?$/, 'an operating-system user name such as alice');
 
 /**
  * heckler.yml. Strict objects everywhere: an unknown key is an error naming its path, because a
  * misspelt key silently ignored is how production configs go wrong.
  */
-export const configFileSchema = z.strictObject({
+const configFileObject = z.strictObject({
   chat: z
     .strictObject({
       /** Channel for broadcasts (a Slack channel id; the shell just shows it). */
@@ -31,10 +35,20 @@ export const configFileSchema = z.strictObject({
     .default({ admins: [], appliers: [], approvers: [], builders: [] }),
   shell: z
     .strictObject({
-      /** The user the terminal session acts as until `/as` switches. */
+      /**
+       * Operating-system user name → chat user id. Outside the demo the terminal acts as the chat
+       * user of the OS account running it, and refuses to start for an account not listed here.
+       */
+      users: z.record(osUserName, userId).default({}),
+      /**
+       * Lets the terminal act as other chat users (`/as`, `--as`, `shell.user`). Off by default:
+       * anyone with a terminal on the bot's host could otherwise approve or apply as an admin.
+       */
+      allowImpersonation: z.boolean().default(false),
+      /** Who the terminal starts as: in the demo, or outside it with allowImpersonation. */
       user: userId.optional(),
     })
-    .default({}),
+    .default({ users: {}, allowImpersonation: false }),
   storage: z
     .strictObject({
       /** Embedded store directory (used when REDIS_URL is not set), relative to the working directory. */
@@ -70,6 +84,19 @@ export const configFileSchema = z.strictObject({
     .default({ level: 'info' }),
 });
 
+/** Choosing who the terminal is must be allowed out loud outside the demo (see shell.allowImpersonation). */
+export const configFileSchema = configFileObject.superRefine((file, ctx) => {
+  if (file.demo || file.shell.allowImpersonation || file.shell.user === undefined) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['shell', 'user'],
+    input: file.shell.user,
+    message:
+      'choosing who the terminal starts as needs shell.allowImpersonation: true outside the demo ' +
+      "(or remove shell.user: the terminal then acts as the OS user's chat user from shell.users)",
+  });
+});
+
 export type ConfigFile = z.infer<typeof configFileSchema>;
 
 /** Secrets come only from the environment, never from heckler.yml. */
@@ -93,6 +120,8 @@ export interface Config extends ConfigFile {
   secrets: Secrets;
   /** What child processes (git, set commands) may see of our environment: PATH, HOME, SSH_AUTH_SOCK. */
   childEnv: Readonly<Record<string, string>>;
+  /** The user `--as` names (a name from `users` or an id); the shell decides whether it may. */
+  actAs?: string;
   /** 'slack' when Slack credentials are present (and --shell was not given), else 'shell'. */
   mode: 'slack' | 'shell';
 }

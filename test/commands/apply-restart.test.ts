@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeFleet } from '../../src/compose/fleet.js';
@@ -59,7 +60,8 @@ beforeAll(async () => {
     chat: { channel: 'CAPPLY' },
     users: { U0ADMIN: 'ada', U0APPLIER: 'abe' },
     roles: { admins: ['U0ADMIN'], appliers: ['U0APPLIER'] },
-    shell: { user: 'U0APPLIER' },
+    // The terminal acts as the OS user running the test, mapped to the applier.
+    shell: { users: { [userInfo().username]: 'U0APPLIER' } },
     storage: { dataDir: join(local.dir, 'data'), keyPrefix: 'restart' },
     apply: { concurrency: 1, lockTtl: '20s' },
   };

@@ -141,16 +141,67 @@ describe('loadConfig: environment', () => {
     expect(() => load('{}', { LOG_LEVEL: 'chatty' })).toThrow();
   });
 
-  it('the shell user comes from --as, then shell.user, then the first admin', () => {
-    expect(load('roles:\n  admins: [U0A]\n').shell.user).toBe('U0A');
-    expect(load('roles:\n  admins: [U0A]\nshell:\n  user: U0B\n').shell.user).toBe('U0B');
-    expect(load('shell:\n  user: U0B\n', {}, ['--as', 'U0C']).shell.user).toBe('U0C');
+  it('--as is passed on for the shell to judge; it no longer picks the user by itself', () => {
+    expect(load('{}', {}, ['--as', 'U0C']).actAs).toBe('U0C');
+    expect(load('{}', {}, ['--as=dave']).actAs).toBe('dave');
+    expect(load('roles:\n  admins: [U0A]\n')).not.toHaveProperty('actAs');
+    expect(load('roles:\n  admins: [U0A]\n').shell.user).toBeUndefined();
   });
 
   it('the example config is valid', () => {
     const config = loadConfig({ argv: [], env: {}, defaultPath: example });
     expect(config.roles.admins.length).toBeGreaterThan(0);
     expect(config.mode).toBe('shell');
+  });
+});
+
+describe('loadConfig: the shell section', () => {
+  it('maps OS users to chat users; impersonation is off unless set', () => {
+    expect(load('{}').shell).toEqual({ users: {}, allowImpersonation: false });
+    const config = load(
+      'shell:\n  users:\n    alice: U0ALICE\n    svc-deploy: U0BOT\n  allowImpersonation: true\n',
+    );
+    expect(config.shell).toEqual({
+      users: { alice: 'U0ALICE', 'svc-deploy': 'U0BOT' },
+      allowImpersonation: true,
+    });
+  });
+
+  it.each([
+    [
+      'an OS user name with a space',
+      'shell:\n  users:\n    "Bad Name": U0A\n',
+      /shell\.users\.Bad Name: expected a key that is an operating-system user name such as alice, found a string \("Bad Name"\)/,
+    ],
+    [
+      'a chat user that is not an id',
+      'shell:\n  users:\n    alice: alice\n',
+      /shell\.users\.alice: expected a chat user id such as U024BE7LH, found a string \("alice"\)/,
+    ],
+    [
+      'allowImpersonation that is not a boolean',
+      'shell:\n  allowImpersonation: "yes"\n',
+      /shell\.allowImpersonation: expected true or false, found a string \("yes"\)/,
+    ],
+    [
+      'a misspelt key',
+      'shell:\n  allowImpersonations: true\n',
+      /shell\.allowImpersonations: unknown key \(did you mean 'allowImpersonation'\?\)/,
+    ],
+    [
+      'shell.user outside the demo without allowImpersonation',
+      'shell:\n  users:\n    alice: U0ALICE\n  user: U0BOB\n',
+      /shell\.user: choosing who the terminal starts as needs shell\.allowImpersonation: true outside the demo \(or remove shell\.user: .*\), found a string \("U0BOB"\)/,
+    ],
+  ])('%s is reported with its key', (_name, yaml, expected) => {
+    const error = failure(() => load(yaml));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toMatch(expected);
+  });
+
+  it('shell.user is allowed in the demo, or with allowImpersonation', () => {
+    expect(load('shell:\n  user: U0BOB\n  allowImpersonation: true\n').shell.user).toBe('U0BOB');
+    expect(load(`shell:\n  user: U0BOB\ndemo:\n  dir: ${join(dir, 'demo-user')}\n`).shell.user).toBe('U0BOB');
   });
 });
 

@@ -1,9 +1,17 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Dispatcher } from '../../commands/dispatch.js';
+import type { Origin } from '../../commands/types.js';
 import type { Message } from '../../engine/ports/index.js';
-import { didYouMean } from '../../engine/text/suggest.js';
 import type { ShellChat } from './chat.js';
+import {
+  banner,
+  displayUser,
+  howYouAre,
+  impersonationRefused,
+  resolveUser,
+  type ShellIdentity,
+} from './identity.js';
 
 export interface ShellSessionOptions {
   input: Readable;
@@ -14,23 +22,27 @@ export interface ShellSessionOptions {
   dispatcher: Dispatcher;
   channel: string;
   users: Readonly<Record<string, string>>;
-  user: string;
+  /** Who the terminal starts as, the OS user behind it, and whether `/as` may change the former. */
+  identity: ShellIdentity;
 }
-
-const banner = (who: string) =>
-  [
-    `Heckler shell. You are ${who}.`,
-    'Type /heckler help. Press a button with: click N. Act as someone else: /as NAME. Leave: exit',
-  ].join('\n');
 
 /** Runs until `exit` or the end of input. Every line is handled to completion before the next. */
 export const runShellSession = async (options: ShellSessionOptions): Promise<void> => {
-  const { output, chat, dispatcher, channel, users } = options;
-  let user = options.user;
+  const { output, chat, dispatcher, channel, users, identity } = options;
+  let user = identity.user;
+  // Whoever the session acts as, every request says it came from this terminal and this OS user.
+  const origin: Origin = { surface: 'terminal', osUser: identity.osUser };
   const say = (text: string) => output.write(`${text}\n`);
-  const name = (id: string) => (users[id] ? `@${users[id]} (${id})` : id);
   const prompt = () => (options.interactive ? `heckler @${users[user] ?? user}> ` : '');
   const respond = (as: string) => (message: Message) => chat.whisper(channel, as, message);
+  /** `/as NAME`: what to tell the user, having switched when that is allowed. */
+  const switchTo = (wanted: string | undefined): string => {
+    if (identity.impersonation === 'refused') return impersonationRefused(identity, users);
+    const switched = resolveUser(wanted, users);
+    if (!switched.ok) return switched.error;
+    user = switched.id;
+    return `You are now ${displayUser(user, users)}${howYouAre(identity, user, users)}.`;
+  };
 
   const rl = createInterface({
     input: options.input,
@@ -38,7 +50,7 @@ export const runShellSession = async (options: ShellSessionOptions): Promise<voi
     terminal: options.interactive,
   });
   rl.setPrompt(prompt());
-  say(banner(name(user)));
+  say(banner(identity, users));
   rl.prompt();
   for await (const raw of rl) {
     const line = raw.trim();
@@ -50,9 +62,7 @@ export const runShellSession = async (options: ShellSessionOptions): Promise<voi
     if (!options.interactive) say(`> ${line}`);
     const [word = '', ...rest] = line.split(/\s+/);
     if (word === '/as') {
-      const switched = resolveUser(rest[0], users);
-      if (switched.ok) user = switched.id;
-      say(switched.ok ? `You are now ${name(user)}.` : switched.error);
+      say(switchTo(rest[0]));
     } else if (word === 'click') {
       const number = Number(rest[0]);
       const found = Number.isInteger(number)
@@ -63,32 +73,19 @@ export const runShellSession = async (options: ShellSessionOptions): Promise<voi
         await dispatcher.dispatch({
           text: found.button.command,
           user,
+          origin,
           channel,
           source: found.ref,
           respond: respond(user),
         });
     } else if (word.startsWith('/') && word !== '/heckler') {
-      say(`unknown ${word}: type /heckler COMMAND (for example /heckler help), /as NAME, click N or exit`);
+      const as = identity.impersonation === 'refused' ? '' : ', /as NAME';
+      say(`unknown ${word}: type /heckler COMMAND (for example /heckler help)${as}, click N or exit`);
     } else {
-      await dispatcher.dispatch({ text: line, user, channel, respond: respond(user) });
+      await dispatcher.dispatch({ text: line, user, origin, channel, respond: respond(user) });
     }
     rl.setPrompt(prompt());
     rl.prompt();
   }
   rl.close();
-};
-
-type Resolved = { ok: true; id: string } | { ok: false; error: string };
-
-const resolveUser = (wanted: string | undefined, users: Readonly<Record<string, string>>): Resolved => {
-  const known = Object.entries(users).map(([id, n]) => `${n} (${id})`);
-  if (!wanted)
-    return { ok: false, error: `usage: /as NAME or /as USERID; known users: ${known.join(', ') || 'none'}` };
-  const byName = Object.entries(users).find(([, n]) => n.toLowerCase() === wanted.toLowerCase());
-  if (byName) return { ok: true, id: byName[0] };
-  if (/^[A-Z0-9_]{2,40}$/.test(wanted)) return { ok: true, id: wanted };
-  return {
-    ok: false,
-    error: `unknown user '${wanted}'${didYouMean(wanted, Object.values(users))}; known users: ${known.join(', ') || 'none'} (or give a user id such as U024BE7LH)`,
-  };
 };
