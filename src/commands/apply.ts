@@ -1,4 +1,5 @@
 import type { ApplyService } from '../engine/apply/service.js';
+import { escapeText } from '../engine/text/mrkdwn.js';
 import { fleetOf, nodesFlag, revisionArg, selectorOf, setFlag } from './fleet-args.js';
 import type { ArgSpec, CommandSpec, Services } from './types.js';
 import { hosts } from './views/apply-text.js';
@@ -47,7 +48,7 @@ export const apply: CommandSpec = {
   async run(ctx, call) {
     const applies = appliesOf(ctx.services);
     const revision = call.args.REV ?? '';
-    const planning = `planning an apply of ${revision}: reading what each node runs`;
+    const planning = `planning an apply of ${escapeText(revision)}: reading what each node runs`;
     await ctx.respond({ text: planning, blocks: [{ kind: 'context', text: planning }] });
     const planned = await applies.plan({
       revision,
@@ -56,13 +57,15 @@ export const apply: CommandSpec = {
       user: ctx.user,
     });
     if ('nothing' in planned) {
-      const lines = planned.skipped.map((skip) => `• *${skip.node}* ${skip.detail}`);
-      const text = `Nothing to apply: no node needs ${revision} (${planned.sha.slice(0, 7)}).\n${lines.join('\n')}`;
+      // `detail` is mrkdwn already (SkippedNode).
+      const lines = planned.skipped.map((skip) => `• *${escapeText(skip.node)}* ${skip.detail}`);
+      const text = `Nothing to apply: no node needs ${escapeText(revision)} (${planned.sha.slice(0, 7)}).\n${lines.join('\n')}`;
       await ctx.respond({ text, blocks: [{ kind: 'section', text }] });
       return;
     }
     if (planned.channel !== ctx.channel) {
-      const where = `plan #${planned.id} (${hosts(planned.nodes.map((n) => n.node))}) is in <#${planned.channel}>`;
+      // Plain words: the renderer lets no `<#C…>` token through (only mentions and links).
+      const where = `plan #${planned.id} (${hosts(planned.nodes.map((n) => n.node))}) is in the apply channel, ${escapeText(planned.channel)}`;
       await ctx.respond({ text: where, blocks: [{ kind: 'context', text: where }] });
     }
   },

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { HecklerError } from '../engine/errors.js';
+import { mentionAll } from '../engine/text/mrkdwn.js';
 import type { CommandCall, CommandSpec, Role, RoleNeeded } from './types.js';
 
 const roleLists: Record<Role, keyof Config['roles']> = {
@@ -37,7 +38,7 @@ export const authorize = (
 
 const refusal = (what: string, role: Role, held: ReadonlySet<Role>, config: Config): HecklerError => {
   const yours = held.size === 0 ? 'none' : [...held].sort().join(', ');
-  const admins = config.roles.admins.map((id) => `<@${id}>`).join(', ');
+  const admins = mentionAll(config.roles.admins);
   return new HecklerError('NOT_AUTHORIZED', `${what} needs the ${role} role; your roles: ${yours}`, {
     hint: `ask an admin${admins ? ` (${admins})` : ''} to add you under roles.${roleLists[role]} in heckler.yml`,
   });

@@ -1,4 +1,5 @@
 import { describeTarget } from '../engine/builds/commits.js';
+import { escapeText } from '../engine/text/mrkdwn.js';
 import { buildsChannel, buildsOf, repoArg, revArg } from './builds-args.js';
 import type { CommandSpec } from './types.js';
 
@@ -18,9 +19,11 @@ export const build: CommandSpec = {
     const queued = await buildsOf(ctx.services).build(call.args.REPO ?? '', call.args.REV, ctx.user);
     const [first] = queued;
     if (!first) return;
-    const ids = queued.map((b) => `#${b.id}${b.pipeline === 'default' ? '' : ` (${b.pipeline})`}`).join(', ');
+    const ids = queued
+      .map((b) => `#${b.id}${b.pipeline === 'default' ? '' : ` (${escapeText(b.pipeline)})`}`)
+      .join(', ');
     const channel = first.definition.notify.slack?.channel ?? buildsChannel(ctx.services);
-    const text = `queued build ${ids} of ${first.repo} ${describeTarget(first)}; follow it in ${channel}`;
+    const text = `queued build ${ids} of ${escapeText(`${first.repo} ${describeTarget(first)}`)}; follow it in ${escapeText(channel)}`;
     await ctx.respond({ text, blocks: [{ kind: 'section', text: `:hourglass_flowing_sand: ${text}` }] });
   },
 };

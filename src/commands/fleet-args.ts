@@ -2,6 +2,7 @@ import { HecklerError } from '../engine/errors.js';
 import type { Selector } from '../engine/fleet/inventory.js';
 import { parseNodeList } from '../engine/fleet/inventory.js';
 import type { FleetService } from '../engine/runs/fleet-service.js';
+import { escapeText } from '../engine/text/mrkdwn.js';
 import { didYouMean } from '../engine/text/suggest.js';
 import type { ArgSpec, CommandCall, FlagSpec, Services } from './types.js';
 
@@ -69,7 +70,9 @@ export const resolveNodesArg = async (fleet: FleetService, text: string): Promis
     if (!names.has(item) && !sets.includes(item)) {
       throw new HecklerError(
         'NOT_FOUND',
-        `unknown node or set '${item}'${didYouMean(item, [...names, ...sets])}; nodes: ${[...names].join(', ')}; sets: ${sets.join(', ')}`,
+        escapeText(
+          `unknown node or set '${item}'${didYouMean(item, [...names, ...sets])}; nodes: ${[...names].join(', ')}; sets: ${sets.join(', ')}`,
+        ),
         {
           hint: '`/heckler nodes` lists the fleet',
         },

@@ -1,5 +1,6 @@
 import { HecklerError } from '../engine/errors.js';
 import type { Block, Message } from '../engine/ports/index.js';
+import { escapeText } from '../engine/text/mrkdwn.js';
 import { didYouMean } from '../engine/text/suggest.js';
 import { authorize, mayRun } from './authorize.js';
 import type { CommandContext, CommandSpec } from './types.js';
@@ -63,9 +64,13 @@ const commandHelp = (ctx: CommandContext, name: string): Message => {
       .all()
       .filter((s) => mayRun(s, ctx.roles))
       .map((s) => s.name);
-    throw new HecklerError('UNKNOWN_COMMAND', `there is no command '${name}'${didYouMean(name, names)}`, {
-      hint: `\`${SLASH} help\` lists the commands you may run`,
-    });
+    throw new HecklerError(
+      'UNKNOWN_COMMAND',
+      escapeText(`there is no command '${name}'${didYouMean(name, names)}`),
+      {
+        hint: `\`${SLASH} help\` lists the commands you may run`,
+      },
+    );
   }
   authorize(spec, { name, args: {}, flags: {} }, ctx.roles, ctx.services.config);
   const blocks: Block[] = [

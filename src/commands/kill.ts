@@ -1,3 +1,4 @@
+import { mention } from '../engine/text/mrkdwn.js';
 import { buildsOf } from './builds-args.js';
 import type { CommandSpec } from './types.js';
 import { buildTitle, statusWord } from './views/build-progress.js';
@@ -26,7 +27,7 @@ export const kill: CommandSpec = {
     const found = await buildsOf(ctx.services).kill(target, ctx.user);
     const lines = found.map(({ build, stopped }) => {
       if (stopped && build.status === 'cancelled')
-        return `:no_entry_sign: ${buildTitle(build)} cancelled by <@${ctx.user}>`;
+        return `:no_entry_sign: ${buildTitle(build)} cancelled by ${mention(ctx.user)}`;
       // A build may end on its own between the lookup and the kill.
       return `${buildTitle(build)} had already finished: ${statusWord(build.status)}`;
     });

@@ -1,5 +1,6 @@
 import { HecklerError } from '../engine/errors.js';
 import { parseDuration } from '../engine/text/duration.js';
+import { escapeText, mention } from '../engine/text/mrkdwn.js';
 import { fleetOf, nodesArg, resolveNodesArg } from './fleet-args.js';
 import type { CommandSpec } from './types.js';
 
@@ -30,12 +31,15 @@ export const lock: CommandSpec = {
     const fleet = fleetOf(ctx.services);
     const ttlMs = parseDuration(typeof call.flags.for === 'string' ? call.flags.for : DEFAULT_FOR) ?? 0;
     if (ttlMs <= 0 || ttlMs > MAX_FOR_MS) {
-      throw new HecklerError('USAGE', `--for must be between 1s and 30d, not ${call.flags.for}`);
+      throw new HecklerError(
+        'USAGE',
+        `--for must be between 1s and 30d, not ${escapeText(String(call.flags.for))}`,
+      );
     }
     const nodes = await resolveNodesArg(fleet, call.args.NODES ?? '');
     const reason = call.args.REASON ?? '';
     await ctx.services.nodeLocks.lockAll(nodes, { owner: ctx.user, reason, ttlMs });
-    const text = `:lock: <@${ctx.user}> locked ${nodes.join(', ')} for ${call.flags.for ?? DEFAULT_FOR}: ${reason}`;
+    const text = `:lock: ${mention(ctx.user)} locked ${escapeText(nodes.join(', '))} for ${escapeText(String(call.flags.for ?? DEFAULT_FOR))}: ${escapeText(reason)}`;
     await ctx.services.chat.post(ctx.channel, { text, blocks: [{ kind: 'section', text }] });
   },
 };

@@ -1,5 +1,6 @@
-import { holderName } from '../engine/locks/node-locks.js';
+import { holderName, lockReason } from '../engine/locks/node-locks.js';
 import { formatDuration } from '../engine/text/duration.js';
+import { escapeText } from '../engine/text/mrkdwn.js';
 import type { CommandSpec } from './types.js';
 
 export const locks: CommandSpec = {
@@ -15,7 +16,7 @@ export const locks: CommandSpec = {
     const held = await ctx.services.nodeLocks.list();
     const lines = held.map(
       (lock) =>
-        `• *${lock.node}* ${holderName(lock.owner)}: ${lock.reason} · since ${now - lock.since < 1000 ? 'just now' : `${formatDuration(now - lock.since)} ago`} · expires in ${formatDuration(Math.max(0, lock.expiresAt - now))}`,
+        `• *${escapeText(lock.node)}* ${holderName(lock.owner)}: ${lockReason(lock)} · since ${now - lock.since < 1000 ? 'just now' : `${formatDuration(now - lock.since)} ago`} · expires in ${formatDuration(Math.max(0, lock.expiresAt - now))}`,
     );
     const text =
       held.length === 0

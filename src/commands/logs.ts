@@ -1,3 +1,4 @@
+import { escapeText, mention } from '../engine/text/mrkdwn.js';
 import { buildIdArg, buildsOf } from './builds-args.js';
 import type { CommandSpec } from './types.js';
 import { buildLogFile } from './views/build-list.js';
@@ -27,7 +28,7 @@ export const logs: CommandSpec = {
     const file = buildLogFile(build, text, stage);
     await ctx.services.chat.upload(ctx.channel, {
       ...file,
-      comment: `<@${ctx.user}> asked for ${file.filename}`,
+      comment: `${mention(ctx.user)} asked for ${escapeText(file.filename)}`,
     });
   },
 };

@@ -1,3 +1,4 @@
+import { escapeText } from '../engine/text/mrkdwn.js';
 import { fleetOf, NAME_PATTERN } from './fleet-args.js';
 import type { CommandSpec } from './types.js';
 import { nodesMessage } from './views/nodes.js';
@@ -43,7 +44,9 @@ export const nodes: CommandSpec = {
     const checks = call.flags.check
       ? new Map((await fleet.check(listed)).map((result) => [result.node, result]))
       : undefined;
-    const title = setName ? `Set ${setName}: ${listed.length} nodes` : `Fleet: ${listed.length} nodes`;
+    const title = setName
+      ? `Set ${escapeText(setName)}: ${listed.length} nodes`
+      : `Fleet: ${listed.length} nodes`;
     await ctx.respond(
       nodesMessage({
         title,

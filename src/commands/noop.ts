@@ -1,4 +1,5 @@
 import { HecklerError } from '../engine/errors.js';
+import { escapeText } from '../engine/text/mrkdwn.js';
 import { fleetOf, nodesFlag, revisionArg, selectorOf, setFlag } from './fleet-args.js';
 import { reviewsOf } from './review-args.js';
 import type { CommandSpec } from './types.js';
@@ -31,7 +32,7 @@ export const noop: CommandSpec = {
     if (!call.flags.full) {
       if (call.flags.nodes !== undefined || call.flags.set !== undefined) {
         throw new HecklerError('USAGE', 'a delta noop covers the whole fleet (approvals are bound to it)', {
-          hint: `drop --nodes/--set, or add --full for a plain noop of ${call.args.REV} on those nodes`,
+          hint: `drop --nodes/--set, or add --full for a plain noop of ${escapeText(call.args.REV ?? '')} on those nodes`,
         });
       }
       const reviews = reviewsOf(ctx.services);
@@ -45,15 +46,8 @@ export const noop: CommandSpec = {
     }
     const targets = await fleet.select(selectorOf(call));
     const revision = call.args.REV ?? '';
-    await ctx.respond({
-      text: `nooping ${revision} on ${targets.length} nodes; the result will be posted in this channel`,
-      blocks: [
-        {
-          kind: 'context',
-          text: `nooping ${revision} on ${targets.length} nodes; the result will be posted in this channel`,
-        },
-      ],
-    });
+    const text = `nooping ${escapeText(revision)} on ${targets.length} nodes; the result will be posted in this channel`;
+    await ctx.respond({ text, blocks: [{ kind: 'context', text }] });
     const result = await fleet.run(revision, targets, 'noop', ctx.user);
     await ctx.services.chat.post(ctx.channel, revisionRunMessage(result, ctx.user));
   },

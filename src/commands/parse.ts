@@ -1,4 +1,5 @@
 import { HecklerError } from '../engine/errors.js';
+import { escapeText } from '../engine/text/mrkdwn.js';
 import { didYouMean } from '../engine/text/suggest.js';
 import type { CommandCall, CommandRegistry, CommandSpec } from './types.js';
 import { SLASH, usageLine } from './usage.js';
@@ -11,9 +12,10 @@ export type ParseResult =
   | { kind: 'error'; error: HecklerError }
   | { kind: 'empty' };
 
+/** `message` is literal text (it quotes what was typed): escaped here, once. */
 const usage = (message: string, spec?: CommandSpec): ParseResult => ({
   kind: 'error',
-  error: new HecklerError('USAGE', message, {
+  error: new HecklerError('USAGE', escapeText(message), {
     hint: spec
       ? `usage: \`${usageLine(spec)}\` (see \`${SLASH} help ${spec.name}\`)`
       : `see \`${SLASH} help\``,
@@ -68,7 +70,7 @@ export const parseCommand = (text: string, registry: CommandRegistry): ParseResu
       kind: 'error',
       error: new HecklerError(
         'UNKNOWN_COMMAND',
-        `unknown command '${clip(verb)}'${didYouMean(verb, names)}`,
+        escapeText(`unknown command '${clip(verb)}'${didYouMean(verb, names)}`),
         {
           hint: `\`${SLASH} help\` lists the commands you may run`,
         },

@@ -1,3 +1,4 @@
+import { escapeText, mention } from '../engine/text/mrkdwn.js';
 import { fleetOf, nodesArg, resolveNodesArg } from './fleet-args.js';
 import type { CommandSpec } from './types.js';
 
@@ -20,11 +21,11 @@ export const unlock: CommandSpec = {
       call.flags.force === true,
     );
     if (released.length > 0) {
-      const text = `:unlock: <@${ctx.user}> unlocked ${released.join(', ')}${call.flags.force ? ' (forced)' : ''}`;
+      const text = `:unlock: ${mention(ctx.user)} unlocked ${escapeText(released.join(', '))}${call.flags.force ? ' (forced)' : ''}`;
       await ctx.services.chat.post(ctx.channel, { text, blocks: [{ kind: 'section', text }] });
     }
     if (notLocked.length > 0) {
-      const text = `not locked: ${notLocked.join(', ')}`;
+      const text = `not locked: ${escapeText(notLocked.join(', '))}`;
       await ctx.respond({ text, blocks: [{ kind: 'context', text }] });
     }
   },

@@ -1,3 +1,4 @@
+import { escapeText } from '../engine/text/mrkdwn.js';
 import { buildsOf, repoArg } from './builds-args.js';
 import type { CommandSpec } from './types.js';
 
@@ -14,7 +15,7 @@ export const unwatch: CommandSpec = {
   examples: ['unwatch infra/web'],
   async run(ctx, call) {
     const repo = await buildsOf(ctx.services).unwatch(call.args.REPO ?? '');
-    const text = `stopped watching ${repo.name}; its past builds stay listed`;
+    const text = `stopped watching ${escapeText(repo.name)}; its past builds stay listed`;
     await ctx.respond({ text, blocks: [{ kind: 'section', text }] });
   },
 };

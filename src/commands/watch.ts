@@ -1,3 +1,4 @@
+import { escapeText } from '../engine/text/mrkdwn.js';
 import { buildsOf, repoArg } from './builds-args.js';
 import type { CommandSpec } from './types.js';
 
@@ -32,13 +33,13 @@ export const watch: CommandSpec = {
       unwrap(call.args.URL ?? ''),
       ctx.user,
     );
-    const text = `watching ${repo.name} (${repo.url}); new commits on its branches will be built`;
+    const text = `watching ${escapeText(`${repo.name} (${repo.url})`)}; new commits on its branches will be built`;
     const note = report.first ? 'current branch tips recorded; nothing built for them' : 'polled';
     await ctx.respond({
       text,
       blocks: [
         { kind: 'section', text: `:eyes: ${text}` },
-        { kind: 'context', text: `${note} · \`/heckler build ${repo.name}\` builds now` },
+        { kind: 'context', text: `${note} · \`/heckler build ${escapeText(repo.name)}\` builds now` },
       ],
     });
   },

@@ -152,7 +152,8 @@ describe('a plan with commits not approved for the fleet as it is', () => {
   it('is blocked while the hotfix is not nooped, then while it waits for its owner, then while denied', async () => {
     const hot = short(repo.commits.hotfix);
     expect(await ask('U0APPLIER', 'apply v1.1 --nodes node1,node2')).toMatch(
-      /plan #1 \(node\{1,2\}\) is in <#CAPPLY>/,
+      // Named in words: the renderer lets no channel token (`<#C…>`) through.
+      /plan #1 \(node\{1,2\}\) is in the apply channel, CAPPLY/,
     );
     let plan = view().message(1);
     expect(plan).toContain('Apply plan #1: v1.1 on 2 nodes — blocked');

@@ -2,6 +2,7 @@ import type { ApplyEvent, ApplyViews } from '../../engine/apply/progress.js';
 import type { ApplyRecord, NodeResult } from '../../engine/apply/records.js';
 import type { Block, Message } from '../../engine/ports/index.js';
 import { formatDuration } from '../../engine/text/duration.js';
+import { escapeText as esc } from '../../engine/text/mrkdwn.js';
 import { planMessage } from './apply-plan.js';
 import {
   failureLine,
@@ -48,16 +49,20 @@ const elapsed = (record: ApplyRecord, now: number) => {
     : `took ${formatDuration(end - record.startedAt)}`;
 };
 
-/** A confirmed apply's one message, edited as it runs: the progress line, failures, how it ended. */
+/**
+ * A confirmed apply's one message, edited as it runs: the progress line, failures, how it ended.
+ * Values from outside the bot are escaped here; `note`, `detail` and a node's `error` are mrkdwn
+ * the engine already escaped (see ApplyRecord).
+ */
 export const progressMessage = (record: ApplyRecord, now: number): Message => {
   const line = progressLine(record);
   const blocks: Block[] = [
-    { kind: 'header', text: `Apply #${record.id}: ${record.revision} — ${statusWord[record.status]}` },
+    { kind: 'header', text: `Apply #${record.id}: ${esc(record.revision)} — ${statusWord[record.status]}` },
     { kind: 'section', text: `${icon[record.status] ?? ':arrows_counterclockwise:'} ${line}` },
     {
       kind: 'context',
       text: [
-        `${target(record)} ${record.subject}`,
+        `${target(record)} ${esc(record.subject)}`,
         `asked by ${mention(record.requestedBy)}`,
         record.confirmedBy
           ? `confirmed by ${mention(record.confirmedBy)} at ${hhmm(record.confirmedAt ?? 0)} UTC`
@@ -84,8 +89,8 @@ export const progressMessage = (record: ApplyRecord, now: number): Message => {
   const skipped = [
     ...record.skipped
       .filter((skip) => skip.why === 'locked')
-      .map((skip) => `• *${skip.node}* ${skip.detail}`),
-    ...withStatus(record, 'skipped').map((result) => `• *${result.node}* ${result.error ?? 'skipped'}`),
+      .map((skip) => `• *${esc(skip.node)}* ${skip.detail}`),
+    ...withStatus(record, 'skipped').map((result) => `• *${esc(result.node)}* ${result.error ?? 'skipped'}`),
   ];
   if (skipped.length > 0) blocks.push({ kind: 'section', text: `*Skipped*\n${skipped.join('\n')}` });
   const interrupted = withStatus(record, 'interrupted');
@@ -115,16 +120,16 @@ const eventMessage = (record: ApplyRecord, event: ApplyEvent): Message => {
   let text: string;
   switch (event.kind) {
     case 'locked':
-      text = `:lock: Skipped ${plural(event.skipped.length, 'locked node')}:\n${event.skipped.map((skip) => `• *${skip.node}* ${skip.detail}`).join('\n')}`;
+      text = `:lock: Skipped ${plural(event.skipped.length, 'locked node')}:\n${event.skipped.map((skip) => `• *${esc(skip.node)}* ${skip.detail}`).join('\n')}`;
       break;
     case 'failure':
-      text = `:x: ${failureLine(event.result)}${event.result.outcome === 'unreachable' ? '' : `\n${event.result.node} is marked dirty until an apply succeeds.`}`;
+      text = `:x: ${failureLine(event.result)}${event.result.outcome === 'unreachable' ? '' : `\n${esc(event.result.node)} is marked dirty until an apply succeeds.`}`;
       break;
     case 'stage': {
       const { stage } = event;
       const took = stageDuration(stage);
       const bad = stage.nodes.some((r) => r.status === 'failed') || stage.status === 'stopped';
-      text = `${bad ? ':warning:' : ':white_check_mark:'} *${stage.name}* ${stage.status === 'stopped' ? 'stopped' : 'done'}: ${stageLine(stage)}${took ? ` in ${took}` : ''}`;
+      text = `${bad ? ':warning:' : ':white_check_mark:'} *${esc(stage.name)}* ${stage.status === 'stopped' ? 'stopped' : 'done'}: ${stageLine(stage)}${took ? ` in ${took}` : ''}`;
       const notRun = stage.nodes.filter((r) => r.status === 'not_run');
       if (notRun.length > 0)
         text += `\nnot run: ${hosts(notRun.map((r) => r.node))} (${notRun[0]?.error ?? 'stopped'})`;
@@ -165,7 +170,7 @@ const summaryMessage = (record: ApplyRecord): Message => {
       ? `; ${formatDuration(record.finishedAt - record.startedAt)} in all`
       : '';
   const text =
-    `${icon[record.status] ?? ''} apply ${record.revision} #${record.id} ${statusWord[record.status]}: ${counts} — ${stages}${total}`.trim();
+    `${icon[record.status] ?? ''} apply ${esc(record.revision)} #${record.id} ${statusWord[record.status]}: ${counts} — ${stages}${total}`.trim();
   const blocks: Block[] = [{ kind: 'section', text }];
   const by = record.confirmedBy ?? record.requestedBy;
   blocks.push({

@@ -8,6 +8,7 @@ import type {
 } from '../../engine/builds/records.js';
 import type { Block, Message } from '../../engine/ports/index.js';
 import { formatDuration } from '../../engine/text/duration.js';
+import { escapeText as esc, mention } from '../../engine/text/mrkdwn.js';
 
 export const buildIcons: Record<BuildStatus, string> = {
   queued: ':hourglass_flowing_sand:',
@@ -31,12 +32,12 @@ const stageIcons: Record<StageStatus, string> = {
 
 export const statusWord = (status: BuildStatus): string => status.replace('_', ' ');
 
-/** A chat user for commands (mentioned), the pusher or the restart otherwise. */
+/** A chat user for commands (mentioned), the pusher or the restart otherwise (escaped). */
 export const triggeredBy = (trigger: BuildTrigger): string =>
-  trigger.kind === 'command' ? `<@${trigger.by}>` : trigger.by;
+  trigger.kind === 'command' ? mention(trigger.by) : esc(trigger.by);
 
 /** Ids look like U0123ABC; anything else (a push author's name) is shown as written. */
-const person = (who: string): string => (/^[UW][A-Z0-9_]{1,39}$/.test(who) ? `<@${who}>` : who);
+const person = (who: string): string => (/^[UW][A-Z0-9_]{1,39}$/.test(who) ? mention(who) : esc(who));
 
 /** Log text inside a code block: a ``` in the output would end the block early. */
 export const fenceSafe = (text: string): string => text.replaceAll('```', '`\u200b`\u200b`');
@@ -49,24 +50,33 @@ export const buildDuration = (build: BuildRecord): string | undefined =>
     ? undefined
     : formatDuration(build.finishedAt - build.startedAt);
 
-const subject = (build: BuildRecord): string => build.commit.message.split('\n')[0] ?? '';
+const subject = (build: BuildRecord): string => esc(build.commit.message.split('\n')[0] ?? '');
 
 const running = (stage: StageRecord) => stage.startedAt !== null && stage.durationMs === null;
 
-/** `inProgress`: the build still runs, so a stage not started yet is waiting, not "not run". */
+/**
+ * `inProgress`: the build still runs, so a stage not started yet is waiting, not "not run". Stage
+ * names come from ocelot.yml and reasons from Docker and triggers: escaped, like every value below.
+ */
 export const stageLine = (stage: StageRecord, inProgress = false): string => {
-  if (running(stage)) return `:arrows_counterclockwise: ${stage.key} — running`;
+  const key = esc(stage.key);
+  if (running(stage)) return `:arrows_counterclockwise: ${key} — running`;
   if (inProgress && stage.status === 'not_run' && !stage.reason)
-    return `:white_small_square: ${stage.key} — waiting`;
+    return `:white_small_square: ${key} — waiting`;
   const parts = [stage.status === 'not_run' ? 'not run' : stage.status.replace('_', ' ')];
   if (stage.exitCode !== null) parts.push(`exit ${stage.exitCode}`);
   if (stage.durationMs !== null) parts.push(formatDuration(stage.durationMs));
-  const reason = stage.status === 'skipped' || stage.status === 'timed_out' ? ` (${stage.reason ?? ''})` : '';
-  return `${stageIcons[stage.status]} ${stage.key} — ${parts.join(' · ')}${reason.replace(' ()', '')}`;
+  const reason =
+    stage.status === 'skipped' || stage.status === 'timed_out' ? ` (${esc(stage.reason ?? '')})` : '';
+  return `${stageIcons[stage.status]} ${key} — ${parts.join(' · ')}${reason.replace(' ()', '')}`;
 };
 
 export const buildTitle = (build: BuildRecord): string =>
-  `Build #${build.id} ${build.repo} \`${build.branch}\` \`${shortSha(build.sha)}\``;
+  `Build #${build.id} ${esc(build.repo)} \`${esc(build.branch)}\` \`${esc(shortSha(build.sha))}\``;
+
+/** The fallback text: the same as the title, without the code spans. */
+const plainTitle = (build: BuildRecord): string =>
+  `Build #${build.id} ${esc(`${build.repo} ${build.branch} ${shortSha(build.sha)}`)}`;
 
 /** The one message of a build: status, stages, who and how long. */
 export const buildMessage = (build: BuildRecord): Message => {
@@ -78,7 +88,7 @@ export const buildMessage = (build: BuildRecord): Message => {
     blocks.push({ kind: 'section', text: build.stages.map((stage) => stageLine(stage, !done)).join('\n') });
   }
   const notes: string[] = [];
-  if (build.pipeline !== 'default') notes.push(`pipeline ${build.pipeline}`);
+  if (build.pipeline !== 'default') notes.push(`pipeline ${esc(build.pipeline)}`);
   notes.push(`triggered by ${triggeredBy(build.trigger)}`);
   if (build.waitMs !== null) notes.push(`waited ${formatDuration(build.waitMs)}`);
   if (build.killedBy) notes.push(`cancelled by ${person(build.killedBy)}`);
@@ -88,27 +98,27 @@ export const buildMessage = (build: BuildRecord): Message => {
   if (build.error)
     blocks.push({
       kind: 'section',
-      text: `*${build.status === 'error' ? 'Could not run' : 'Why'}:* ${build.error}`,
+      text: `*${build.status === 'error' ? 'Could not run' : 'Why'}:* ${esc(build.error)}`,
     });
   return {
-    text: `Build #${build.id} ${build.repo} ${build.branch} ${shortSha(build.sha)}: ${statusWord(build.status)}`,
+    text: `${plainTitle(build)}: ${statusWord(build.status)}`,
     blocks,
   };
 };
 
 const logHint = (build: BuildRecord, stage: StageRecord): Block => ({
   kind: 'context',
-  text: `\`/heckler logs ${build.id} --stage ${stage.key}\` shows the whole log`,
+  text: `\`/heckler logs ${build.id} --stage ${esc(stage.key)}\` shows the whole log`,
 });
 
 /** A thread reply: one stage's result, with the end of its log when it failed. */
 export const stageMessage = (build: BuildRecord, stage: StageRecord, tail?: string): Message => {
   const blocks: Block[] = [{ kind: 'section', text: stageLine(stage) }];
   if (stage.status === 'failed' && stage.exitCode === null && stage.reason) {
-    blocks.push({ kind: 'context', text: stage.reason });
+    blocks.push({ kind: 'context', text: esc(stage.reason) });
   }
   if (tail !== undefined) blocks.push({ kind: 'code', text: fenceSafe(tail) }, logHint(build, stage));
-  return { text: `build #${build.id} ${stage.key}: ${stage.status.replace('_', ' ')}`, blocks };
+  return { text: `build #${build.id} ${esc(stage.key)}: ${stage.status.replace('_', ' ')}`, blocks };
 };
 
 /** To notify's channel: what ended how, and whom it concerns. */
@@ -116,13 +126,13 @@ export const noticeMessage = (
   build: BuildRecord,
   failed?: { stage: StageRecord; tail?: string },
 ): Message => {
-  const who = build.trigger.kind === 'command' ? ` — <@${build.trigger.by}>` : ` — ${build.trigger.by}`;
+  const who = ` — ${triggeredBy(build.trigger)}`;
   const where = failed
-    ? ` at *${failed.stage.key}*${failed.stage.exitCode === null ? '' : ` (exit ${failed.stage.exitCode})`}`
+    ? ` at *${esc(failed.stage.key)}*${failed.stage.exitCode === null ? '' : ` (exit ${failed.stage.exitCode})`}`
     : '';
   const text = `${buildIcons[build.status]} *${buildTitle(build)}* ${statusWord(build.status)}${where}${who}`;
   const blocks: Block[] = [{ kind: 'section', text }];
-  if (build.error && !failed) blocks.push({ kind: 'section', text: build.error });
+  if (build.error && !failed) blocks.push({ kind: 'section', text: esc(build.error) });
   if (failed?.tail !== undefined) {
     blocks.push({ kind: 'code', text: fenceSafe(failed.tail) }, logHint(build, failed.stage));
   }
@@ -130,13 +140,13 @@ export const noticeMessage = (
 };
 
 export const invalidPushMessage = (repo: string, at: string, errors: readonly string[]): Message => {
-  const text = `:warning: ${repo} ${at}: ocelot.yml is invalid, so nothing was built`;
+  const text = `:warning: ${esc(`${repo} ${at}`)}: ocelot.yml is invalid, so nothing was built`;
   return {
     text,
     blocks: [
       { kind: 'section', text },
       { kind: 'code', text: errors.join('\n') },
-      { kind: 'context', text: `\`/heckler validate ${repo}\` checks the file again` },
+      { kind: 'context', text: `\`/heckler validate ${esc(repo)}\` checks the file again` },
     ],
   };
 };

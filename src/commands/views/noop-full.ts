@@ -2,6 +2,7 @@ import type { Block, Message } from '../../engine/ports/index.js';
 import type { RevisionRun } from '../../engine/runs/fleet-service.js';
 import type { NodeRun } from '../../engine/runs/puppet-on-node.js';
 import { formatDuration } from '../../engine/text/duration.js';
+import { escapeText as esc, mention } from '../../engine/text/mrkdwn.js';
 import { reportBlocks } from './puppet-report.js';
 
 /** Counts over node runs, in the order reviewers care about. */
@@ -23,13 +24,13 @@ export const revisionRunMessage = (result: RevisionRun, requestedBy: string): Me
   const verb = mode === 'noop' ? 'Noop' : 'Apply';
   const changedWord = mode === 'noop' ? 'would change' : 'changed';
   const summary = `${counts.changed} ${changedWord}, ${counts.unchanged} unchanged, ${counts.failed} failed, ${counts.unreachable} unreachable`;
-  const title = `${verb} of ${result.revision} (${commit.shortSha})`;
+  const title = `${verb} of ${esc(result.revision)} (${esc(commit.shortSha)})`;
   const blocks: Block[] = [
     { kind: 'header', text: title },
-    { kind: 'section', text: `*${commit.subject}*\n${summary}` },
+    { kind: 'section', text: `*${esc(commit.subject)}*\n${summary}` },
     {
       kind: 'context',
-      text: `requested by <@${requestedBy}> · ${runs.length} node${runs.length === 1 ? '' : 's'} · took ${formatDuration(result.durationMs)}`,
+      text: `requested by ${mention(requestedBy)} · ${runs.length} node${runs.length === 1 ? '' : 's'} · took ${formatDuration(result.durationMs)}`,
     },
   ];
   const quiet: string[] = [];
@@ -39,7 +40,7 @@ export const revisionRunMessage = (result: RevisionRun, requestedBy: string): Me
         { kind: 'divider' },
         {
           kind: 'section',
-          text: `*${run.node}* — ${run.unreachable ? 'unreachable' : 'failed'}: ${run.error}`,
+          text: `*${esc(run.node)}* — ${run.unreachable ? 'unreachable' : 'failed'}: ${esc(run.error)}`,
         },
       );
     } else if (run.report.outcome === 'unchanged' && run.report.evalErrors.length === 0) {
@@ -48,6 +49,6 @@ export const revisionRunMessage = (result: RevisionRun, requestedBy: string): Me
       blocks.push({ kind: 'divider' }, ...reportBlocks(run.report, mode));
     }
   }
-  if (quiet.length > 0) blocks.push({ kind: 'context', text: `No changes on: ${quiet.join(', ')}` });
+  if (quiet.length > 0) blocks.push({ kind: 'context', text: `No changes on: ${esc(quiet.join(', '))}` });
   return { text: `${title}: ${summary}`, blocks };
 };

@@ -1,3 +1,4 @@
+import { errorText } from '../errors.js';
 import type { NodeLock, NodeLocks } from '../locks/node-locks.js';
 import type { CodeRepo, NodeSpec } from '../ports/index.js';
 import type { AppliedState } from '../runs/applied-state.js';
@@ -8,7 +9,7 @@ export interface NodeStatusLine {
   node: string;
   /** What it runs, read from the node itself; undefined when Heckler never applied it. */
   applied?: AppliedState & { names: string[] };
-  /** Its applied state could not be read. */
+  /** Its applied state could not be read: why, as literal text. */
   unreadable?: string;
   lock?: NodeLock;
   lastNoop?: LastNoop;
@@ -39,7 +40,7 @@ export const fleetStatus = async (
   const lines: NodeStatusLine[] = [];
   for (const outcome of outcomes) {
     const line: NodeStatusLine = { node: outcome.node };
-    if (!outcome.ok) line.unreadable = String(outcome.error);
+    if (!outcome.ok) line.unreadable = errorText(outcome.error);
     else if (!outcome.value.ok) line.unreadable = outcome.value.error;
     else if (outcome.value.state)
       line.applied = { ...outcome.value.state, names: await namesOf(outcome.value.state.revision) };

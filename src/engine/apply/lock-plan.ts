@@ -1,7 +1,9 @@
 import type { ApplySettings } from '../../config/apply-schema.js';
 import { HecklerError, isHecklerError } from '../errors.js';
 import { describeHolder, type NodeLock, type NodeLocks } from '../locks/node-locks.js';
+
 import type { Clock, HeldLock } from '../ports/index.js';
+import { escapeText, mention } from '../text/mrkdwn.js';
 import type { ApplyRecord, SkippedNode } from './records.js';
 
 /** Holder of an apply's node locks: `heckler:apply#7` (`/heckler locks` shows it as is). */
@@ -26,7 +28,8 @@ export const lockPlanNodes = async (
       record.nodes.map((node) => node.node),
       {
         owner: applyOwner(record.id),
-        reason: `apply ${record.revision} by <@${user}>`,
+        // Mrkdwn: a lock the bot holds has a reason the bot wrote (see lockReason).
+        reason: `apply ${escapeText(record.revision)} by ${mention(user)}`,
         ttlMs: settings.lockTtl,
       },
     );
@@ -43,7 +46,7 @@ export const lockPlanNodes = async (
   }
   const releaseAll = () => Promise.all(got.locked.map(({ lock }) => lock.release().catch(() => false)));
   const lines = (locks: NodeLock[]) =>
-    locks.map((lock) => `${lock.node}: ${describeHolder(lock, clock)}`).join('\n');
+    locks.map((lock) => `${escapeText(lock.node)}: ${describeHolder(lock, clock)}`).join('\n');
   const byApplies = got.refused.filter((lock) => lock.owner.startsWith(APPLY_OWNER_PREFIX));
   const manual = got.refused.filter((lock) => !lock.owner.startsWith(APPLY_OWNER_PREFIX));
   if (byApplies.length > 0) {

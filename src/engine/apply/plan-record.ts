@@ -1,6 +1,7 @@
 import { HecklerError } from '../errors.js';
 import { describeHolder, type NodeLock } from '../locks/node-locks.js';
 import type { Clock, CommitInfo } from '../ports/index.js';
+import { escapeText } from '../text/mrkdwn.js';
 import { type ApplyPlan, revisionText } from './plan.js';
 import type { GatheredPlan } from './planner.js';
 import type { PlannedCommit } from './records.js';
@@ -14,32 +15,34 @@ export const rollbackRefusal = (
   const lines = plan.rollbacks.map((rollback) => {
     const lost = rollback.takesAway;
     const shown = lost.slice(-3).map((sha) => sha.slice(0, 7));
-    return `${rollback.node} runs ${revisionText(rollback.from, names.get(rollback.from))}: ${revision} would take away ${lost.length} commit${lost.length === 1 ? '' : 's'} it has (${shown.join(', ')}${lost.length > 3 ? ', …' : ''})`;
+    return `${escapeText(rollback.node)} runs ${escapeText(revisionText(rollback.from, names.get(rollback.from)))}: ${escapeText(revision)} would take away ${lost.length} commit${lost.length === 1 ? '' : 's'} it has (${shown.join(', ')}${lost.length > 3 ? ', …' : ''})`;
   });
   const who = plan.rollbacks.length === 1 ? 'this node runs' : 'these nodes run';
   return new HecklerError(
     'ROLLBACK_REFUSED',
-    `${revision} does not descend from what ${who}: applying it would roll changes back.\n${lines.join('\n')}`,
+    `${escapeText(revision)} does not descend from what ${who}: applying it would roll changes back.\n${lines.join('\n')}`,
     {
       hint: 'apply a revision that contains those commits, leave the nodes out with --nodes, or (admins) pass --force to roll back',
     },
   );
 };
 
-/** Worth knowing before confirming: nodes locked right now, nodes a --force rolls back. */
+/** Worth knowing before confirming: nodes locked right now, nodes a --force rolls back (mrkdwn). */
 export const planWarnings = (plan: ApplyPlan, locks: readonly NodeLock[], clock: Clock): string[] => {
   const held = new Map(locks.map((lock) => [lock.node, lock]));
   const warnings = plan.nodes.flatMap((node) => {
     const lock = held.get(node.node);
     return lock
       ? [
-          `${node.node} is ${describeHolder(lock, clock)}: it will be skipped unless it is unlocked before you confirm`,
+          `${escapeText(node.node)} is ${describeHolder(lock, clock)}: it will be skipped unless it is unlocked before you confirm`,
         ]
       : [];
   });
   const rollbacks = plan.nodes.filter((node) => node.rollsBack !== undefined);
   if (rollbacks.length > 0)
-    warnings.push(`--force: ${rollbacks.map((node) => node.node).join(', ')} will be rolled back`);
+    warnings.push(
+      `--force: ${escapeText(rollbacks.map((node) => node.node).join(', '))} will be rolled back`,
+    );
   return warnings;
 };
 

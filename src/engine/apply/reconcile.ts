@@ -1,5 +1,6 @@
 import type { NodeLock } from '../locks/node-locks.js';
 import { formatDuration } from '../text/duration.js';
+import { escapeText } from '../text/mrkdwn.js';
 import { applyOwner } from './lock-plan.js';
 import type { ApplyRecord } from './records.js';
 
@@ -22,14 +23,14 @@ export const interruptLeftover = (record: ApplyRecord, locks: readonly NodeLock[
     if (stage.status === 'running') stage.status = 'stopped';
     if (stage.status === 'pending') stage.status = 'not_run';
   }
-  const names = running.map((result) => result.node).join(', ');
+  const names = escapeText(running.map((result) => result.node).join(', '));
   const where =
     running.length > 0
       ? `; ${names} ${running.length === 1 ? 'was' : 'were'} being applied and may be part-way (\`/heckler status\`)`
       : '';
   const lockWords =
     theirs.length > 0
-      ? `its locks on ${theirs.map((lock) => lock.node).join(', ')} were held by the stopped bot and expire by themselves at ${hhmm(until)} UTC (in ${formatDuration(until - now)})`
+      ? `its locks on ${escapeText(theirs.map((lock) => lock.node).join(', '))} were held by the stopped bot and expire by themselves at ${hhmm(until)} UTC (in ${formatDuration(until - now)})`
       : 'its node locks were held by the stopped bot and have expired';
   Object.assign(record, {
     status: 'interrupted',

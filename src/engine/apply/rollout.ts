@@ -1,7 +1,9 @@
+import { errorMrkdwn } from '../errors.js';
 import type { Clock, NodeSpec } from '../ports/index.js';
 import type { NormalizedReport } from '../puppet/index.js';
 import type { FleetService } from '../runs/fleet-service.js';
 import type { NodeRun } from '../runs/puppet-on-node.js';
+import { escapeText } from '../text/mrkdwn.js';
 import type { ApplyRecord, NodeResult, StageRecord } from './records.js';
 
 export interface RolloutOptions {
@@ -27,7 +29,10 @@ export type RolloutEnd = { stoppedBy?: string };
 
 const FAILED_OUTCOMES = new Set(['failed', 'compile_error', 'timed_out']);
 
-/** One line on why Puppet failed on a node: its first evaluation error, failed resource or problem. */
+/**
+ * One line on why Puppet failed on a node: its first evaluation error, failed resource or problem.
+ * Literal text (Puppet's words); `NodeResult.error` gets it escaped.
+ */
 export const failureText = (report: NormalizedReport): string => {
   const error = report.evalErrors[0];
   if (error)
@@ -43,7 +48,7 @@ const settle = (result: NodeResult, run: NodeRun) => {
   if (!run.reached) {
     result.status = 'failed';
     result.outcome = run.unreachable ? 'unreachable' : 'failed';
-    result.error = run.error;
+    result.error = escapeText(run.error);
     return;
   }
   const report = run.report;
@@ -53,7 +58,7 @@ const settle = (result: NodeResult, run: NodeRun) => {
   ).length;
   if (FAILED_OUTCOMES.has(report.outcome)) {
     result.status = 'failed';
-    result.error = failureText(report);
+    result.error = escapeText(failureText(report));
   } else {
     result.status = 'ok';
   }
@@ -103,14 +108,14 @@ export const runRollout = async (record: ApplyRecord, options: RolloutOptions): 
             await options.fleet.runOne(record.sha, spec, 'apply', record.confirmedBy ?? record.requestedBy),
           );
         } catch (error) {
-          Object.assign(result, { status: 'failed', outcome: 'failed', error: (error as Error).message });
+          Object.assign(result, { status: 'failed', outcome: 'failed', error: errorMrkdwn(error) });
           result.durationMs = clock.now() - result.startedAt;
         }
         if ((result.status as NodeResult['status']) === 'failed') {
           failures += 1;
           options.nodeFailed(stage, result);
           if (failures > options.failureThreshold && halted === undefined)
-            halted = `stopped after ${failures} failure${failures === 1 ? '' : 's'} in ${stage.name} (the threshold is ${options.failureThreshold})`;
+            halted = `stopped after ${failures} failure${failures === 1 ? '' : 's'} in ${escapeText(stage.name)} (the threshold is ${options.failureThreshold})`;
         }
         options.changed();
       }

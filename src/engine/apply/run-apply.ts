@@ -1,5 +1,7 @@
+import { errorMrkdwn } from '../errors.js';
 import type { Clock, Logger, NodeSpec } from '../ports/index.js';
 import type { FleetService } from '../runs/fleet-service.js';
+import { escapeText, mention } from '../text/mrkdwn.js';
 import type { HeldNodeLocks } from './held-locks.js';
 import type { ApplyProgress } from './progress.js';
 import type { ApplyRecord, ApplyStatus, SkippedNode } from './records.js';
@@ -54,7 +56,7 @@ export const startApply = (
   });
 
   const stopReason = () =>
-    cancelledBy !== undefined ? `cancelled by <@${cancelledBy}>` : shuttingDown ? SHUTDOWN : undefined;
+    cancelledBy !== undefined ? `cancelled by ${mention(cancelledBy)}` : shuttingDown ? SHUTDOWN : undefined;
 
   const finish = async (status: ApplyStatus, note?: string) => {
     if (finished) return;
@@ -118,7 +120,7 @@ export const startApply = (
 
   const done = run().catch(async (error: unknown) => {
     deps.logger.error({ err: error, apply: record.id }, 'apply crashed');
-    await finish('failed', `stopped by an error in the bot: ${(error as Error).message}`);
+    await finish('failed', `stopped by an error in the bot: ${errorMrkdwn(error)}`);
   });
 
   return {
@@ -143,7 +145,7 @@ export const startApply = (
         if (stage.status === 'pending') stage.status = 'not_run';
         if (stage.status === 'running') stage.status = 'stopped';
       }
-      const names = running.map((result) => result.node).join(', ');
+      const names = escapeText(running.map((result) => result.node).join(', '));
       await finish(
         'interrupted',
         `the bot shut down while ${names || 'nodes'} ${running.length === 1 ? 'was' : 'were'} being applied: ${running.length === 1 ? 'it' : 'they'} may be part-way (\`/heckler status\` shows what each runs)`,

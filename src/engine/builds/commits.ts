@@ -1,5 +1,6 @@
 import { HecklerError } from '../errors.js';
 import type { CodeRepo, CommitInfo } from '../ports/repo.js';
+import { escapeText } from '../text/mrkdwn.js';
 import {
   branchAllowed,
   type Pipeline,
@@ -48,6 +49,7 @@ export const resolveTarget = async (repo: CodeRepo, revision?: string): Promise<
   return { branch: revision ?? sha.slice(0, 7), sha, commit };
 };
 
+/** `main (1a2b3c4)`, as literal text (a branch name is anything git allows). */
 export const describeTarget = (target: Pick<Target, 'branch' | 'sha'>): string =>
   `${target.branch} (${target.sha.slice(0, 7)})`;
 
@@ -58,8 +60,8 @@ export const readPipelineFile = async (repo: CodeRepo, sha: string): Promise<Pip
 };
 
 export const missingPipeline = (name: string, target: Target): HecklerError =>
-  new HecklerError('NOT_FOUND', `${name} has no ${PIPELINE_FILE} at ${describeTarget(target)}`, {
-    hint: `add ${PIPELINE_FILE} at the repository root (README.md, "Builds"); \`/heckler validate ${name}\` checks it`,
+  new HecklerError('NOT_FOUND', escapeText(`${name} has no ${PIPELINE_FILE} at ${describeTarget(target)}`), {
+    hint: `add ${PIPELINE_FILE} at the repository root (README.md, "Builds"); \`/heckler validate ${escapeText(name)}\` checks it`,
   });
 
 /** The pipelines to build, or the validate-style error (every problem with its key path). */
@@ -111,7 +113,7 @@ export const commandBuilds = async (
     );
     throw new HecklerError(
       'USAGE',
-      `no pipeline of ${name} builds branch ${target.branch} (${allowed.join('; ')})`,
+      escapeText(`no pipeline of ${name} builds branch ${target.branch} (${allowed.join('; ')})`),
       {
         hint: 'name an allowed branch, or add this one to `branches:` in ocelot.yml',
       },

@@ -1,4 +1,5 @@
 import { HecklerError } from '../errors.js';
+import { escapeText } from '../text/mrkdwn.js';
 import type { BuildQueue } from './queue.js';
 import { type BuildRecord, type BuildRecords, isFinished } from './records.js';
 
@@ -30,7 +31,7 @@ export const killBuilds = async (
   const active = all.filter((build) => !isFinished(build.status));
   if (active.length > 0) return Promise.all(active.map(stop));
   if (all[0]) return [{ build: all[0], stopped: false }];
-  throw new HecklerError('NOT_FOUND', `there is no build with id or SHA ${target}`, {
+  throw new HecklerError('NOT_FOUND', `there is no build with id or SHA ${escapeText(target)}`, {
     hint: '`/heckler builds` lists recent builds',
   });
 };

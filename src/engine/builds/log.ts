@@ -2,6 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { HecklerError } from '../errors.js';
 import type { OutputStream } from '../ports/containers.js';
 import type { Store } from '../ports/store.js';
+import { escapeText } from '../text/mrkdwn.js';
 import type { BuildRecord } from './records.js';
 
 export const MASK = '[masked]';
@@ -158,7 +159,7 @@ export const buildLogText = async (
     const keys = build.stages.map((row) => row.key).join(', ');
     throw new HecklerError(
       'NOT_FOUND',
-      `build ${build.id} has no stage '${stageKey}'; its stages are ${keys}`,
+      escapeText(`build ${build.id} has no stage '${stageKey}'; its stages are ${keys}`),
     );
   }
   const parts: string[] = [];

@@ -1,5 +1,6 @@
 import { HecklerError } from '../errors.js';
 import { describeFound, isMapping } from '../text/describe-value.js';
+import { escapeText } from '../text/mrkdwn.js';
 import { checkNamedPipelines, checkPipeline, type Findings, trimKeys } from './pipeline-checks.js';
 import { describeIssue } from './pipeline-issues.js';
 import {
@@ -71,7 +72,7 @@ export const pipelineInvalid = (source: string, errors: readonly string[]): Heck
   const count = errors.length === 1 ? '1 problem' : `${errors.length} problems`;
   return new HecklerError(
     'PIPELINE_INVALID',
-    `${source} is invalid (${count}):\n${errors.map((e) => `  - ${e}`).join('\n')}`,
+    escapeText(`${source} is invalid (${count}):\n${errors.map((e) => `  - ${e}`).join('\n')}`),
     {
       hint: 'fix the keys named above and push again; `/heckler validate REPO` checks the file without building',
     },

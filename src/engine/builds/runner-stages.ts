@@ -1,3 +1,4 @@
+import { errorText } from '../errors.js';
 import type { ContainerRuntime } from '../ports/containers.js';
 import { formatDuration } from '../text/duration.js';
 import type { BuildLogCapture } from './log.js';
@@ -113,7 +114,8 @@ const runOne = async (
     } else {
       // The engine failed under the stage: no exit code to report, and the build is not to blame.
       row.status = 'failed';
-      row.reason = capture.mask(error instanceof Error ? error.message : String(error));
+      // Literal text (views escape it): a HecklerError's mrkdwn message is unescaped.
+      row.reason = capture.mask(errorText(error));
       ended = {
         status: 'error',
         error: `stage ${row.key}: ${row.reason}`,

@@ -1,4 +1,4 @@
-import { isHecklerError } from '../errors.js';
+import { errorText } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { HostSlot, RegistryAuth } from '../ports/containers.js';
 import type { Logger } from '../ports/logger.js';
@@ -146,8 +146,8 @@ export const stopped = (signal: AbortSignal): { status: BuildStatus; error?: str
   return { status: 'cancelled' };
 };
 
-const describe = (error: unknown): string =>
-  isHecklerError(error) || error instanceof Error ? error.message : String(error);
+/** `build.error` is literal text (views escape it); a HecklerError's message is mrkdwn, so unescaped. */
+const describe = (error: unknown): string => errorText(error);
 
 /**
  * Rejects at once when `signal` fires. A result that still arrives is handed to `cleanup`

@@ -1,5 +1,6 @@
 import { HecklerError } from '../errors.js';
 import type { ExecResult, NodeSpec, NodeTransport } from '../ports/transport.js';
+import { escapeText } from '../text/mrkdwn.js';
 import { applyScript, type ProbeReport, parseProbe, probeScript } from './code-sync-scripts.js';
 import { FULL_SHA, nodeLayout } from './node-layout.js';
 
@@ -56,9 +57,13 @@ export const syncCode = async (options: SyncCodeOptions): Promise<SyncResult> =>
       ...(options.signal && { signal: options.signal }),
     });
     if (result.status === 'unreachable' || result.status === 'timed_out') {
-      throw new HecklerError('NODE_UNREACHABLE', `${node.name}: ${step}: ${result.error ?? result.status}`, {
-        cause: result,
-      });
+      throw new HecklerError(
+        'NODE_UNREACHABLE',
+        escapeText(`${node.name}: ${step}: ${result.error ?? result.status}`),
+        {
+          cause: result,
+        },
+      );
     }
     return result;
   };

@@ -1,6 +1,7 @@
 import type { ConfigFile } from '../../config/schema.js';
-import { HecklerError } from '../errors.js';
+import { errorMrkdwn, HecklerError } from '../errors.js';
 import type { NodeSpec } from '../ports/transport.js';
+import { escapeText } from '../text/mrkdwn.js';
 import { globToRegExp, listNames, NODE_NAME, unknownName, unknownNodes } from './node-names.js';
 
 export type FleetConfig = ConfigFile['fleet'];
@@ -63,7 +64,7 @@ export const resolveSelector = async (selector: Selector, context: InventoryCont
   } else {
     names = await setMembers(selector.set, context, [...byName.keys()]);
     if (names.length === 0)
-      throw new HecklerError('NOT_FOUND', `set '${selector.set}' has no nodes right now`);
+      throw new HecklerError('NOT_FOUND', escapeText(`set '${selector.set}' has no nodes right now`));
   }
   return names.map((name) => byName.get(name) as NodeSpec);
 };
@@ -103,11 +104,14 @@ const commandMembers = async (set: string, command: string, runCommand: CommandR
   try {
     output = await runCommand(command);
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new HecklerError('CONFIG_INVALID', `set '${set}': its command \`${command}\` failed: ${why}`, {
-      cause: error,
-      hint: `fix fleet.sets.${set}.command so that it prints one node name per line`,
-    });
+    throw new HecklerError(
+      'CONFIG_INVALID',
+      `${escapeText(`set '${set}': its command`)} \`${escapeText(command)}\` failed: ${errorMrkdwn(error)}`,
+      {
+        cause: error,
+        hint: `fix fleet.sets.${escapeText(set)}.command so that it prints one node name per line`,
+      },
+    );
   }
   const lines = output
     .split('\n')
@@ -118,8 +122,10 @@ const commandMembers = async (set: string, command: string, runCommand: CommandR
     const shown = malformed.slice(0, 5).map((line) => JSON.stringify(line.slice(0, 80)));
     throw new HecklerError(
       'CONFIG_INVALID',
-      `set '${set}': its command printed ${malformed.length} line(s) that are not node names: ${listNames(shown)}`,
-      { hint: `fix fleet.sets.${set}.command so that it prints one node name per line` },
+      escapeText(
+        `set '${set}': its command printed ${malformed.length} line(s) that are not node names: ${listNames(shown)}`,
+      ),
+      { hint: `fix fleet.sets.${escapeText(set)}.command so that it prints one node name per line` },
     );
   }
   return lines;

@@ -1,4 +1,5 @@
 import { HecklerError } from '../errors.js';
+import { escapeText } from '../text/mrkdwn.js';
 import { closest } from '../text/suggest.js';
 
 /** Node and set names as the config accepts them (see src/config/fields.ts). */
@@ -46,12 +47,16 @@ export const listNames = (names: readonly string[]): string => {
 export const unknownName = (kind: 'node' | 'set', name: string, known: readonly string[]): HecklerError => {
   const [guess] = closest(name, known, 1);
   const suggestion = guess === undefined ? '' : ` (did you mean '${guess}'?)`;
-  return new HecklerError('NOT_FOUND', `unknown ${kind} '${name}'${suggestion}; known: ${listNames(known)}`, {
-    hint:
-      kind === 'node'
-        ? 'use a node name from fleet.nodes in heckler.yml'
-        : 'use a set name from fleet.sets in heckler.yml, or `all`',
-  });
+  return new HecklerError(
+    'NOT_FOUND',
+    escapeText(`unknown ${kind} '${name}'${suggestion}; known: ${listNames(known)}`),
+    {
+      hint:
+        kind === 'node'
+          ? 'use a node name from fleet.nodes in heckler.yml'
+          : 'use a set name from fleet.sets in heckler.yml, or `all`',
+    },
+  );
 };
 
 /**
@@ -63,13 +68,17 @@ export const unknownNodes = (
   known: readonly string[],
   where?: string,
 ): HecklerError => {
-  const prefix = where === undefined ? '' : `${where}: `;
+  const prefix = where === undefined ? '' : escapeText(`${where}: `);
   if (names.length === 1) {
     const error = unknownName('node', names[0] as string, known);
     return new HecklerError('NOT_FOUND', `${prefix}${error.message}`, { hint: error.hint });
   }
   const quoted = names.map((name) => `'${name}'`).join(', ');
-  return new HecklerError('NOT_FOUND', `${prefix}unknown nodes ${quoted}; known: ${listNames(known)}`, {
-    hint: 'use node names from fleet.nodes in heckler.yml',
-  });
+  return new HecklerError(
+    'NOT_FOUND',
+    `${prefix}${escapeText(`unknown nodes ${quoted}; known: ${listNames(known)}`)}`,
+    {
+      hint: 'use node names from fleet.nodes in heckler.yml',
+    },
+  );
 };

@@ -1,6 +1,7 @@
 import { HecklerError } from '../errors.js';
 import type { Clock, HeldLock, LockInfo, Locks } from '../ports/index.js';
 import { formatDuration } from '../text/duration.js';
+import { escapeText, mention } from '../text/mrkdwn.js';
 
 const PREFIX = 'node:';
 export const nodeLockKey = (node: string) => `${PREFIX}${node}`;
@@ -11,14 +12,27 @@ export interface NodeLock extends LockInfo {
 
 const asNodeLock = (info: LockInfo): NodeLock => ({ ...info, node: info.key.slice(PREFIX.length) });
 
-/** "locked by <@U1> (kernel upgrade) since 14:02, for 1h more": who to ask, and why. */
+/**
+ * "locked by <@U1> (kernel upgrade), 1h left": who to ask, and why. Mrkdwn, like everything here
+ * that describes a lock: the reason a person typed is escaped.
+ */
 export const describeHolder = (lock: LockInfo, clock: Clock): string => {
   const left = lock.expiresAt - clock.now();
-  return `locked by ${holderName(lock.owner)} (${lock.reason}), ${left > 0 ? `${formatDuration(left)} left` : 'expiring'}`;
+  return `locked by ${holderName(lock.owner)} (${lockReason(lock)}), ${left > 0 ? `${formatDuration(left)} left` : 'expiring'}`;
 };
 
-/** Chat users are mentioned; the bot's own locks (applies) are named as such. */
-export const holderName = (owner: string) => (/^[A-Z0-9_]+$/.test(owner) ? `<@${owner}>` : owner);
+/** Chat users are mentioned; the bot's own locks (applies, `heckler:…`) are named as such. */
+export const holderName = (owner: string) => mention(owner);
+
+const BOT_OWNER_PREFIX = 'heckler:';
+
+/**
+ * A lock's reason as mrkdwn. People type theirs (`/heckler lock web1 …`): escaped. The bot's own
+ * locks, whose owner (`heckler:apply#7`) no chat user can be, carry a reason the bot wrote as
+ * mrkdwn, mentioning who confirmed the apply.
+ */
+export const lockReason = (lock: Pick<LockInfo, 'owner' | 'reason'>): string =>
+  lock.owner.startsWith(BOT_OWNER_PREFIX) ? lock.reason : escapeText(lock.reason);
 
 /** What `lockEach` got: the locks taken, and the holders of the nodes it could not lock. */
 export interface LockEachResult {
@@ -61,7 +75,7 @@ export const createNodeLocks = (locks: Locks, clock: Clock): NodeLocks => ({
     for (const node of nodes) {
       const result = await locks.acquire(nodeLockKey(node), request);
       if (result.ok) taken.push(result.lock);
-      else refused.push(`${node}: ${describeHolder(result.holder, clock)}`);
+      else refused.push(`${escapeText(node)}: ${describeHolder(result.holder, clock)}`);
     }
     if (refused.length === 0) return taken;
     await Promise.all(taken.map((lock) => lock.release()));
@@ -93,7 +107,9 @@ export const createNodeLocks = (locks: Locks, clock: Clock): NodeLocks => ({
     );
     const others = held.filter(({ info }) => info && info.owner !== owner);
     if (others.length > 0 && !force) {
-      const lines = others.map(({ node, info }) => `${node}: ${info ? describeHolder(info, clock) : ''}`);
+      const lines = others.map(
+        ({ node, info }) => `${escapeText(node)}: ${info ? describeHolder(info, clock) : ''}`,
+      );
       throw new HecklerError('LOCK_HELD', `not your lock:\n${lines.join('\n')}`, {
         hint: 'ask the holder to unlock it, or an admin can pass --force; nothing was unlocked',
       });

@@ -1,4 +1,5 @@
 import { HecklerError } from '../errors.js';
+import { escapeText } from '../text/mrkdwn.js';
 import { didYouMean } from '../text/suggest.js';
 
 /** Longest revision text we accept; real tags, branches and SHAs are far shorter. */
@@ -31,7 +32,7 @@ const rules: readonly [test: (text: string) => boolean, reason: string][] = [
   [(text) => text.endsWith('.') || /(^|\/)\./.test(text), "a part of it starts or ends with '.'"],
 ];
 
-/** Shows user text safely inside a message: control characters escaped, long text cut short. */
+/** Shows user text safely inside a message: control characters escaped, long text cut short (literal text). */
 export const quoteRevision = (text: string): string => {
   const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
   const escaped = shown.replace(
@@ -55,7 +56,9 @@ export const validateRevision = (text: string): string => {
 };
 
 const notARevision = (text: string, reason: string) =>
-  new HecklerError('UNKNOWN_REVISION', `${quoteRevision(text)} is not a revision: ${reason}`, { hint: HINT });
+  new HecklerError('UNKNOWN_REVISION', escapeText(`${quoteRevision(text)} is not a revision: ${reason}`), {
+    hint: HINT,
+  });
 
 export interface UnknownRevisionContext {
   /** Tag and branch names that could have been meant, for "did you mean". */
@@ -71,7 +74,7 @@ export const unknownRevision = (revision: string, context: UnknownRevisionContex
     context.latestTags.length > 0 ? `latest tags: ${context.latestTags.join(', ')}` : 'there are no tags yet';
   return new HecklerError(
     'UNKNOWN_REVISION',
-    `unknown revision ${quoteRevision(revision)}${suggestion}; ${tags}`,
+    escapeText(`unknown revision ${quoteRevision(revision)}${suggestion}; ${tags}`),
     {
       hint: HINT,
     },
@@ -82,8 +85,10 @@ export const unknownRevision = (revision: string, context: UnknownRevisionContex
 export const ambiguousRevision = (revision: string, matches: readonly string[]): HecklerError =>
   new HecklerError(
     'UNKNOWN_REVISION',
-    `short SHA ${quoteRevision(revision)} is ambiguous: it matches ${matches.length} commits (${matches
-      .map((sha) => sha.slice(0, 12))
-      .join(', ')})`,
+    escapeText(
+      `short SHA ${quoteRevision(revision)} is ambiguous: it matches ${matches.length} commits (${matches
+        .map((sha) => sha.slice(0, 12))
+        .join(', ')})`,
+    ),
     { hint: 'Give more characters of the SHA.' },
   );

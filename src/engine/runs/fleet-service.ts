@@ -1,3 +1,4 @@
+import { errorText } from '../errors.js';
 import { type NodeOutcome, onNodes } from '../fleet/fanout.js';
 import {
   type CommandRunner,
@@ -134,7 +135,8 @@ export const createFleetService = (deps: FleetServiceDeps): FleetService => {
         sha,
         reached: false,
         unreachable: false,
-        error: error instanceof Error ? error.message : String(error),
+        // Literal text, as every NodeRun.error (views escape it).
+        error: errorText(error),
         durationMs: 0,
       }));
     },

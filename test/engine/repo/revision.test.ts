@@ -8,6 +8,7 @@ import {
   unknownRevision,
   validateRevision,
 } from '../../../src/engine/repo/revision.js';
+import { escapeText } from '../../../src/engine/text/mrkdwn.js';
 
 const refusal = (text: string): HecklerError => {
   try {
@@ -79,7 +80,8 @@ describe('validateRevision', () => {
   ])('refuses %j: %s', (text, reason) => {
     const error = refusal(text);
     expect(error.code).toBe('UNKNOWN_REVISION');
-    expect(error.message).toBe(`${quoteRevision(text)} is not a revision: ${reason}`);
+    // Error messages are chat text (escaped mrkdwn): `v1&` reads as typed, never as markup.
+    expect(error.message).toBe(escapeText(`${quoteRevision(text)} is not a revision: ${reason}`));
     expect(error.hint).toMatch(/tag .* branch .* commit SHA/);
   });
 });
