@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openMirror } from '../adapters/git/mirror.js';
+import { githubForPuppetRepo } from '../adapters/github/puppet-repo.js';
 import { createBreeScheduler } from '../adapters/schedule/bree.js';
 import { createLocalTransport } from '../adapters/transport/local.js';
 import { createSshTransport } from '../adapters/transport/ssh.js';
@@ -13,6 +14,7 @@ import { type ApplyService, createApplyService } from '../engine/apply/service.j
 import { createNodeLocks } from '../engine/locks/node-locks.js';
 import type { Chat, Clock, Logger, NodeTransport } from '../engine/ports/index.js';
 import type { NormalizedReport } from '../engine/puppet/index.js';
+import { nodeDefinitionsAt } from '../engine/review/node-definitions-at.js';
 import { createNoopCache } from '../engine/review/noop-cache.js';
 import type { AuditEntry, ReviewRecord } from '../engine/review/records.js';
 import { createReviewService, type ReviewService } from '../engine/review/service.js';
@@ -104,6 +106,7 @@ export const composeFleet = async (options: {
     clock,
     logger,
   });
+  const github = githubForPuppetRepo({ repo: config.repo, token: config.secrets.githubToken, logger });
   const reviews = createReviewService({
     repo,
     fleet: service,
@@ -123,6 +126,8 @@ export const composeFleet = async (options: {
     roles: { admins: config.roles.admins, approvers: config.roles.approvers },
     modulePaths: config.puppet.modulepath,
     present: (record) => reviewMessage(record, config.roles),
+    nodeDefinitions: nodeDefinitionsAt(repo, config.puppet.manifest, logger),
+    ...(github ? { githubIdentity: (sha: string) => github.host.commitIdentity(github.repo, sha) } : {}),
     ...(options.chat.permalink ? { permalink: options.chat.permalink.bind(options.chat) } : {}),
   });
   const applies = createApplyService({

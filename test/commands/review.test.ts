@@ -144,8 +144,9 @@ describe('a commit that changes one file on one node', () => {
     const { text } = messageOf(sha);
     expect(text).toMatch(new RegExp(`^${sha.slice(0, 7)} `));
     expect(text).toContain('by <@U0ERIN>, <@U0DAVE>');
-    expect(text).toContain(':hourglass: Waiting for approval from <@U0CAROL> (or an approver or admin)');
-    expect(text).toContain(`[Approve: approve ${sha}] [Deny: deny ${sha}]`);
+    expect(text).toContain(':hourglass: Waiting for approval from <@U0CAROL>, or an admin (<@U0ADMIN>)');
+    const pin = (await composed.reviews.get(sha))?.deltaHash.slice(0, 12);
+    expect(text).toContain(`[Approve: approve ${sha}@${pin}] [Deny: deny ${sha}@${pin}]`);
     expect(text).toMatch(/on node2 · owners <@U0CAROL>\n`File\[\/data\/canary\]`/);
     expect(text).not.toContain('/data/motd');
     // Asking again with the fleet unchanged reuses the review: still one message.
@@ -158,9 +159,9 @@ describe('a commit that changes one file on one node', () => {
   it.each([
     [
       'U0ERIN',
-      /you wrote .* \(or co-authored it\): someone else must approve it\nwho can approve it: <@U0CAROL>, <@U0ADMIN>/,
+      /you wrote .* \(as its author, a co-author or its committer\): someone else must approve it\nwho can approve it: <@U0CAROL>, <@U0ADMIN>/,
     ],
-    ['U0DAVE', /you wrote .* \(or co-authored it\)/],
+    ['U0DAVE', /you wrote .* \(as its author, a co-author or its committer\)/],
     ['U0NOBODY', /you do not own what .* changes\nwho can approve it: <@U0CAROL>, <@U0ADMIN>/],
   ])('a click by %s is refused privately, saying who can approve', async (user, expected) => {
     const sha = repo.commits.coauthored;
@@ -171,15 +172,16 @@ describe('a commit that changes one file on one node', () => {
 
   it("an owner's click approves; the buttons give way to who approved and when", async () => {
     const sha = repo.commits.coauthored;
+    const delta = (await composed.reviews.get(sha))?.deltaHash.slice(0, 8);
     expect(await dispatch('U0CAROL', `approve ${sha}`, messageOf(sha).ref)).toBe(
-      `approved ${sha.slice(0, 7)}`,
+      `approved ${sha.slice(0, 7)} (delta ${delta})`,
     );
     const { text } = messageOf(sha);
     expect(text).toMatch(/:white_check_mark: Approved by <@U0CAROL> at \d\d:\d\d/);
     expect(text).not.toContain('[Approve');
     // A double click is idempotent; anyone else is told who decided first.
     expect(await dispatch('U0CAROL', `approve ${sha}`, messageOf(sha).ref)).toBe(
-      `you already approved ${sha.slice(0, 7)}`,
+      `you already approved ${sha.slice(0, 7)} (delta ${delta})`,
     );
     expect(await dispatch('U0ADMIN', `deny ${sha} too risky`)).toMatch(
       /was already approved by <@U0CAROL> at \d\d:\d\d/,
@@ -209,7 +211,7 @@ describe('merges, authors who own their change, and broken commits', () => {
     );
     expect(text).toContain('+workers = 4');
     expect(await dispatch('U0BOB', `approve ${sha}`)).toMatch(/you wrote/);
-    expect(await dispatch('U0ADMIN', `approve ${sha}`)).toBe(`approved ${sha.slice(0, 7)}`);
+    expect(await dispatch('U0ADMIN', `approve ${sha}`)).toMatch(`approved ${sha.slice(0, 7)} (delta `);
   });
 
   it('a commit that breaks compilation is its own group, and the fix still shows its delta', async () => {
@@ -230,7 +232,9 @@ describe('merges, authors who own their change, and broken commits', () => {
     expect(await dispatch('U0ALICE', `deny ${sha}`, messageOf(sha).ref)).toMatch(
       /type `\/heckler deny [0-9a-f]{7} REASON`/,
     );
-    expect(await dispatch('U0ADMIN', `deny ${sha} breaks the catalog`)).toBe(`denied ${sha.slice(0, 7)}`);
+    expect(await dispatch('U0ADMIN', `deny ${sha} breaks the catalog`)).toMatch(
+      `denied ${sha.slice(0, 7)} (delta `,
+    );
     expect(messageOf(sha).text).toMatch(/:no_entry: Denied by <@U0ADMIN> at \d\d:\d\d: breaks the catalog/);
     const waiting = await dispatch('U0NOBODY', 'pending');
     expect(waiting).toContain(repo.commits.fixed.slice(0, 7));
@@ -275,7 +279,7 @@ describe('staleness', () => {
 
   it('an outside change that makes a commit do something new voids its approval, and the message says so', async () => {
     const fixed = repo.commits.fixed;
-    expect(await dispatch('U0ADMIN', `approve ${fixed}`)).toBe(`approved ${fixed.slice(0, 7)}`);
+    expect(await dispatch('U0ADMIN', `approve ${fixed}`)).toMatch(`approved ${fixed.slice(0, 7)} (delta `);
     // Someone applied `owners` to node1 by hand and edited its motd: the node says so itself.
     const state = JSON.stringify({
       revision: repo.commits.owners,

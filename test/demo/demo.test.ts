@@ -110,7 +110,9 @@ describe('the demo (./heckler with examples/heckler.yml, from an empty directory
       '│ --- <workDir>/files/app.conf\n│ +++ /tmp/puppet-fileXXXXXX\n│ @@ -1,2 +1,2 @@\n│  port = 8080\n│ -workers = 1\n│ +workers = 4\n',
     );
     // Bob wrote it: he may not approve it. Carol owns modules/app/ and does.
-    expect(stdout).toMatch(/you wrote [0-9a-f]{7} \(or co-authored it\): someone else must approve it/);
+    expect(stdout).toMatch(
+      /you wrote [0-9a-f]{7} \(as its author, a co-author or its committer\): someone else must approve it/,
+    );
     const approved = stdout.slice(stdout.lastIndexOf('> click 1'));
     expect(approved).toMatch(/✅ Approved by @carol at \d\d:\d\d/);
 

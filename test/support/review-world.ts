@@ -191,6 +191,7 @@ export const startReviewWorld = async (
       return execFileSync('git', ['-C', repo.path, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
     },
     async close() {
+      await composed.applies.shutdown(1_000);
       await composed.close();
       await storage.close();
       await fleet.stop();

@@ -15,22 +15,26 @@ export { countsLine } from './review-status.js';
 
 const hosts = (nodes: readonly string[]) => esc(compressHosts(nodes).join(', '));
 
-/** `@carol (modules/motd/)`: who owns one part, and which part; unmapped CODEOWNERS names shown too. */
-const partText = (part: PartOwnership) => {
+/** Who owns one part of a change; `of` names the part when a change has several. */
+const partText = (part: PartOwnership, named: boolean) => {
   const who = [mentionAll(part.owners), ...part.unmapped.map((name) => `${esc(name)} (unmapped)`)]
     .filter(Boolean)
     .join(', ');
-  return `${who || 'no owner'} for ${esc(part.of)}`;
+  return `${who || 'nobody (an approver or admin decides)'}${named ? ` for ${esc(part.of)}` : ''}`;
 };
 
 /** Who wrote it, as git and GitHub claim, and what of that could not be tied to a chat user. */
 const writersLine = (record: ReviewRecord): string => {
   const authors = [mentionAll(record.authors), ...record.unmappedAuthors.map(esc)].filter(Boolean).join(', ');
   const parts = [`by ${authors || 'unknown'}`];
-  if (record.committer)
-    parts.push(
-      `committed by ${record.committer.id ? mentionAll([record.committer.id]) : esc(record.committer.person)}`,
-    );
+  const committer = record.committer;
+  // Shown only when someone else committed it (a rebase, a merge by a maintainer, a forged author).
+  const committerIsAuthor =
+    committer !== undefined &&
+    ((committer.id !== undefined && record.authors.includes(committer.id)) ||
+      record.unmappedAuthors.includes(committer.person));
+  if (committer && !committerIsAuthor)
+    parts.push(`committed by ${committer.id ? mentionAll([committer.id]) : esc(committer.person)}`);
   const github = record.github;
   if (github && 'error' in github)
     parts.push(`GitHub could not be asked who wrote it (${esc(github.error)})`);
@@ -88,7 +92,7 @@ export const reviewMessage = (
   if (record.codeownersOwners)
     blocks.push({
       kind: 'context',
-      text: `This commit changes CODEOWNERS: its approval also needs ${partText(record.codeownersOwners)} (as of the parent commit)`,
+      text: `This commit changes CODEOWNERS: its approval also needs ${partText(record.codeownersOwners, true)} (as of the parent commit)`,
     });
   for (const note of record.notes.slice(-3)) blocks.push({ kind: 'context', text: note });
   groupsNeedingApproval(grouped).forEach((group, index) => {
@@ -104,7 +108,7 @@ export const reviewMessage = (
       { kind: 'divider' },
       {
         kind: 'context',
-        text: `on ${hosts(group.nodes)} · owners ${parts.map(partText).join('; ') || 'none'}${where}`,
+        text: `on ${hosts(group.nodes)} · owners ${parts.map((part) => partText(part, parts.length > 1)).join('; ') || 'none'}${where}`,
       },
       ...resourceBlocks(group.resource),
     );

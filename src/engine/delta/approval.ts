@@ -1,5 +1,5 @@
 import type { Person } from '../ports/repo.js';
-import type { GroupedDelta } from './group.js';
+import { type GroupedDelta, sourceFiles } from './group.js';
 
 /**
  * Who may approve (DESIGN.md §3.5), as pure rules.
@@ -175,17 +175,13 @@ export const decide = (recorded: readonly Decision[], incoming: Decision): Decis
 export const deltaWithin = (current: GroupedDelta, approved: GroupedDelta): boolean => {
   const covers = (nodes: readonly string[], approvedNodes: readonly string[] | undefined) =>
     approvedNodes !== undefined && nodes.every((node) => approvedNodes.includes(node));
-  const sourceKey = (hash: string, s: { file?: string; line?: number }) =>
-    `${hash}\0${s.file ?? ''}\0${s.line ?? ''}`;
   const approvedGroups = new Map(approved.groups.filter((g) => !g.ignored).map((g) => [g.hash, g]));
-  const approvedSources = new Map(
-    approved.groups.flatMap((g) => (g.sources ?? []).map((s) => [sourceKey(g.hash, s), s.nodes] as const)),
-  );
-  // A change now declared somewhere it was not is new to its owners, even on the same nodes.
+  // A change now declared in a file it was not (its owners have not seen it) is new, even on the same nodes.
   const sourcesCovered = (group: GroupedDelta['groups'][number]) => {
     const before = approvedGroups.get(group.hash);
     if (before?.sources === undefined || group.sources === undefined) return true;
-    return group.sources.every((s) => covers(s.nodes, approvedSources.get(sourceKey(group.hash, s))));
+    const approvedFiles = new Map(sourceFiles(before));
+    return sourceFiles(group).every(([file, nodes]) => covers(nodes, approvedFiles.get(file)));
   };
   const errorKey = (e: { message: string; file?: string; line?: number }) =>
     `${e.message}\0${e.file ?? ''}\0${e.line ?? ''}`;

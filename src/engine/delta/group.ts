@@ -268,17 +268,29 @@ export const groupDeltas = (
   };
 };
 
+/**
+ * The files a group's change comes from, with their nodes. Files, not lines: owners own files, and
+ * a resource moved two lines up is not a new change to approve.
+ */
+export const sourceFiles = (group: Pick<ChangeGroup, 'sources'>): [string, string[]][] => {
+  const byFile = new Map<string, Set<string>>();
+  for (const source of group.sources ?? []) {
+    const nodes = byFile.get(source.file ?? '') ?? new Set<string>();
+    for (const node of source.nodes) nodes.add(node);
+    byFile.set(source.file ?? '', nodes);
+  }
+  return [...byFile]
+    .sort(([a], [b]) => compareText(a, b))
+    .map(([file, nodes]) => [file, [...nodes].sort(naturalCompare)]);
+};
+
 const deltaHashOf = (groups: readonly ChangeGroup[], evalErrorGroups: readonly EvalErrorGroup[]): string =>
   sha256(
     JSON.stringify({
       changes: groups
         .filter((group) => group.ignored === undefined)
         // Where a change comes from decides who owns it: a new source is something new to approve.
-        .map((group) => [
-          group.hash,
-          group.nodes,
-          group.sources.map((s) => [s.file ?? null, s.line ?? null, s.nodes]),
-        ])
+        .map((group) => [group.hash, group.nodes, sourceFiles(group)])
         .sort((a, b) => compareText(a[0] as string, b[0] as string)),
       evalErrors: evalErrorGroups.map((group) => [
         group.message,

@@ -72,7 +72,7 @@ describe('a review larger than a Slack message', () => {
   it('keeps the summary and the buttons in the main message and says where the rest is', () => {
     const main = textOf(rendered.blocks);
     expect(main).toContain('500 nodes would change');
-    expect(main).toContain(`"value":"approve ${record.sha}"`);
+    expect(main).toContain(`"value":"approve ${record.sha}@${record.deltaHash.slice(0, 12)}"`);
     expect(main).toMatch(/continued in thread \(\d+ more\)/);
     expect(rendered.overflow.length).toBeGreaterThan(1);
   });
