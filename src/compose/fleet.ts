@@ -12,7 +12,7 @@ import type { Config } from '../config/schema.js';
 import { type ApplyRecord, createApplyRecords } from '../engine/apply/records.js';
 import { type ApplyService, createApplyService } from '../engine/apply/service.js';
 import { createNodeLocks } from '../engine/locks/node-locks.js';
-import type { Chat, Clock, Logger, NodeTransport } from '../engine/ports/index.js';
+import type { Chat, Clock, CodeRepo, Logger, NodeTransport } from '../engine/ports/index.js';
 import type { NormalizedReport } from '../engine/puppet/index.js';
 import { nodeDefinitionsAt } from '../engine/review/node-definitions-at.js';
 import { createNoopCache } from '../engine/review/noop-cache.js';
@@ -53,6 +53,8 @@ export interface ComposedFleet {
   service: FleetService;
   reviews: ReviewService;
   applies: ApplyService;
+  /** The Puppet repository's mirror. */
+  repo: CodeRepo;
   close(): Promise<void>;
 }
 
@@ -164,6 +166,7 @@ export const composeFleet = async (options: {
     });
   }
   return {
+    repo,
     service,
     reviews,
     applies,

@@ -74,7 +74,9 @@ export const reviewStatus = (record: ReviewRecord): ReviewStatus => {
   if (standing) return standing.verdict === 'approve' ? 'approved' : 'denied';
   // Plugin code ran on the nodes during the noop and could have shaped its own report.
   const runsCode = (record.pluginCode ?? []).length > 0;
-  return autoApprove(record.grouped) && !runsCode ? 'auto_approved' : 'pending';
+  // Nothing nooped anywhere (every node on another line of history) is nothing seen, not "no change".
+  const seen = coveredNodes(record).covered > 0;
+  return autoApprove(record.grouped) && !runsCode && seen ? 'auto_approved' : 'pending';
 };
 
 /** Nodes whose noop of the commit produced a report: what an approval covers. */
