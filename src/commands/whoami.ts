@@ -1,3 +1,4 @@
+import { escapeText, mention } from '../engine/text/mrkdwn.js';
 import type { CommandSpec } from './types.js';
 
 export const whoami: CommandSpec = {
@@ -14,18 +15,21 @@ export const whoami: CommandSpec = {
       ctx.roles.size === 0 ? 'none (you may run the read-only commands)' : [...ctx.roles].sort().join(', ');
     // From a terminal, the OS account behind the chat user is part of who you are (and of the audit).
     const from =
-      ctx.origin.surface === 'terminal' ? `the terminal as OS user ${ctx.origin.osUser}` : undefined;
+      ctx.origin.surface === 'terminal'
+        ? `the terminal as OS user ${escapeText(ctx.origin.osUser)}`
+        : undefined;
+    // Names come from heckler.yml and the operating system: escaped like any other text.
     const text =
-      `You are <@${ctx.user}> (id ${ctx.user}${name ? `, ${name}` : ''}). Roles: ${roles}.` +
+      `You are ${mention(ctx.user)} (id ${escapeText(`${ctx.user}${name ? `, ${name}` : ''}`)}). Roles: ${roles}.` +
       (from ? ` Acting from ${from}.` : '');
     await ctx.respond({
       text,
       blocks: [
-        { kind: 'section', text: `You are <@${ctx.user}>` },
+        { kind: 'section', text: `You are ${mention(ctx.user)}` },
         {
           kind: 'fields',
           fields: [
-            { label: 'User id', value: ctx.user },
+            { label: 'User id', value: escapeText(ctx.user) },
             { label: 'Roles', value: roles },
             ...(from ? [{ label: 'Acting from', value: from }] : []),
           ],

@@ -2,8 +2,12 @@
  * A chat message as a neutral structure. Each chat surface (Slack Block Kit, the terminal) has
  * its own renderer; handlers and the engine only ever build these.
  *
- * Text uses a small mrkdwn subset that every renderer understands: *bold*, _italic_, `code`,
- * and user mentions written as <@USERID>.
+ * The text of a header, section, context, field (label and value) and the fallback `text` is
+ * Slack's escaped mrkdwn (src/engine/text/mrkdwn.ts): *bold*, _italic_, `code`; literal text with
+ * `&`, `<` and `>` escaped (`escapeText`, for everything from git, nodes, builds and people); and
+ * `<…>` tokens only from `mention` (`<@USERID>`) or `link`. The Slack renderer escapes any other
+ * token; the terminal unescapes. A `code` block is the exception: raw literal text (a diff, a
+ * log), escaped by each renderer as its surface needs.
  */
 export type Block =
   | { kind: 'header'; text: string }
@@ -30,11 +34,12 @@ export interface Button {
 }
 
 export interface Message {
-  /** Plain fallback text: notifications, screen readers, logs. */
+  /** Fallback text (notifications, screen readers, logs): mrkdwn like the blocks. */
   text: string;
   blocks: Block[];
 }
 
+/** `text` is mrkdwn: escape what it quotes. */
 export const message = (text: string, ...blocks: Block[]): Message => ({
   text,
   blocks: blocks.length > 0 ? blocks : [{ kind: 'section', text }],

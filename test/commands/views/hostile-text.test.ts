@@ -12,7 +12,9 @@ import { reportBlocks, resourceBlocks } from '../../../src/commands/views/puppet
 import { reviewMessage } from '../../../src/commands/views/review.js';
 import { statusMessage } from '../../../src/commands/views/status.js';
 import { interruptLeftover } from '../../../src/engine/apply/reconcile.js';
-import type { Block, Message } from '../../../src/engine/ports/index.js';
+import { runRollout } from '../../../src/engine/apply/rollout.js';
+import type { Block, Message, NodeSpec } from '../../../src/engine/ports/index.js';
+import type { NodeRun } from '../../../src/engine/runs/puppet-on-node.js';
 import { escapeText } from '../../../src/engine/text/mrkdwn.js';
 import { expectHarmless } from './hostile-check.js';
 import {
@@ -187,6 +189,49 @@ const views: [string, () => Message, (readonly string[])?][] = [
 
 describe('chat text from git and nodes cannot impersonate the bot', () => {
   it.each(views)('%s', (_, build, visible) => expectHarmless(build(), visible));
+
+  it('apply progress after a rollout on hostile nodes: the engine words their errors as mrkdwn', async () => {
+    const names = ['a', 'b', 'c', 'd'].map((n) => `${H}-${n}`);
+    const record = runningRecord({
+      cancelledBy: undefined,
+      note: undefined,
+      stages: [
+        { name: H, status: 'pending', nodes: names.map((node) => ({ node, status: 'pending' as const })) },
+      ],
+    });
+    // The last node left the inventory: skipped in the engine's own words.
+    const specs = new Map(names.slice(0, 3).map((name) => [name, { ...nodeSpec, name }]));
+    const runOne = async (sha: string, spec: NodeSpec): Promise<NodeRun> => {
+      if (spec.name === names[0])
+        return { node: spec.name, sha, reached: false, unreachable: true, error: H, durationMs: 1 };
+      if (spec.name === names[1])
+        return {
+          node: spec.name,
+          sha,
+          reached: true,
+          report,
+          sync: { sha, sentBytes: 0, repaired: [] },
+          durationMs: 1,
+        };
+      throw new Error(H);
+    };
+    await runRollout(record, {
+      fleet: { runOne },
+      specs,
+      clock,
+      concurrencyOf: () => 1,
+      failureThreshold: 10,
+      stopReason: () => undefined,
+      lockLost: () => undefined,
+      changed: () => {},
+      nodeFailed: () => {},
+      stageEnded: () => {},
+    });
+    const statuses = record.stages[0]?.nodes.map((result) => result.status);
+    expect(statuses).toEqual(['failed', 'failed', 'failed', 'skipped']);
+    expectHarmless(progressMessage(record, clock.now()));
+    expectHarmless(applyViews.summary(record));
+  });
 
   it('/heckler locks', async () => {
     const answers: Message[] = [];
