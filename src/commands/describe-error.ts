@@ -4,7 +4,9 @@ import type { Logger, Message } from '../engine/ports/index.js';
 
 /**
  * The one place where failures become words for users. Known errors say what went wrong and
- * what to do; anything else gets a generic answer plus an id that appears in the log.
+ * what to do; anything else gets a generic answer plus an id that appears in the log. A
+ * HecklerError's message and hint are already mrkdwn, escaped where they were made (errors.ts);
+ * an unknown error's text is never shown, so nothing from it reaches chat.
  */
 export const describeError = (error: unknown, log: Logger): Message => {
   if (isHecklerError(error)) {
