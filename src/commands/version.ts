@@ -1,3 +1,4 @@
+import { escapeText } from '../engine/text/mrkdwn.js';
 import type { CommandSpec } from './types.js';
 
 export const version: CommandSpec = {
@@ -10,7 +11,8 @@ export const version: CommandSpec = {
   examples: ['version'],
   async run(ctx) {
     const { config, version: heckler } = ctx.services;
-    const store = config.secrets.redisUrl ? 'redis' : `embedded (${config.storage.dataDir})`;
+    // Field values are mrkdwn: a data directory path is shown as the characters it has.
+    const store = config.secrets.redisUrl ? 'redis' : `embedded (${escapeText(config.storage.dataDir)})`;
     const fields = [
       { label: 'Heckler', value: heckler },
       { label: 'Node.js', value: process.version },
