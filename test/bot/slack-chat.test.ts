@@ -53,6 +53,20 @@ describe('SlackChat', () => {
     });
   });
 
+  it('links to a posted message with chat.getPermalink, and says when Slack has no such message', async () => {
+    const ref = await chat.post('heckler', { text: 'hello', blocks: [] });
+    expect(await chat.permalink(ref)).toBe(
+      `https://heckler-test.slack.com/archives/${ref.channel}/p${ref.ts.replace('.', '')}`,
+    );
+    expect(fake.callsTo('chat.getPermalink').at(-1)?.args).toMatchObject({
+      channel: ref.channel,
+      message_ts: ref.ts,
+    });
+    await expect(chat.permalink({ channel: ref.channel, ts: '1.000001' })).rejects.toThrow(
+      /message_not_found/,
+    );
+  });
+
   it('posts 80 sections as one message of at most 50 blocks plus thread replies, losing nothing', async () => {
     const lines = Array.from({ length: 80 }, (_, i) => `resource change ${i}`);
     const blocks: Block[] = lines.map((text) => ({ kind: 'section', text }));

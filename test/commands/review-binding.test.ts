@@ -71,10 +71,15 @@ describe('a click on a message whose delta changed since it was drawn', { timeou
     const current = (await world.composed.reviews.get(sha))?.deltaHash ?? '';
     const answer = await world.dispatch('U0CAROL', buttonCommand(sha, 'Approve'), {
       source: world.messageOf(sha).ref,
+      origin: { surface: 'terminal', osUser: 'carol' },
     });
     expect(answer).toBe(`approved ${sha.slice(0, 7)} (delta ${current.slice(0, 8)})`);
     const record = await world.composed.reviews.get(sha);
     expect(record?.decisions.map((d) => [d.user, d.deltaHash])).toEqual([['U0CAROL', current]]);
+    // The audit log says where the click came from: the terminal, and which OS user ran it.
+    expect(await world.dispatch('U0NOBODY', `audit ${sha.slice(0, 7)}`)).toContain(
+      `<@U0CAROL> approved \`${sha.slice(0, 7)}\` (button, from the terminal as OS user carol, delta ${current.slice(0, 8)})`,
+    );
   });
 
   it('a typed approve without a hash approves the delta on show and echoes its hash; a wrong pin is refused', async () => {

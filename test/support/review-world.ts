@@ -80,6 +80,9 @@ export const textOf = (message: Message): string =>
     )
     .join('\n');
 
+/** `repo` and `approvals` of an override are merged into the world's; other keys replace. */
+const withoutMerged = ({ repo: _, approvals: __, ...rest }: Record<string, unknown>) => rest;
+
 export const startReviewWorld = async (
   overrides: { file?: Record<string, unknown>; extra?: Partial<Config> } = {},
 ): Promise<ReviewWorld> => {
@@ -90,7 +93,7 @@ export const startReviewWorld = async (
     {
       users,
       roles: { admins: ['U0ADMIN'], appliers: ['U0ADMIN', 'U0ALICE'], approvers: [] },
-      repo: { url: repo.path, branch: 'main', mirrorDir: join(dir, 'mirror') },
+      repo: { url: repo.path, branch: 'main', mirrorDir: join(dir, 'mirror'), ...(file.repo as object) },
       puppet: { args: ['--vardir', '/data/puppet/var', '--confdir', '/data/puppet/conf'] },
       fleet: {
         workDir: '/data/heckler',
@@ -109,8 +112,9 @@ export const startReviewWorld = async (
         },
         people,
         channel: 'CREVIEW',
+        ...(file.approvals as object),
       },
-      ...file,
+      ...withoutMerged(file),
     },
     overrides.extra,
   );

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Button, Chat, ChatFile, Message, MessageRef } from '../../engine/ports/index.js';
-import { mentions, renderText } from '../render/text.js';
+import { mentions, printable, renderText } from '../render/text.js';
 
 interface PressableButton {
   button: Button;
@@ -47,9 +47,12 @@ export class ShellChat implements Chat {
 
   async upload(channel: string, file: ChatFile, thread?: MessageRef): Promise<void> {
     const where = thread ? ` ↳ thread of ${thread.ts}` : '';
-    const head = `┌ #${channel}${where} · file ${file.filename} (${file.content.length} bytes): ${file.title}`;
-    const comment = file.comment ? `│ ${mentions(file.comment, this.users)}\n` : '';
-    const body = file.content
+    // A build log or a node's output may carry escape sequences: the terminal shows them inert.
+    const head = printable(
+      `┌ #${channel}${where} · file ${file.filename} (${file.content.length} bytes): ${file.title}`,
+    );
+    const comment = file.comment ? `│ ${printable(mentions(file.comment, this.users))}\n` : '';
+    const body = printable(file.content)
       .replace(/\n$/, '')
       .split('\n')
       .map((line) => `│ ${line}`)

@@ -1,7 +1,7 @@
 import { webApi } from '@slack/bolt';
 import type { Chat, ChatFile, MessageRef } from '../../engine/ports/chat.js';
 import type { Message } from '../../engine/ports/message.js';
-import { type SlackMessagePart, toBlockKit } from '../render/blocks.js';
+import { type SlackMessagePart, safeMrkdwn, toBlockKit } from '../render/blocks.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 
@@ -91,7 +91,7 @@ export class SlackChat implements Chat {
       filename: file.filename,
       title: file.title,
       content: file.content,
-      ...(file.comment ? { initial_comment: file.comment } : {}),
+      ...(file.comment ? { initial_comment: safeMrkdwn(file.comment) } : {}),
     };
     await callSlack('files.uploadV2', () =>
       this.client.files.uploadV2(thread ? { ...common, thread_ts: thread.ts } : common),

@@ -1,4 +1,5 @@
 import type { ReviewStatus } from '../review/records.js';
+import { escapeText } from '../text/mrkdwn.js';
 import type { Blocker, PlannedNode, SkippedNode } from './records.js';
 
 /**
@@ -105,7 +106,7 @@ export const planApply = (input: PlanInput): ApplyPlan => {
       plan.skipped.push({
         node: facts.node,
         why: 'unreadable',
-        detail: `could not read what it runs: ${facts.unreadable}`,
+        detail: `could not read what it runs: ${escapeText(facts.unreadable)}`,
       });
       continue;
     }
@@ -117,7 +118,11 @@ export const planApply = (input: PlanInput): ApplyPlan => {
         : { from: { sha: revision, names: [...(input.names.get(revision) ?? [])] } };
     const brings = [...(input.brings.get(revision ?? NEVER) ?? [])];
     if (lineage === 'same' && !facts.dirty) {
-      plan.skipped.push({ node: facts.node, why: 'at_revision', detail: `already at ${named(input.sha)}` });
+      plan.skipped.push({
+        node: facts.node,
+        why: 'at_revision',
+        detail: `already at ${escapeText(named(input.sha))}`,
+      });
       continue;
     }
     if ((lineage === 'ahead' || lineage === 'diverged') && revision !== undefined) {
@@ -127,7 +132,7 @@ export const planApply = (input: PlanInput): ApplyPlan => {
           plan.skipped.push({
             node: facts.node,
             why: 'beyond',
-            detail: `already beyond it, at ${named(revision)}${facts.dirty ? ' (dirty)' : ''}`,
+            detail: `already beyond it, at ${escapeText(named(revision))}${facts.dirty ? ' (dirty)' : ''}`,
           });
         } else {
           plan.rollbacks.push({ node: facts.node, from: revision, takesAway });

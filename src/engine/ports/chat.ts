@@ -11,7 +11,7 @@ export interface ChatFile {
   filename: string;
   title: string;
   content: string;
-  /** Said with the file. */
+  /** Said with the file: chat text (escaped mrkdwn, src/engine/text/mrkdwn.ts). */
   comment?: string;
 }
 

@@ -10,7 +10,7 @@ import { HecklerError } from '../errors.js';
 import type { Chat, Clock, CodeRepo, Logger, Message, MessageRef, NodeSpec, Store } from '../ports/index.js';
 import { validateRevision } from '../repo/revision.js';
 import type { FleetService } from '../runs/fleet-service.js';
-import { mentionAll } from '../text/mrkdwn.js';
+import { escapeText, link, mention, mentionAll } from '../text/mrkdwn.js';
 import { type AuditOrigin, writeAudit as appendAudit, auditOrigin } from './audit.js';
 import { computeDelta, type FleetState, readFleetState } from './compute.js';
 import { type GitHubCommitIdentity, identitiesOf } from './identity.js';
@@ -177,11 +177,11 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
         // Nothing new to see: the commit reached some nodes (a canary stage) or some dropped out.
         record.decisions = [...record.decisions, { ...lost, deltaHash: record.deltaHash }];
         record.notes.push(
-          `${hhmm(now)} re-nooped ${why}: the delta shrank to part of what was approved; the approval by <@${lost.user}> still covers it`,
+          `${hhmm(now)} re-nooped ${why}: the delta shrank to part of what was approved; the approval by ${mention(lost.user)} still covers it`,
         );
       } else {
         record.notes.push(
-          `${hhmm(now)} re-nooped ${why}: the delta is different${lost ? `; the ${lost.verdict === 'approve' ? 'approval' : 'denial'} by <@${lost.user}> no longer applies` : ''}`,
+          `${hhmm(now)} re-nooped ${why}: the delta is different${lost ? `; the ${lost.verdict === 'approve' ? 'approval' : 'denial'} by ${mention(lost.user)} no longer applies` : ''}`,
         );
         if (lost)
           await writeAudit({
@@ -217,7 +217,7 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
    * A decision binds to what the person saw: the delta on their message, a delta that covers at
    * least one node, and (when required) a commit whose signature GitHub verified.
    */
-  const refuseUnbound = async (record: ReviewRecord, request: DecisionRequest) => {
+  const refuseOutdated = async (record: ReviewRecord, request: DecisionRequest) => {
     const shown = request.shownHash?.toLowerCase();
     if (shown !== undefined && !record.deltaHash.startsWith(shown)) {
       const url = record.message ? await deps.permalink?.(record.message).catch(() => undefined) : undefined;
@@ -225,10 +225,13 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
         'OUTDATED',
         `${record.shortSha} was re-nooped after the message you ${request.via === 'button' ? 'clicked' : 'quoted'} was drawn: it showed delta ${shown.slice(0, 8)}, the current one is ${record.deltaHash.slice(0, 8)}`,
         {
-          hint: `read the current message${url ? ` (<${url}|${record.shortSha}>)` : ''} and decide again; nothing was recorded`,
+          hint: `read the current message${url ? ` (${link(url, record.shortSha)})` : ''} and decide again; nothing was recorded`,
         },
       );
     }
+  };
+
+  const refuseUnapprovable = (record: ReviewRecord, request: DecisionRequest) => {
     if (request.verdict !== 'approve') return;
     if (coveredNodes(record).covered === 0) {
       throw new HecklerError(
@@ -245,10 +248,10 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
         github === undefined
           ? 'GitHub was not asked (configure repo.github and GITHUB_TOKEN)'
           : 'error' in github
-            ? `GitHub could not be asked: ${github.error}`
+            ? `GitHub could not be asked: ${escapeText(github.error)}`
             : github.verified
               ? undefined
-              : `GitHub does not verify its signature (${github.verificationReason ?? 'unsigned'})`;
+              : `GitHub does not verify its signature (${escapeText(github.verificationReason ?? 'unsigned')})`;
       if (problem)
         throw new HecklerError('NOT_AUTHORIZED', `${record.shortSha} cannot be approved: ${problem}`, {
           hint: 'approvals.requireVerified is on: the commit must be signed with a key GitHub verifies; re-commit it signed',
@@ -291,7 +294,7 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
             hint: `run \`/heckler noop ${request.sha.slice(0, 7)}\` first; decisions are bound to a noop`,
           });
         }
-        await refuseUnbound(record, request);
+        await refuseOutdated(record, request);
         const verdict = mayApprove({
           user: request.user,
           roles: request.roles,
@@ -314,6 +317,7 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
                 : `you do not own what ${record.shortSha} changes`;
           throw new HecklerError('NOT_AUTHORIZED', why, { hint: `who can ${request.verdict} it: ${who}` });
         }
+        refuseUnapprovable(record, request);
         const incoming: Decision = {
           verdict: request.verdict,
           user: request.user,
@@ -328,7 +332,7 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
           const d = outcome.decision;
           throw new HecklerError(
             'USAGE',
-            `${record.shortSha} was already ${d.verdict === 'approve' ? 'approved' : 'denied'} by <@${d.user}> at ${hhmm(d.at)}`,
+            `${record.shortSha} was already ${d.verdict === 'approve' ? 'approved' : 'denied'} by ${mention(d.user)} at ${hhmm(d.at)}`,
             {
               hint:
                 d.verdict === 'deny'

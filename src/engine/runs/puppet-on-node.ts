@@ -1,4 +1,4 @@
-import { isHecklerError } from '../errors.js';
+import { errorText, isHecklerError } from '../errors.js';
 import { type SyncResult, syncCode } from '../fleet/code-sync.js';
 import { nodeLayout } from '../fleet/node-layout.js';
 import type { Clock, CodeRepo, NodeSpec, NodeTransport } from '../ports/index.js';
@@ -65,7 +65,7 @@ export const runPuppetOnNode = async (
       bundle: (s, haves) => deps.repo.bundle(s, haves),
     });
   } catch (error) {
-    return failed((error as Error).message, isHecklerError(error, 'NODE_UNREACHABLE'));
+    return failed(errorText(error), isHecklerError(error, 'NODE_UNREACHABLE'));
   }
   const installed = await deps.installProcessor(deps.transport, node);
   if (installed && installed.status !== 'ok') {
