@@ -43,18 +43,18 @@ const unreviewedText = (blocker: Blocker) =>
   (blocker.nodes ?? []).map((n) => `${esc(n.node)}: ${esc(n.why)}`).join('; ');
 
 const blockerLine = (blocker: Blocker): string => {
-  const head = `• \`${blocker.shortSha}\` ${esc(blocker.subject)} — `;
+  const head = `• \`${esc(blocker.shortSha)}\` ${esc(blocker.subject)} — `;
   switch (blocker.kind) {
     case 'not_nooped':
-      return `${head}not yet nooped: \`/heckler noop ${blocker.shortSha}\` reviews it`;
+      return `${head}not yet nooped: \`/heckler noop ${esc(blocker.shortSha)}\` reviews it`;
     case 'stale':
-      return `${head}noop stale: the fleet changed since it was nooped; the bot re-noops stale commits on its schedule, or now with \`/heckler noop ${blocker.shortSha}\``;
+      return `${head}noop stale: the fleet changed since it was nooped; the bot re-noops stale commits on its schedule, or now with \`/heckler noop ${esc(blocker.shortSha)}\``;
     case 'pending':
       return `${head}waiting for approval from ${blocker.owners.length > 0 ? `${mentionAll(blocker.owners)} (or an approver or admin)` : 'an approver or admin'}`;
     case 'denied':
-      return `${head}denied by ${blocker.by ? mention(blocker.by) : 'someone'}${blocker.reason ? `: ${esc(blocker.reason)}` : ''} (a typed \`/heckler approve ${blocker.shortSha}\` overturns it)`;
+      return `${head}denied by ${blocker.by ? mention(blocker.by) : 'someone'}${blocker.reason ? `: ${esc(blocker.reason)}` : ''} (a typed \`/heckler approve ${esc(blocker.shortSha)}\` overturns it)`;
     case 'not_reviewed':
-      return `${head}not reviewed on ${unreviewedText(blocker)}: its approval covers only nodes that produced a noop; fix them and \`/heckler noop ${blocker.shortSha}\` again, or an admin adds \`--force\``;
+      return `${head}not reviewed on ${unreviewedText(blocker)}: its approval covers only nodes that produced a noop; fix them and \`/heckler noop ${esc(blocker.shortSha)}\` again, or an admin adds \`--force\``;
   }
 };
 
@@ -86,7 +86,7 @@ export const planMessage = (record: ApplyRecord, now: number): Message => {
       : commit.approvedBy === 'auto'
         ? 'auto-approved'
         : `approved by ${mention(commit.approvedBy ?? '?')}`;
-    return `• \`${commit.shortSha}\` ${esc(commit.subject)} — ${esc(commit.author)} · ${state}`;
+    return `• \`${esc(commit.shortSha)}\` ${esc(commit.subject)} — ${esc(commit.author)} · ${state}`;
   });
   if (commitLines.length > 0)
     blocks.push({
@@ -106,7 +106,7 @@ export const planMessage = (record: ApplyRecord, now: number): Message => {
   if ((record.overridden ?? []).length > 0) {
     const lines = (record.overridden ?? []).map(
       (blocker) =>
-        `• \`${blocker.shortSha}\` ${esc(blocker.subject)} — not reviewed on ${unreviewedText(blocker)}`,
+        `• \`${esc(blocker.shortSha)}\` ${esc(blocker.subject)} — not reviewed on ${unreviewedText(blocker)}`,
     );
     blocks.push({
       kind: 'section',

@@ -47,7 +47,7 @@ export const coverageLine = (record: ReviewRecord): string => {
   const { covered, of } = coveredNodes(record);
   if (of === 0) return '';
   if (covered === 0)
-    return `:warning: *No node produced a noop*: there is nothing to approve. Fix what failed below, then run \`/heckler noop ${record.shortSha}\` again.`;
+    return `:warning: *No node produced a noop*: there is nothing to approve. Fix what failed below, then run \`/heckler noop ${esc(record.shortSha)}\` again.`;
   if (covered === of) return `An approval covers all ${of} nodes nooped.`;
   return `:warning: An approval covers ${covered} of ${of} nodes: the ${of - covered} whose noop failed or did not answer stay blocked for applies until a noop there succeeds.`;
 };

@@ -73,7 +73,7 @@ export const reviewMessage = (
   const { grouped } = record;
   const subject = esc(record.subject);
   const blocks: Block[] = [
-    { kind: 'header', text: `${record.shortSha} ${subject}` },
+    { kind: 'header', text: `${esc(record.shortSha)} ${subject}` },
     { kind: 'section', text: `${writersLine(record)}\n${countsLine(record)}` },
     { kind: 'section', text: statusLine(record, roles) },
     ...buttons(record),
@@ -126,7 +126,7 @@ export const reviewMessage = (
   for (const group of grouped.parentErrorGroups) {
     blocks.push({
       kind: 'context',
-      text: `parent ${group.revision.slice(0, 7)} ${group.kind === 'eval_error' ? 'does not compile' : group.kind} on ${hosts(group.nodes)} (${esc(group.message)}): nothing of it was subtracted there`,
+      text: `parent ${esc(group.revision.slice(0, 7))} ${group.kind === 'eval_error' ? 'does not compile' : group.kind} on ${hosts(group.nodes)} (${esc(group.message)}): nothing of it was subtracted there`,
     });
   }
   for (const failure of grouped.failures) {
@@ -152,6 +152,6 @@ export const reviewMessage = (
       text: `Ignored, no approval needed (${ignored.length}):\n${lines.join('\n')}`,
     });
   }
-  const text = `${record.shortSha} ${subject}: ${countsLine(record)} — ${statusLine(record, roles)}`;
+  const text = `${esc(record.shortSha)} ${subject}: ${countsLine(record)} — ${statusLine(record, roles)}`;
   return { text, blocks };
 };

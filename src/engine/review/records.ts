@@ -64,7 +64,7 @@ export interface ReviewRecord {
   /** Owners of each evaluation error group. */
   evalOwners: Ownership[];
   decisions: Decision[];
-  /** What happened to the review over time, newest last ("re-nooped: the delta changed…"). */
+  /** What happened to the review over time, newest last ("re-nooped: the delta changed…"): chat text (escaped mrkdwn). */
   notes: string[];
   message?: MessageRef;
 }

@@ -246,6 +246,6 @@ export const reviewRecord = (decided?: 'approve' | 'deny'): ReviewRecord => {
           },
         ]
       : [],
-    notes: [H],
+    notes: [escapeText(H)],
   };
 };

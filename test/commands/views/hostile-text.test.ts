@@ -54,7 +54,10 @@ const target = { branch: H, sha: 'a'.repeat(40), commit };
 const views: [string, () => Message, (readonly string[])?][] = [
   ['apply plan', () => planMessage(applyRecord(), clock.now())],
   ['apply plan, blocked', () => planMessage(applyRecord({ blockers }), clock.now())],
-  ['apply plan, expired', () => planMessage(applyRecord({ status: 'expired', note: H }), clock.now())],
+  [
+    'apply plan, expired',
+    () => planMessage(applyRecord({ status: 'expired', note: escapeText(H) }), clock.now()),
+  ],
   [
     'apply plan, dropped',
     () => planMessage(applyRecord({ status: 'cancelled', cancelledBy: H }), clock.now()),
