@@ -43,10 +43,12 @@ describe('a review in which no node produced a noop', { timeout: 180_000 }, () =
   it('has no Approve button, says what to fix, and refuses a typed approval', async () => {
     for (const node of ['node1', 'node2', 'node3']) await readOnly(node, true);
     const sha = world.repo.commits.coauthored;
-    await world.dispatch('U0NOBODY', `noop ${sha}`);
+    await world.dispatch('U0NOBODY', `noop ${sha}`).finally(async () => {
+      for (const node of ['node1', 'node2', 'node3']) await readOnly(node, false);
+    });
     const { text, message } = world.messageOf(sha);
-    expect(text).toContain('0 nodes would change · 0 unchanged · 0 failed');
-    expect(text).toMatch(/3 failed|3 unreachable/);
+    expect(text).toContain('0 nodes would change · 0 unchanged · 3 failed · 0 unreachable');
+    expect(text).toMatch(/failed on node1 \(not reviewed there\): .*Read-only file system/);
     expect(text).toContain('No node produced a noop');
     expect(text).toContain(`run \`/heckler noop ${sha.slice(0, 7)}\` again`);
     const labels = message.blocks.flatMap((b) => (b.kind === 'actions' ? b.buttons.map((x) => x.label) : []));
@@ -56,7 +58,6 @@ describe('a review in which no node produced a noop', { timeout: 180_000 }, () =
     );
     expect((await world.composed.reviews.get(sha))?.decisions).toEqual([]);
     expect(await world.dispatch('U0NOBODY', 'pending')).toContain('a noop that works on some node');
-    for (const node of ['node1', 'node2', 'node3']) await readOnly(node, false);
     // Fixed: the same command noops again where it failed, and the Approve button comes back.
     await world.dispatch('U0NOBODY', `noop ${sha}`);
     expect(world.messageOf(sha).text).toContain('[Approve: approve');

@@ -170,7 +170,7 @@ describe('the demo (./heckler with examples/heckler.yml, from an empty directory
       `\npuppet-not-installed is not installed on this machine: ${install}; the Puppet commands will fail until then\nHeckler shell.`,
     );
     expect(answerTo(missing.stdout, '/heckler noop v2')).toContain(
-      `│   ⚠️ failed on demo{1..3}: puppet-not-installed is not installed on the node: ${install}\n`,
+      `│   ⚠️ failed on demo{1..3} (not reviewed there): puppet-not-installed is not installed on the node: ${install}\n`,
     );
     expect(answerTo(missing.stdout, '/heckler noop v1 --full --nodes demo1')).toContain(
       `│ *demo1* — failed: puppet-not-installed is not installed on the node: ${install}\n`,
