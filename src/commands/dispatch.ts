@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { HecklerError } from '../engine/errors.js';
+import { formatDuration } from '../engine/text/duration.js';
 import { authorize, rolesOf } from './authorize.js';
 import { describeError } from './describe-error.js';
 import { parseCommand } from './parse.js';
+import { createRateLimiter } from './rate-limit.js';
 import type { ChatRequest, CommandContext, Services } from './types.js';
 
 export interface Dispatcher {
@@ -10,42 +13,56 @@ export interface Dispatcher {
 }
 
 /** Shared by every chat adapter, so a command behaves the same typed in Slack, clicked, or in the shell. */
-export const createDispatcher = (services: Services): Dispatcher => ({
-  async dispatch(request) {
-    const cmdId = randomBytes(4).toString('hex');
-    const log = services.logger.child({ cmdId, user: request.user, channel: request.channel });
-    const roles = rolesOf(request.user, services.config.roles);
-    const ctx: CommandContext = {
-      user: request.user,
-      origin: request.origin ?? { surface: 'slack' },
-      roles,
-      channel: request.channel,
-      respond: request.respond,
-      services,
-      log,
-      ...(request.source ? { source: request.source } : {}),
-    };
-    try {
-      const parsed = parseCommand(request.text, services.commands);
-      if (parsed.kind === 'error') throw parsed.error;
-      const { command, call } =
-        parsed.kind === 'empty'
-          ? { command: services.commands.get('help'), call: { name: 'help', args: {}, flags: {} } }
-          : parsed;
-      if (!command) return;
-      authorize(command, call, roles, services.config);
-      log.info(
-        { command: call.name, args: call.args, flags: call.flags, click: Boolean(request.source) },
-        'command',
-      );
-      await command.run(ctx, call);
-    } catch (error) {
-      log.info({ code: (error as { code?: string }).code }, 'command refused or failed');
+export const createDispatcher = (services: Services): Dispatcher => {
+  const { count, per } = services.config.limits.expensive;
+  const expensive = createRateLimiter({ max: count, windowMs: per, clock: services.clock });
+  return {
+    async dispatch(request) {
+      const cmdId = randomBytes(4).toString('hex');
+      const log = services.logger.child({ cmdId, user: request.user, channel: request.channel });
+      const roles = rolesOf(request.user, services.config.roles);
+      const ctx: CommandContext = {
+        user: request.user,
+        origin: request.origin ?? { surface: 'slack' },
+        roles,
+        channel: request.channel,
+        respond: request.respond,
+        services,
+        log,
+        ...(request.source ? { source: request.source } : {}),
+      };
       try {
-        await request.respond(describeError(error, log));
-      } catch (respondError) {
-        log.error({ err: respondError }, 'could not answer the user');
+        const parsed = parseCommand(request.text, services.commands);
+        if (parsed.kind === 'error') throw parsed.error;
+        const { command, call } =
+          parsed.kind === 'empty'
+            ? { command: services.commands.get('help'), call: { name: 'help', args: {}, flags: {} } }
+            : parsed;
+        if (!command) return;
+        authorize(command, call, roles, services.config);
+        const costly = typeof command.expensive === 'function' ? command.expensive(call) : command.expensive;
+        if (costly) {
+          const admitted = expensive.take(request.user);
+          if (!admitted.ok)
+            throw new HecklerError(
+              'RATE_LIMITED',
+              `\`${command.name}\` makes the fleet work, and you ran ${count} such commands in the last ${formatDuration(per)}`,
+              { hint: `try again in ${formatDuration(Math.max(1000, admitted.retryInMs))}` },
+            );
+        }
+        log.info(
+          { command: call.name, args: call.args, flags: call.flags, click: Boolean(request.source) },
+          'command',
+        );
+        await command.run(ctx, call);
+      } catch (error) {
+        log.info({ code: (error as { code?: string }).code }, 'command refused or failed');
+        try {
+          await request.respond(describeError(error, log));
+        } catch (respondError) {
+          log.error({ err: respondError }, 'could not answer the user');
+        }
       }
-    }
-  },
-});
+    },
+  };
+};

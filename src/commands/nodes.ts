@@ -19,6 +19,8 @@ export const nodes: CommandSpec = {
   flags: [{ name: 'check', description: 'connect to each node and report whether it answers' }],
   role: 'anyone',
   sideEffects: false,
+  // Listing the inventory is free; --check connects to every node.
+  expensive: (call) => call.flags.check !== undefined,
   examples: ['nodes', 'nodes canaries --check'],
   async run(ctx, call) {
     const fleet = fleetOf(ctx.services);

@@ -21,6 +21,7 @@ export const noop: CommandSpec = {
   ],
   role: 'anyone',
   sideEffects: false,
+  expensive: true,
   examples: [
     'noop 3f9c2e1',
     'noop v2.1 --full',

@@ -21,6 +21,7 @@ export const status: CommandSpec = {
   flags: [],
   role: 'anyone',
   sideEffects: false,
+  expensive: true,
   examples: ['status', 'status web1,canaries'],
   async run(ctx, call) {
     const fleet = fleetOf(ctx.services);

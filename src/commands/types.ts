@@ -87,6 +87,11 @@ export interface CommandSpec {
   role: RoleNeeded;
   /** Changes the fleet, builds or stored state (as opposed to only reading). */
   sideEffects: boolean;
+  /**
+   * Read-only but costly: it makes every node (or many) work. Such commands share a per-user
+   * allowance (config `limits.expensive`), so one person or a stuck script cannot keep the fleet busy.
+   */
+  expensive?: boolean | ((call: CommandCall) => boolean);
   /** Full command lines without the `/heckler` prefix. */
   examples: readonly string[];
   run(ctx: CommandContext, call: CommandCall): Promise<void>;

@@ -3,6 +3,7 @@ import { applySchema } from './apply-schema.js';
 import { approvalsSchema } from './approvals-schema.js';
 import { buildsSchema } from './builds-schema.js';
 import { demoSchema } from './demo-schema.js';
+import { duration } from './fields.js';
 import { fleetSchema, puppetSchema, repoSchema } from './fleet-schema.js';
 
 const userId = z.string().regex(/^[A-Z0-9_]{2,40}$/, 'a chat user id such as U024BE7LH');
@@ -82,6 +83,14 @@ const configFileObject = z.strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     })
     .default({ level: 'info' }),
+  /** Commands that make every node work (noop, status, nodes --check): at most `count` per user per `per`. */
+  limits: z
+    .strictObject({
+      expensive: z
+        .strictObject({ count: z.number().int().min(1).max(1000).default(6), per: duration('1m') })
+        .prefault({}),
+    })
+    .prefault({}),
 });
 
 /** Choosing who the terminal is must be allowed out loud outside the demo (see shell.allowImpersonation). */

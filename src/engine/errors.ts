@@ -27,7 +27,9 @@ export type ErrorCode =
   | 'PLAN_BLOCKED'
   | 'PLAN_EXPIRED'
   /** A click or command quoted a view that has changed since (a review re-nooped). */
-  | 'OUTDATED';
+  | 'OUTDATED'
+  /** Too many costly commands from one user in a short time. */
+  | 'RATE_LIMITED';
 
 export interface HecklerErrorOptions {
   /** What the user can do about it, in one sentence. */

@@ -1,138 +1,29 @@
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDispatcher, createRegistry } from '../../src/commands/index.js';
-import type { Services } from '../../src/commands/types.js';
-import { composeFleet } from '../../src/compose/fleet.js';
-import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
-import type { Message, MessageRef } from '../../src/engine/ports/index.js';
-import { systemClock } from '../../src/engine/ports/index.js';
-import { createStorage, type Storage } from '../../src/storage/keyv.js';
-import { RecordingChat } from '../fakes/recording-chat.js';
-import { testConfig } from '../support/config.js';
-import { type Fleet, startFleet } from '../support/fleet.js';
-import { captureLogger } from '../support/logger.js';
-import { createPuppetRepo, type PuppetRepoFixture } from '../support/puppet-repo.js';
+import type { MessageRef } from '../../src/engine/ports/index.js';
+import { type ReviewWorld, startReviewWorld } from '../support/review-world.js';
 
 /**
  * Delta noops and approvals end to end: real nodes with v1 applied, real Puppet, the fixture
  * repository's CODEOWNERS, and clicks from owners, authors and strangers.
  */
-let fleet: Fleet;
-let repo: PuppetRepoFixture;
-let storage: Storage;
-let composed: NonNullable<Awaited<ReturnType<typeof composeFleet>>>;
-let chat: RecordingChat;
-let dispatch: (user: string, line: string, source?: MessageRef) => Promise<string>;
-
-const users = {
-  U0ADMIN: 'ada',
-  U0ALICE: 'alice',
-  U0BOB: 'bob',
-  U0CAROL: 'carol',
-  U0DAVE: 'dave',
-  U0ERIN: 'erin',
-  U0NOBODY: 'nob',
-};
-
-const textOf = (message: Message) =>
-  message.blocks
-    .map((b) =>
-      b.kind === 'actions'
-        ? b.buttons.map((x) => `[${x.label}: ${x.command}]`).join(' ')
-        : b.kind === 'divider'
-          ? '---'
-          : b.kind === 'fields'
-            ? ''
-            : b.text,
-    )
-    .join('\n');
-
-/** The commit's message as it stands now: its first post, with every update applied. */
-const messageOf = (sha: string) => {
-  const post = chat.events.find((e) => e.kind === 'post' && e.message.text.startsWith(sha.slice(0, 7)));
-  if (post?.kind !== 'post') throw new Error(`no message for ${sha}`);
-  const updates = chat.events.filter((e) => e.kind === 'update' && e.ref.ts === post.ref.ts);
-  const latest = updates.at(-1);
-  return {
-    ref: post.ref,
-    text: textOf(latest?.kind === 'update' ? latest.message : post.message),
-    updates: updates.length,
-  };
-};
+let world: ReviewWorld;
+let fleet: ReviewWorld['fleet'];
+let repo: ReviewWorld['repo'];
+let composed: ReviewWorld['composed'];
+let chat: ReviewWorld['chat'];
+const dispatch = (user: string, line: string, source?: MessageRef) =>
+  world.dispatch(user, line, source ? { source } : {});
+const messageOf = (sha: string) => world.messageOf(sha);
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'heckler-review-'));
-  [fleet, repo] = await Promise.all([startFleet({ nodes: 3 }), createPuppetRepo(join(dir, 'repo'))]);
-  const config = testConfig({
-    users,
-    roles: { admins: ['U0ADMIN'], appliers: [], approvers: [] },
-    repo: { url: repo.path, branch: 'main', mirrorDir: join(dir, 'mirror') },
-    puppet: { args: ['--vardir', '/data/puppet/var', '--confdir', '/data/puppet/conf'] },
-    fleet: {
-      workDir: '/data/heckler',
-      ssh: { key: fleet.privateKeyPath, knownHosts: fleet.knownHostsPath, concurrency: 10 },
-      nodes: Object.fromEntries(
-        fleet.nodes.map((n) => [n.name, { host: n.host, port: n.port, certname: n.certname }]),
-      ),
-    },
-    approvals: {
-      owners: { '@alice': 'U0ALICE', '@bob': 'U0BOB', '@carol': 'U0CAROL', '@erin': 'U0ERIN' },
-      people: {
-        'alice@example.com': 'U0ALICE',
-        'bob@example.com': 'U0BOB',
-        'carol@example.com': 'U0CAROL',
-        'dave@example.com': 'U0DAVE',
-        'erin@example.com': 'U0ERIN',
-      },
-      channel: 'CREVIEW',
-    },
-  });
-  const { logger } = captureLogger();
-  storage = await createStorage({ dataDir: join(dir, 'data'), keyPrefix: 'test' });
-  chat = new RecordingChat();
-  const made = await composeFleet({ config, storage, logger, clock: systemClock, chat });
-  if (!made) throw new Error('no fleet');
-  composed = made;
-  const services: Services = {
-    chat,
-    config,
-    commands: createRegistry(),
-    clock: systemClock,
-    logger,
-    version: 'test',
-    nodeLocks: createNodeLocks(storage.locks, systemClock),
-    fleet: composed.service,
-    reviews: composed.reviews,
-  };
-  const dispatcher = createDispatcher(services);
-  dispatch = async (user, line, source) => {
-    const answers: Message[] = [];
-    await dispatcher.dispatch({
-      text: line,
-      user,
-      channel: 'C1',
-      respond: async (m) => void answers.push(m),
-      ...(source ? { source } : {}),
-    });
-    return answers.map((m) => m.text).join('\n');
-  };
-  // The fleet runs v1 everywhere: deltas are judged against it.
-  const applied = await composed.service.runSha(
-    repo.commits.motdChange,
-    composed.service.nodes(),
-    'apply',
-    'U0ADMIN',
-  );
-  if (applied.some((run) => !run.reached)) throw new Error('could not apply v1 to the test fleet');
-}, 120_000);
+  world = await startReviewWorld();
+  ({ fleet, repo, composed, chat } = world);
+}, 180_000);
 
 afterAll(async () => {
-  await composed?.close();
-  await storage?.close();
-  await fleet?.stop();
+  await world?.close();
 });
 
 describe('a commit that changes one file on one node', () => {
@@ -307,17 +198,13 @@ const feature = () => repo.commits.feature;
 
 describe('new commits on the branch', () => {
   const pushSiteLine = async (file: string, author: string) => {
-    const site = join(repo.path, 'manifests/site.pp');
-    appendFileSync(site, `file { '${file}': ensure => file, content => "${file}\\n" }\n`);
-    const env = {
-      ...process.env,
-      GIT_AUTHOR_NAME: author,
-      GIT_AUTHOR_EMAIL: `${author}@example.com`,
-      GIT_COMMITTER_NAME: author,
-      GIT_COMMITTER_EMAIL: `${author}@example.com`,
-    };
-    execFileSync('git', ['-C', repo.path, 'commit', '--quiet', '-am', `site: add ${file}`], { env });
-    return execFileSync('git', ['-C', repo.path, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    const site = readFileSync(join(repo.path, 'manifests/site.pp'), 'utf8');
+    const line = `file { '${file}': ensure => file, content => "${file}\\n" }\n`;
+    return world.commit(
+      `site: add ${file}`,
+      { 'manifests/site.pp': site + line },
+      { author: { name: author, email: `${author}@example.com` } },
+    );
   };
 
   it('the first poll only remembers the branch; later pushes get one message per commit, oldest first', async () => {

@@ -5,6 +5,8 @@ export const testConfig = (file: Record<string, unknown> = {}, extra: Partial<Co
   const parsed: ConfigFile = configFileSchema.parse({
     users: { U0ADMIN: 'ada', U0APPLIER: 'abe', U0NOBODY: 'nob' },
     roles: { admins: ['U0ADMIN'], appliers: ['U0APPLIER'] },
+    // Tests drive many noops from one user; the limit has its own test (test/commands/rate-limit.test.ts).
+    limits: { expensive: { count: 1000 } },
     ...file,
   });
   return {

@@ -10,6 +10,7 @@ import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
 import type { Message, MessageRef } from '../../src/engine/ports/index.js';
 import { systemClock } from '../../src/engine/ports/index.js';
 import { createStorage, type Storage } from '../../src/storage/keyv.js';
+import { textOf } from '../engine/apply/chat-view.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
 import { testConfig } from './config.js';
 import { type Fleet, startFleet } from './fleet.js';
@@ -67,18 +68,7 @@ export const people = {
 };
 
 /** Every text of a neutral message, buttons as `[Label: command]`, one line per block. */
-export const textOf = (message: Message): string =>
-  message.blocks
-    .map((b) =>
-      b.kind === 'actions'
-        ? b.buttons.map((x) => `[${x.label}: ${x.command}]`).join(' ')
-        : b.kind === 'divider'
-          ? '---'
-          : b.kind === 'fields'
-            ? b.fields.map((f) => `${f.label}: ${f.value}`).join('\n')
-            : b.text,
-    )
-    .join('\n');
+export { textOf };
 
 /** `repo` and `approvals` of an override are merged into the world's; other keys replace. */
 const withoutMerged = ({ repo: _, approvals: __, ...rest }: Record<string, unknown>) => rest;

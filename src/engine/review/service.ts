@@ -1,33 +1,17 @@
-import {
-  type ChatIdMap,
-  type Decision,
-  decide,
-  deltaWithin,
-  type IgnoreRule,
-  mayApprove,
-} from '../delta/index.js';
+import { type ChatIdMap, type Decision, decide, type IgnoreRule } from '../delta/index.js';
 import { HecklerError } from '../errors.js';
 import type { Chat, Clock, CodeRepo, Logger, Message, MessageRef, NodeSpec, Store } from '../ports/index.js';
 import { validateRevision } from '../repo/revision.js';
 import type { FleetService } from '../runs/fleet-service.js';
-import { escapeText, link, mention, mentionAll } from '../text/mrkdwn.js';
+import { mention } from '../text/mrkdwn.js';
 import { type AuditOrigin, writeAudit as appendAudit, auditOrigin } from './audit.js';
-import { computeDelta, type FleetState, readFleetState } from './compute.js';
-import { type GitHubCommitIdentity, identitiesOf } from './identity.js';
+import { buildRecord } from './build-record.js';
+import { type FleetState, readFleetState } from './compute.js';
+import { refuseNotAllowed, refuseOutdated, refuseUnapprovable } from './decision-checks.js';
+import type { GitHubCommitIdentity } from './identity.js';
 import { unlessUnrelated } from './lineage.js';
 import type { NoopCache } from './noop-cache.js';
-import { ownershipOf, pluginCodeIn } from './ownership.js';
-import {
-  type AuditEntry,
-  coveredNodes,
-  decidersOf,
-  excludedOf,
-  ownerLists,
-  REVIEW_SCHEMA,
-  type ReviewRecord,
-  reviewStatus,
-  standing,
-} from './records.js';
+import { type AuditEntry, REVIEW_SCHEMA, type ReviewRecord, reviewStatus } from './records.js';
 
 export interface ReviewServiceDeps {
   repo: CodeRepo;
@@ -123,142 +107,6 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
     return record;
   };
 
-  const compute = async (
-    sha: string,
-    previous: ReviewRecord | undefined,
-    nodes: readonly NodeSpec[],
-    state: FleetState,
-  ) => {
-    const { commit, fleetHash, grouped } = await computeDelta(
-      { repo: deps.repo, fleet: deps.fleet, cache: deps.cache, ignored: deps.approvals.ignore },
-      sha,
-      nodes,
-      state,
-    );
-    const changed = await deps.repo.changedFiles(sha);
-    const base = commit.parents[0];
-    const definingFiles =
-      deps.nodeDefinitions && base !== undefined ? await deps.nodeDefinitions(base) : () => [];
-    const owners = await ownershipOf(deps.repo, commit, grouped, {
-      chatIds: deps.approvals.owners,
-      modulePaths: deps.modulePaths,
-      certnames: new Map(nodes.map((node) => [node.name, node.certname])),
-      definingFiles,
-      changed,
-    });
-    const identities = await identitiesOf(commit, {
-      people: deps.approvals.people,
-      owners: deps.approvals.owners,
-      ...(deps.githubIdentity ? { github: deps.githubIdentity } : {}),
-      logger: deps.logger,
-    });
-    const now = deps.clock.now();
-    const record: ReviewRecord = {
-      schema: REVIEW_SCHEMA,
-      sha,
-      shortSha: commit.shortSha,
-      subject: commit.subject,
-      committedAt: commit.date,
-      ...identities,
-      pluginCode: pluginCodeIn(changed),
-      fleetHash,
-      deltaHash: grouped.deltaHash,
-      computedAt: now,
-      grouped,
-      ...owners,
-      decisions: previous?.decisions ?? [],
-      notes: previous?.notes ?? [],
-      ...(previous?.message ? { message: previous.message } : {}),
-    };
-    const why = previous?.fleetHash === fleetHash ? 'where nodes had failed' : 'after the fleet changed';
-    if (previous && previous.deltaHash !== record.deltaHash) {
-      const lost = standing(previous);
-      if (lost?.verdict === 'approve' && deltaWithin(record.grouped, previous.grouped)) {
-        // Nothing new to see: the commit reached some nodes (a canary stage) or some dropped out.
-        record.decisions = [...record.decisions, { ...lost, deltaHash: record.deltaHash }];
-        record.notes.push(
-          `${hhmm(now)} re-nooped ${why}: the delta shrank to part of what was approved; the approval by ${mention(lost.user)} still covers it`,
-        );
-      } else {
-        record.notes.push(
-          `${hhmm(now)} re-nooped ${why}: the delta is different${lost ? `; the ${lost.verdict === 'approve' ? 'approval' : 'denial'} by ${mention(lost.user)} no longer applies` : ''}`,
-        );
-        if (lost)
-          await writeAudit({
-            at: now,
-            sha,
-            shortSha: record.shortSha,
-            user: lost.user,
-            action: 'void',
-            deltaHash: previous.deltaHash,
-            via: 'heckler',
-          });
-      }
-    } else if (previous && previous.fleetHash !== fleetHash) {
-      record.notes.push(
-        `${hhmm(now)} re-nooped after the fleet changed: same delta${standing(previous) ? ', the decision stands' : ''}`,
-      );
-    }
-    if (reviewStatus(record) === 'auto_approved' && !previous) {
-      await writeAudit({
-        at: now,
-        sha,
-        shortSha: record.shortSha,
-        user: 'heckler',
-        action: 'auto_approve',
-        deltaHash: record.deltaHash,
-        via: 'heckler',
-      });
-    }
-    return record;
-  };
-
-  /**
-   * A decision binds to what the person saw: the delta on their message, a delta that covers at
-   * least one node, and (when required) a commit whose signature GitHub verified.
-   */
-  const refuseOutdated = async (record: ReviewRecord, request: DecisionRequest) => {
-    const shown = request.shownHash?.toLowerCase();
-    if (shown !== undefined && !record.deltaHash.startsWith(shown)) {
-      const url = record.message ? await deps.permalink?.(record.message).catch(() => undefined) : undefined;
-      throw new HecklerError(
-        'OUTDATED',
-        `${record.shortSha} was re-nooped after the message you ${request.via === 'button' ? 'clicked' : 'quoted'} was drawn: it showed delta ${shown.slice(0, 8)}, the current one is ${record.deltaHash.slice(0, 8)}`,
-        {
-          hint: `read the current message${url ? ` (${link(url, record.shortSha)})` : ''} and decide again; nothing was recorded`,
-        },
-      );
-    }
-  };
-
-  const refuseUnapprovable = (record: ReviewRecord, request: DecisionRequest) => {
-    if (request.verdict !== 'approve') return;
-    if (coveredNodes(record).covered === 0) {
-      throw new HecklerError(
-        'USAGE',
-        `no node produced a noop of ${record.shortSha}: there is nothing reviewed to approve`,
-        {
-          hint: `fix what the message says failed, then run \`/heckler noop ${record.shortSha}\` again`,
-        },
-      );
-    }
-    if (deps.approvals.requireVerified) {
-      const github = record.github;
-      const problem =
-        github === undefined
-          ? 'GitHub was not asked (configure repo.github and GITHUB_TOKEN)'
-          : 'error' in github
-            ? `GitHub could not be asked: ${escapeText(github.error)}`
-            : github.verified
-              ? undefined
-              : `GitHub does not verify its signature (${escapeText(github.verificationReason ?? 'unsigned')})`;
-      if (problem)
-        throw new HecklerError('NOT_AUTHORIZED', `${record.shortSha} cannot be approved: ${problem}`, {
-          hint: 'approvals.requireVerified is on: the commit must be signed with a key GitHub verifies; re-commit it signed',
-        });
-    }
-  };
-
   const service: ReviewService = {
     get: (sha) => deps.reviews.get(sha),
     async resolve(revision, options = {}) {
@@ -276,7 +124,7 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
         const current = previous.schema === REVIEW_SCHEMA;
         if (current && state.fleetHash === previous.fleetHash && failed + unreachable === 0) return previous;
       }
-      const record = await compute(sha, previous, nodes, state);
+      const record = await buildRecord(deps, { sha, previous, nodes, state, writeAudit });
       return serialized(sha, async () => {
         // Decisions made while the noops ran are kept.
         const latest = await deps.reviews.get(sha);
@@ -294,30 +142,9 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
             hint: `run \`/heckler noop ${request.sha.slice(0, 7)}\` first; decisions are bound to a noop`,
           });
         }
-        await refuseOutdated(record, request);
-        const verdict = mayApprove({
-          user: request.user,
-          roles: request.roles,
-          groupOwners: ownerLists(record),
-          excluded: excludedOf(record),
-          admins: deps.roles.admins,
-          approvers: deps.roles.approvers,
-        });
-        if (!verdict.ok) {
-          const all = decidersOf(record, deps.roles);
-          const who =
-            mentionAll(
-              [...all.owners, ...all.approvers, ...all.admins].filter((id) => id !== request.user),
-            ) || 'nobody: add an approver or admin in heckler.yml';
-          const why =
-            verdict.reason === 'author'
-              ? `you wrote ${record.shortSha} (as its author, a co-author or its committer): someone else must ${request.verdict} it`
-              : all.owners.length === 0 && ownerLists(record).some((owners) => owners.includes(request.user))
-                ? `you own only part of what ${record.shortSha} changes, and no single owner covers all of it`
-                : `you do not own what ${record.shortSha} changes`;
-          throw new HecklerError('NOT_AUTHORIZED', why, { hint: `who can ${request.verdict} it: ${who}` });
-        }
-        refuseUnapprovable(record, request);
+        await refuseOutdated(record, request, deps.permalink);
+        refuseNotAllowed(record, request, deps.roles);
+        refuseUnapprovable(record, request, deps.approvals);
         const incoming: Decision = {
           verdict: request.verdict,
           user: request.user,
