@@ -17,6 +17,7 @@ export const pinnedRevisionArg: ArgSpec = {
   name: 'REV',
   description: 'a tag, branch or SHA; `REV@HASH` decides only if the delta is still the one with that hash',
   required: true,
+  // REV, REV@HASH, or (approve) A..B: REVISION_PATTERN admits the dots; each side is validated again.
   pattern: new RegExp(`${REVISION_PATTERN.source.slice(0, -1)}(?:@[0-9a-fA-F]{8,64})?$`),
   patternHint:
     'a tag, branch or SHA such as 3f9c2e1, optionally @ the delta hash shown (3f9c2e1@9a8b7c6d5e4f)',

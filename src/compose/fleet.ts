@@ -7,6 +7,7 @@ import { createBreeScheduler } from '../adapters/schedule/bree.js';
 import { createLocalTransport } from '../adapters/transport/local.js';
 import { createSshTransport } from '../adapters/transport/ssh.js';
 import { applyViews } from '../commands/views/apply-progress.js';
+import { pushSummaryMessage } from '../commands/views/push-summary.js';
 import { reviewMessage } from '../commands/views/review.js';
 import type { Config } from '../config/schema.js';
 import { type ApplyRecord, createApplyRecords } from '../engine/apply/records.js';
@@ -128,6 +129,11 @@ export const composeFleet = async (options: {
     roles: { admins: config.roles.admins, approvers: config.roles.approvers },
     modulePaths: config.puppet.modulepath,
     present: (record) => reviewMessage(record, config.roles),
+    pushes: {
+      reviewsPerPoll: config.approvals.reviewsPerPoll,
+      summarizeOver: config.approvals.summarizeOver,
+    },
+    presentPush: pushSummaryMessage,
     nodeDefinitions: nodeDefinitionsAt(repo, config.puppet.manifest, logger),
     ...(github ? { githubIdentity: (sha: string) => github.host.commitIdentity(github.repo, sha) } : {}),
     ...(options.chat.permalink ? { permalink: options.chat.permalink.bind(options.chat) } : {}),

@@ -48,6 +48,10 @@ export const approvalsSchema = z
     channel: z.string().min(1).optional(),
     /** Commits already on the branch when Heckler first starts are not nooped; this many of the newest are. */
     backfill: z.number().int().min(0).max(50).default(0),
+    /** New commits reviewed per poll at most: a push of 10,000 commits does not start 10,000 fleet noops at once. */
+    reviewsPerPoll: z.number().int().min(1).max(500).default(20),
+    /** A push of more new commits than this gets one summary message instead of a message per commit. */
+    summarizeOver: z.number().int().min(1).max(1000).default(10),
     /**
      * Refuse to approve a commit unless GitHub verifies its signature (needs repo.github, or a
      * github.com repo.url, and GITHUB_TOKEN).

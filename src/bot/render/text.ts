@@ -87,6 +87,7 @@ const shortcodes: Readonly<Record<string, string>> = {
   fast_forward: '⏩',
   eyes: '👀',
   boom: '💥',
+  inbox_tray: '📥',
 };
 
 export const emoji = (text: string): string =>

@@ -11,6 +11,7 @@ import { refuseNotAllowed, refuseOutdated, refuseUnapprovable } from './decision
 import type { GitHubCommitIdentity } from './identity.js';
 import { unlessUnrelated } from './lineage.js';
 import type { NoopCache } from './noop-cache.js';
+import { type PushRecord, pollBranch } from './push-queue.js';
 import { type AuditEntry, REVIEW_SCHEMA, type ReviewRecord, reviewStatus } from './records.js';
 
 export interface ReviewServiceDeps {
@@ -46,6 +47,10 @@ export interface ReviewServiceDeps {
   permalink?: (ref: MessageRef) => Promise<string | undefined>;
   /** The commit's chat message; views live with the commands, the engine only posts. */
   present(record: ReviewRecord): Message;
+  /** How fast new commits are reviewed, and from what size a push gets one summary instead of a message per commit. */
+  pushes: { reviewsPerPoll: number; summarizeOver: number };
+  /** The summary message of a large push. */
+  presentPush(push: PushRecord): Message;
 }
 
 export interface DecisionRequest {
@@ -65,13 +70,23 @@ export interface ReviewService {
   /** A revision → full SHA (validated first; UNKNOWN_REVISION with suggestions). */
   resolve(revision: string, options?: { fetch?: boolean }): Promise<string>;
   /** The commit's review against the fleet as it is now: reused when the fleet has not moved, re-nooped when it has. */
-  review(sha: string, options?: { nodes?: readonly NodeSpec[]; state?: FleetState }): Promise<ReviewRecord>;
+  review(
+    sha: string,
+    options?: {
+      nodes?: readonly NodeSpec[];
+      state?: FleetState;
+      /** Store it without posting its message (a commit of a large push); a message already posted is updated. */
+      quiet?: boolean;
+    },
+  ): Promise<ReviewRecord>;
   get(sha: string): Promise<ReviewRecord | undefined>;
   decide(request: DecisionRequest): Promise<{ record: ReviewRecord; result: 'recorded' | 'repeated' }>;
   pending(): Promise<ReviewRecord[]>;
   /** Re-noops every review whose fleet state is stale; approvals survive only an identical delta. */
   refreshStale(): Promise<ReviewRecord[]>;
   auditLog(sha?: string): Promise<AuditEntry[]>;
+  /** The commits `to` brings over `from` (git's `from..to`), oldest first: the commits of a range approval. */
+  commitsIn(from: string, to: string): Promise<string[]>;
   /**
    * Reviews the tracked branch's new commits, oldest first. The first poll only remembers where
    * the branch is (plus `backfill` recent commits), so a new bot does not noop all of history.
@@ -95,7 +110,11 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
 
   const writeAudit = (entry: AuditEntry) => appendAudit(deps.audit, entry);
 
-  const publish = async (record: ReviewRecord): Promise<ReviewRecord> => {
+  const publish = async (record: ReviewRecord, quiet = false): Promise<ReviewRecord> => {
+    if (quiet && !record.message) {
+      await deps.reviews.set(record.sha, record);
+      return record;
+    }
     const message = deps.present(record);
     try {
       if (record.message) await deps.chat.update(record.message, message);
@@ -131,7 +150,7 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
         // Decisions made while the noops ran are kept, and so is an approval carried over above.
         const carried = record.decisions.filter((decision) => !previous?.decisions.includes(decision));
         if (latest) record.decisions = [...latest.decisions, ...carried];
-        return publish(record);
+        return publish(record, options.quiet);
       });
     },
     decide(request) {
@@ -216,26 +235,16 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
         refreshed.push(await service.review(record.sha, { nodes, state }));
       return refreshed;
     },
-    async pollNewCommits(backfill) {
-      await deps.repo.fetch();
-      const head = await deps.repo.head();
-      const cursor = await deps.cursor.get('branch');
-      const between = await deps.repo.commitsBetween(cursor, head);
-      const commits = cursor !== undefined ? between : backfill > 0 ? between.slice(-backfill) : [];
-      const reviewed: ReviewRecord[] = [];
-      if (commits.length === 0) {
-        await deps.cursor.set('branch', head);
-        return reviewed;
-      }
-      const nodes = deps.fleet.nodes();
-      const state = await readFleetState(deps.fleet, nodes);
-      for (const commit of commits) {
-        reviewed.push(await service.review(commit.sha, { nodes, state }));
-        await deps.cursor.set('branch', commit.sha);
-      }
-      await deps.cursor.set('branch', head);
-      return reviewed;
-    },
+    pollNewCommits: (backfill) =>
+      pollBranch(
+        {
+          ...deps,
+          limits: deps.pushes,
+          review: (sha, options) => service.review(sha, options),
+        },
+        backfill,
+      ),
+    commitsIn: async (from, to) => (await deps.repo.commitsBetween(from, to)).map((commit) => commit.sha),
     async auditLog(sha) {
       const out: AuditEntry[] = [];
       for await (const [, entry] of deps.audit.entries()) if (!sha || entry.sha === sha) out.push(entry);

@@ -66,6 +66,8 @@ beforeAll(async () => {
     roles: { admins: ['U0ADMIN'], approvers: [] },
     modulePaths: ['modules'],
     present: (record) => ({ text: `${record.shortSha} ${record.deltaHash}`, blocks: [] }),
+    pushes: { reviewsPerPoll: 20, summarizeOver: 10 },
+    presentPush: (push) => ({ text: `${push.reviewed}/${push.total}`, blocks: [] }),
   });
 }, 60_000);
 
