@@ -1,14 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import pLimit from 'p-limit';
-import type { ExecOptions, ExecResult, NodeSpec, NodeTransport } from '../../engine/ports/transport.js';
+import {
+  type ExecOptions,
+  type ExecResult,
+  execSignal,
+  type NodeSpec,
+  type NodeTransport,
+} from '../../engine/ports/transport.js';
 import {
   DEFAULT_COMMAND_TIMEOUT_MS,
   KILL_GRACE_MS,
   notRun,
   OutputBuffer,
   outputs,
-  seconds,
+  type Stop,
   statusOf,
+  stopError,
   toBuffer,
 } from './output.js';
 
@@ -35,13 +42,16 @@ export const createLocalTransport = (options: LocalTransportOptions = {}): NodeT
     killGraceMs: options.killGraceMs ?? KILL_GRACE_MS,
     maxOutputBytes: options.maxOutputBytes,
   };
-  const exec = (node: NodeSpec, command: string, execOptions: ExecOptions = {}) =>
-    limit(() => {
+  const exec = (node: NodeSpec, command: string, execOptions: ExecOptions = {}) => {
+    // Read now: the scope belongs to the caller, not to whatever runs the queue later.
+    const options = { ...execOptions, signal: execSignal(execOptions) };
+    return limit(() => {
       const startedAt = Date.now();
       if (closed) return notRun(node.name, 'the transport is closed', startedAt);
-      if (execOptions.signal?.aborted) return notRun(node.name, 'cancelled before it ran', startedAt);
-      return runLocal({ node, command, options: execOptions, settings, running, startedAt });
+      if (options.signal?.aborted) return notRun(node.name, 'cancelled before it ran', startedAt);
+      return runLocal({ node, command, options, settings, running, startedAt });
     });
+  };
   return {
     exec,
     check: (node) => exec(node, 'true', { timeoutMs: 10_000 }),
@@ -67,11 +77,11 @@ const runLocal = ({ node, command, options, settings, running, startedAt }: Loca
     // detached: the shell leads a new process group, so a kill reaches everything it started.
     const child = spawn('sh', ['-c', command], { detached: true, stdio: 'pipe' });
     running.add(child);
-    const stdout = new OutputBuffer(settings.maxOutputBytes);
-    const stderr = new OutputBuffer(settings.maxOutputBytes);
+    const stdout = new OutputBuffer('stdout', settings.maxOutputBytes, () => stop('output'));
+    const stderr = new OutputBuffer('stderr', settings.maxOutputBytes, () => stop('output'));
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    let stopped: 'timed_out' | 'cancelled' | undefined;
+    let stopped: Stop | undefined;
     const timers: NodeJS.Timeout[] = [];
     let settled = false;
     const finish = (result: Omit<ExecResult, 'node' | 'durationMs' | 'stdout' | 'stderr'>) => {
@@ -86,16 +96,14 @@ const runLocal = ({ node, command, options, settings, running, startedAt }: Loca
     const ended = (exitCode: number | null, signal: NodeJS.Signals | null) => {
       const status = statusOf(exitCode, stopped);
       const error =
-        stopped === 'timed_out'
-          ? `killed after the ${seconds(timeoutMs)} timeout`
-          : stopped === 'cancelled'
-            ? 'cancelled while running'
-            : signal !== null
-              ? `killed by ${signal}`
-              : undefined;
+        stopped !== undefined
+          ? stopError(stopped, timeoutMs, [stdout, stderr])
+          : signal !== null
+            ? `killed by ${signal}`
+            : undefined;
       finish({ status, exitCode, ...(error !== undefined && { error }) });
     };
-    const stop = (why: 'timed_out' | 'cancelled') => {
+    const stop = (why: Stop) => {
       if (stopped !== undefined || settled) return;
       stopped = why;
       killGroup(child, 'SIGTERM');

@@ -3,28 +3,44 @@ import type { ExecResult, ExecStatus } from '../../engine/ports/transport.js';
 /** Per stream. A node's reduced report is kilobytes; a runaway command must not take the bot's memory. */
 export const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
 
+/** What a stream over the cap keeps: its start, enough to see what flooded it. */
+export const KEPT_WHEN_OVER = 64 * 1024;
+
+export type StreamName = 'stdout' | 'stderr';
+
+/** Why we stopped a command ourselves: our deadline, the caller's abort, or output over the cap. */
+export type Stop = 'timed_out' | 'cancelled' | 'output';
+
 /**
  * Collects a stream as Buffers and decodes once at the end: decoding chunk by chunk would split
- * multi-byte UTF-8 characters that straddle two chunks.
+ * multi-byte UTF-8 characters that straddle two chunks. The first chunk that would take it past
+ * the limit calls `onOver` (the transport stops the command); from then on nothing more is kept,
+ * and what was kept shrinks to its first KEPT_WHEN_OVER bytes, so the memory goes back at once.
  */
 export class OutputBuffer {
-  private readonly chunks: Buffer[] = [];
+  private chunks: Buffer[] = [];
   private size = 0;
-  /** Bytes beyond the limit, counted but not kept. */
-  dropped = 0;
+  /** The stream went past the limit. */
+  over = false;
 
-  constructor(private readonly limit = MAX_OUTPUT_BYTES) {}
+  constructor(
+    readonly name: StreamName,
+    readonly limit = MAX_OUTPUT_BYTES,
+    private readonly onOver: (stream: OutputBuffer) => void = () => {},
+  ) {}
 
   push(chunk: Buffer): void {
-    const room = this.limit - this.size;
-    if (room <= 0) {
-      this.dropped += chunk.length;
+    if (this.over || chunk.length === 0) return;
+    if (this.size + chunk.length <= this.limit) {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
       return;
     }
-    const kept = chunk.length <= room ? chunk : chunk.subarray(0, room);
-    this.chunks.push(kept);
-    this.size += kept.length;
-    this.dropped += chunk.length - kept.length;
+    this.over = true;
+    const kept = Math.min(this.size, KEPT_WHEN_OVER);
+    this.chunks = [Buffer.concat(this.chunks, kept)];
+    this.size = kept;
+    this.onOver(this);
   }
 
   text(): string {
@@ -32,15 +48,25 @@ export class OutputBuffer {
   }
 }
 
-/** stdout and stderr as strings; a truncation is said on stderr, where a parser of stdout will not trip on it. */
+/** `32 MiB`, `0.5 MiB`. */
+export const mebibytes = (bytes: number): string => `${Number((bytes / 1024 / 1024).toFixed(2))} MiB`;
+
+/** The result's error when a stream went over the cap: what happened, and what to look for. */
+export const overflowError = (stream: OutputBuffer): string =>
+  `output over ${mebibytes(stream.limit)} on ${stream.name}: stopped, and the command was killed on the node ` +
+  `(Heckler keeps at most ${mebibytes(stream.limit)} per stream: find what prints so much)`;
+
+/** stdout and stderr as strings; a stop at the cap is said on stderr, where a parser of stdout will not trip on it. */
 export const outputs = (
   stdout: OutputBuffer,
   stderr: OutputBuffer,
 ): Pick<ExecResult, 'stdout' | 'stderr'> => {
-  const notes = [
-    stdout.dropped > 0 && `[heckler: stdout cut off, ${stdout.dropped} bytes dropped]`,
-    stderr.dropped > 0 && `[heckler: stderr cut off, ${stderr.dropped} bytes dropped]`,
-  ].filter((note) => note !== false);
+  const notes = [stdout, stderr]
+    .filter((stream) => stream.over)
+    .map(
+      (stream) =>
+        `[heckler: ${stream.name} over ${mebibytes(stream.limit)}: stopped; its first ${KEPT_WHEN_OVER / 1024} KiB are above]`,
+    );
   const suffix = notes.length === 0 ? '' : `\n${notes.join('\n')}\n`;
   return { stdout: stdout.text(), stderr: stderr.text() + suffix };
 };
@@ -57,12 +83,21 @@ export const notRun = (node: string, error: string, startedAt: number): ExecResu
 });
 
 /** ok/failed from how the command ended; `stopped` (our own kill) wins over the exit code it caused. */
-export const statusOf = (
-  exitCode: number | null,
-  stopped: 'timed_out' | 'cancelled' | undefined,
-): ExecStatus => {
+export const statusOf = (exitCode: number | null, stopped: Stop | undefined): ExecStatus => {
   if (stopped === 'timed_out') return 'timed_out';
   return exitCode === 0 && stopped === undefined ? 'ok' : 'failed';
+};
+
+/** The error for a command we stopped ourselves. */
+export const stopError = (
+  why: Stop,
+  timeoutMs: number,
+  streams: readonly OutputBuffer[],
+): string | undefined => {
+  if (why === 'timed_out') return `killed after the ${seconds(timeoutMs)} timeout`;
+  if (why === 'cancelled') return 'cancelled while running';
+  const over = streams.find((stream) => stream.over);
+  return over && overflowError(over);
 };
 
 /** Seconds for messages: `1.5s`. */

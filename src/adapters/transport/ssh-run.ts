@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
 import type { ExecResult } from '../../engine/ports/transport.js';
-import { OutputBuffer, outputs, seconds, statusOf } from './output.js';
+import { OutputBuffer, outputs, type Stop, statusOf, stopError } from './output.js';
 import { killRemoteGroup, MarkedStderr } from './remote-group.js';
 
 export interface RunSettings {
@@ -18,27 +18,48 @@ export type RunOutcome =
   | { started: true; result: Omit<ExecResult, 'node' | 'durationMs'> }
   | { started: false; error: string };
 
-type Stop = 'timed_out' | 'cancelled';
-
 /**
- * Runs `command` (wrapped by `remoteCommand`) on an open connection. On timeout or abort: kill the
- * command's process group on the node, wait up to killGraceMs for it to end, then close the
- * channel and report without it (the node's own `timeout` finishes the job if we could not).
+ * Runs `command` (wrapped by `remoteCommand`) on an open connection, streaming its output through
+ * ssh2 directly: node-ssh's execCommand keeps every chunk whatever we keep (1 GiB from one node
+ * crashed the bot). Each stream keeps at most the cap.
+ *
+ * On timeout, abort or output over the cap: kill the command's process group on the node, keep
+ * reading (and dropping) until the channel closes, which it does once the group is gone, and give
+ * up after killGraceMs: close the channel and report without it (the node's own `timeout` finishes
+ * the job if we could not).
  */
 export const runOnConnection = (ssh: NodeSSH, command: string, settings: RunSettings): Promise<RunOutcome> =>
   new Promise((resolve) => {
-    const stdout = new OutputBuffer(settings.maxOutputBytes);
-    const stderr = new OutputBuffer(settings.maxOutputBytes);
-    const startedAt = Date.now();
     let channel: ClientChannel | undefined;
     let pid: number | undefined;
     let stopped: Stop | undefined;
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
+    const stop = (why: Stop) => {
+      if (stopped !== undefined || settled) return;
+      stopped = why;
+      if (pid !== undefined) void killRemoteGroup(ssh, pid);
+      // Output over the cap before the wrapper told us its pid: closing the channel closes the
+      // command's pipes, and its next write ends it.
+      else if (why === 'output') channel?.close();
+      timers.push(
+        setTimeout(() => {
+          channel?.close();
+          finish(
+            channel
+              ? ended(null, null)
+              : { started: false, error: `${why.replace('_', ' ')} before it started` },
+          );
+        }, settings.killGraceMs),
+      );
+    };
+    const stdout = new OutputBuffer('stdout', settings.maxOutputBytes, () => stop('output'));
+    const stderr = new OutputBuffer('stderr', settings.maxOutputBytes, () => stop('output'));
     const marked = new MarkedStderr(stderr, (found) => {
       pid = found;
       if (stopped) void killRemoteGroup(ssh, found);
     });
+    const startedAt = Date.now();
 
     const finish = (outcome: RunOutcome) => {
       if (settled) return;
@@ -47,70 +68,58 @@ export const runOnConnection = (ssh: NodeSSH, command: string, settings: RunSett
       settings.signal?.removeEventListener('abort', onAbort);
       resolve(outcome);
     };
-    const ended = (exitCode: number | null, why: Stop | undefined, error?: string): RunOutcome => {
+    const ended = (code: number | null, signal: string | null): RunOutcome => {
       marked.end();
-      const reason =
-        why === 'timed_out'
-          ? `killed after the ${seconds(settings.timeoutMs)} timeout`
-          : why === 'cancelled'
-            ? 'cancelled while running'
-            : error;
+      // 124 is `timeout`'s own exit code: the node's deadline fired before our timer did.
+      const nodeDeadline = code === 124 && Date.now() - startedAt >= settings.timeoutMs;
+      const why = stopped ?? (nodeDeadline ? 'timed_out' : undefined);
+      const error =
+        why !== undefined
+          ? stopError(why, settings.timeoutMs, [stdout, stderr])
+          : code === null && signal === null
+            ? 'the connection was lost while the command ran; its outcome is unknown'
+            : signal !== null
+              ? `killed by SIG${signal}`
+              : undefined;
       return {
         started: true,
         result: {
-          status: statusOf(exitCode, why),
-          exitCode,
+          status: statusOf(code, why),
+          exitCode: code,
           ...outputs(stdout, stderr),
-          ...(reason && { error: reason }),
+          ...(error && { error }),
         },
       };
-    };
-    const stop = (why: Stop) => {
-      if (stopped !== undefined || settled) return;
-      stopped = why;
-      if (pid !== undefined) void killRemoteGroup(ssh, pid);
-      timers.push(
-        setTimeout(() => {
-          channel?.close();
-          finish(
-            channel
-              ? ended(null, why)
-              : { started: false, error: `${why.replace('_', ' ')} before it started` },
-          );
-        }, settings.killGraceMs),
-      );
     };
     const onAbort = () => stop('cancelled');
     settings.signal?.addEventListener('abort', onAbort, { once: true });
     timers.push(setTimeout(() => stop('timed_out'), settings.timeoutMs));
 
-    ssh
-      .execCommand(command, {
-        noTrim: true,
+    const client = ssh.connection;
+    if (!client) return finish({ started: false, error: 'not connected' });
+    try {
+      client.exec(command, (error, opened) => {
+        if (error) return finish({ started: false, error: error.message });
+        channel = opened;
+        // We gave up before the node answered: nothing is waiting for this channel any more.
+        if (settled) opened.close();
+        // Writing stdin to a command that exited early fails; the exit status says what happened.
+        opened.on('error', () => {});
+        opened.on('data', (chunk: Buffer) => stdout.push(chunk));
+        opened.stderr.on('data', (chunk: Buffer) => marked.push(chunk));
+        let code: number | null = null;
+        let signal: string | null = null;
+        opened.on('exit', (exitCode: number | null, exitSignal?: string) => {
+          code = exitCode ?? null;
+          signal = exitSignal ?? null;
+        });
+        opened.on('close', () => finish(ended(code, signal)));
         // A Readable, not one write: pipe() follows the channel's flow control for multi-MB bundles.
-        ...(settings.stdin !== undefined && { stdin: Readable.from(settings.stdin) }),
-        onChannel: (opened) => {
-          channel = opened;
-          // Writing stdin to a command that exited early fails; the exit status says what happened.
-          opened.on('error', () => {});
-        },
-        onStdout: (chunk) => stdout.push(chunk),
-        onStderr: (chunk) => marked.push(chunk),
-      })
-      .then(
-        (response) => {
-          const elapsed = Date.now() - startedAt;
-          // 124 is `timeout`'s own exit code: the node's deadline fired before our timer did.
-          const nodeDeadline = response.code === 124 && elapsed >= settings.timeoutMs;
-          const why = stopped ?? (nodeDeadline ? 'timed_out' : undefined);
-          const lost = response.code === null && response.signal === null;
-          const error = lost
-            ? 'the connection was lost while the command ran; its outcome is unknown'
-            : response.signal !== null
-              ? `killed by SIG${response.signal}`
-              : undefined;
-          finish(ended(response.code, why, error));
-        },
-        (error: Error) => finish({ started: false, error: error.message }),
-      );
+        if (settings.stdin === undefined) opened.end();
+        else Readable.from([settings.stdin]).pipe(opened);
+      });
+    } catch (error) {
+      // ssh2 throws 'Not connected' at once when the socket is gone.
+      finish({ started: false, error: (error as Error).message });
+    }
   });

@@ -1,6 +1,12 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from '../../engine/ports/logger.js';
-import type { ExecOptions, ExecResult, NodeSpec, NodeTransport } from '../../engine/ports/transport.js';
+import {
+  type ExecOptions,
+  type ExecResult,
+  execSignal,
+  type NodeSpec,
+  type NodeTransport,
+} from '../../engine/ports/transport.js';
 import type { HostKeyMode } from './host-keys.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, KILL_GRACE_MS, notRun, toBuffer } from './output.js';
 import { remoteCommand } from './remote-group.js';
@@ -73,6 +79,11 @@ export const createSshTransport = (options: SshTransportOptions): SshTransport =
       if (outcome.started) {
         if (outcome.result.status === 'timed_out')
           options.logger.warn({ node: node.name, timeoutMs }, 'command timed out');
+        else if (outcome.result.error?.startsWith('output over'))
+          options.logger.warn(
+            { node: node.name, error: outcome.result.error },
+            'command output over the cap',
+          );
         return { node: node.name, ...outcome.result, durationMs: Date.now() - startedAt };
       }
       const dead = !connection.ssh.isConnected();
@@ -82,8 +93,10 @@ export const createSshTransport = (options: SshTransportOptions): SshTransport =
     }
   };
 
-  const exec = (node: NodeSpec, command: string, execOptions: ExecOptions = {}) =>
-    limit(() => execOnce(node, command, execOptions)).catch((error: unknown) =>
+  const exec = (node: NodeSpec, command: string, execOptions: ExecOptions = {}) => {
+    // Read now: the signal's scope belongs to the caller, not to whatever runs the queue later.
+    const withSignal = { ...execOptions, signal: execSignal(execOptions) };
+    return limit(() => execOnce(node, command, withSignal)).catch((error: unknown) =>
       // Not expected (every step above resolves), but a NodeTransport must never reject.
       notRun(
         node.name,
@@ -91,6 +104,7 @@ export const createSshTransport = (options: SshTransportOptions): SshTransport =
         Date.now(),
       ),
     );
+  };
 
   return {
     exec,

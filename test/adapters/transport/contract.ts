@@ -1,10 +1,13 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { NodeSpec, NodeTransport } from '../../../src/engine/ports/transport.js';
+import { type NodeSpec, type NodeTransport, withExecSignal } from '../../../src/engine/ports/transport.js';
+import { startedPipe } from '../../support/started-pipe.js';
 
 export interface ContractContext {
   transport: NodeTransport;
   node: NodeSpec;
+  /** The same transport with an output cap of 1 MiB per stream. */
+  capped: NodeTransport;
 }
 
 /** A `sleep` nobody else runs, so `ps` on the node finds exactly ours. */
@@ -16,6 +19,25 @@ const leftovers = async ({ transport, node }: ContractContext, lines: string[]) 
   const result = await transport.exec(node, `ps -eo args= | grep -x ${pattern} || true`);
   expect(result.status).toBe('ok');
   return result.stdout.trim();
+};
+
+/**
+ * For tests of a concurrency cap of 2, without guessing how long commands take to overlap: each of
+ * `total` commands waits until a second one runs beside it (or every other one has finished: the
+ * last may be alone), then prints how many ran at once. `dir` must be where every node sees it
+ * (/tmp is shared by the SSH test nodes).
+ */
+export const meetCommand = (dir: string, total: number) =>
+  [
+    `mkdir -p ${dir}/run ${dir}/done; f=${dir}/run/$(hostname)-$$; touch $f`,
+    `until n=$(ls ${dir}/run | wc -l); [ "$n" -ge 2 ] || [ "$(ls ${dir}/done | wc -l)" -ge ${total - 1} ]; do sleep 0.01; done`,
+    `echo $n; touch ${dir}/done/$(hostname)-$$; rm $f`,
+  ].join('; ');
+
+/** Under a cap of 2: never more than two at once, and every command but perhaps the last had company. */
+export const expectPairs = (counts: readonly number[]) => {
+  expect(Math.max(...counts)).toBe(2);
+  expect(counts.filter((count) => count === 2).length).toBeGreaterThanOrEqual(counts.length - 1);
 };
 
 /** What every NodeTransport must do, run against each implementation (local, ssh). */
@@ -72,13 +94,65 @@ export const transportContract = (name: string, context: () => ContractContext) 
       const { transport, node } = context();
       const hung = uniqueSleep();
       const controller = new AbortController();
-      setTimeout(() => controller.abort(), 300);
-      const result = await transport.exec(node, hung, { timeoutMs: 30_000, signal: controller.signal });
-      expect(result).toMatchObject({ status: 'failed', error: 'cancelled while running' });
-      expect(result.durationMs).toBeLessThan(3_000);
-      expect(await leftovers(context(), [hung])).toBe('');
+      const pipe = startedPipe();
+      try {
+        const running = transport.exec(node, `echo > ${pipe.path}; ${hung}`, {
+          timeoutMs: 30_000,
+          signal: controller.signal,
+        });
+        await pipe.started;
+        controller.abort();
+        const result = await running;
+        expect(result).toMatchObject({ status: 'failed', error: 'cancelled while running' });
+        expect(await leftovers(context(), [hung])).toBe('');
+      } finally {
+        pipe.remove();
+      }
       const early = await transport.exec(node, 'true', { signal: AbortSignal.abort() });
       expect(early).toMatchObject({ status: 'unreachable', error: 'cancelled before it ran' });
+    });
+
+    it('stops the commands started within an aborted scope, however deep, and only those', async () => {
+      const { transport, node } = context();
+      const [inside, outside] = [uniqueSleep(), uniqueSleep()];
+      const controller = new AbortController();
+      const pipe = startedPipe();
+      try {
+        const other = transport.exec(node, `${outside}; echo survived`, { timeoutMs: 30_000 });
+        const scoped = withExecSignal(controller.signal, async () => {
+          // A layer in between that passes no signal, as the engine's node runs do.
+          const first = await transport.exec(node, `echo > ${pipe.path}; ${inside}`, { timeoutMs: 30_000 });
+          const after = await transport.exec(node, 'true');
+          return [first, after];
+        });
+        await pipe.started;
+        controller.abort();
+        const [first, after] = await scoped;
+        expect(first).toMatchObject({ status: 'failed', error: 'cancelled while running' });
+        expect(after).toMatchObject({ status: 'unreachable', error: 'cancelled before it ran' });
+        expect(await leftovers(context(), [inside, outside])).toBe(outside);
+        // The command outside the scope runs on: end it and see that it was not the one stopped.
+        await transport.exec(node, `pkill -x -f '${outside}'`);
+        expect(await other).toMatchObject({ status: 'ok', stdout: 'survived\n' });
+      } finally {
+        pipe.remove();
+      }
+    });
+
+    it('stops a command whose output goes over the cap, and leaves nothing of it running', async () => {
+      const { capped, node } = context();
+      const flood = `yes flood-${randomInt(1, 1_000_000)}`;
+      const result = await capped.exec(node, flood);
+      expect(result).toMatchObject({
+        status: 'failed',
+        exitCode: null,
+        stderr: expect.stringContaining('[heckler: stdout over 1 MiB: stopped'),
+      });
+      expect(result.error).toBe(
+        'output over 1 MiB on stdout: stopped, and the command was killed on the node (Heckler keeps at most 1 MiB per stream: find what prints so much)',
+      );
+      expect(result.stdout.length).toBe(64 * 1024);
+      expect(await leftovers(context(), [flood])).toBe('');
     });
 
     it('checks a node by running `true`', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLocalTransport } from '../../../src/adapters/transport/local.js';
 import type { NodeSpec } from '../../../src/engine/ports/transport.js';
-import { transportContract } from './contract.js';
+import { expectPairs, meetCommand, transportContract } from './contract.js';
 
 const node: NodeSpec = {
   name: 'laptop',
@@ -16,18 +16,22 @@ const node: NodeSpec = {
   workDir: '/tmp/heckler-local',
 };
 const transport = createLocalTransport({ concurrency: 4, killGraceMs: 1_000 });
-afterAll(() => transport.close());
+const capped = createLocalTransport({ concurrency: 4, killGraceMs: 1_000, maxOutputBytes: 1024 * 1024 });
+afterAll(async () => {
+  await transport.close();
+  await capped.close();
+});
 
-transportContract('local', () => ({ transport, node }));
+transportContract('local', () => ({ transport, node, capped }));
 
 describe('local transport', () => {
   it('caps how many commands run at once', async () => {
-    const capped = createLocalTransport({ concurrency: 2 });
+    const two = createLocalTransport({ concurrency: 2 });
     const dir = mkdtempSync(join(tmpdir(), 'heckler-local-cap-'));
-    const command = `touch ${dir}/$$; ls ${dir} | wc -l; sleep 0.2; rm ${dir}/$$`;
-    const results = await Promise.all(Array.from({ length: 6 }, () => capped.exec(node, command)));
-    expect(Math.max(...results.map((result) => Number(result.stdout.trim())))).toBe(2);
-    await capped.close();
+    const results = await Promise.all(Array.from({ length: 6 }, () => two.exec(node, meetCommand(dir, 6))));
+    expect(results.every((result) => result.status === 'ok')).toBe(true);
+    expectPairs(results.map((result) => Number(result.stdout.trim())));
+    await two.close();
     rmSync(dir, { recursive: true });
   });
 

@@ -3,7 +3,6 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSshTransport,
@@ -14,11 +13,13 @@ import type { NodeSpec } from '../../../src/engine/ports/transport.js';
 import { type Fleet, startFleet } from '../../support/fleet.js';
 import { captureLogger } from '../../support/logger.js';
 import { runOk, waitFor } from '../../support/process.js';
-import { transportContract } from './contract.js';
+import { startedPipe } from '../../support/started-pipe.js';
+import { expectPairs, meetCommand, transportContract } from './contract.js';
 
 let fleet: Fleet;
 let specs: NodeSpec[];
 let transport: SshTransport;
+let capped: SshTransport;
 const transports: SshTransport[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'heckler-ssh-test-'));
 
@@ -61,6 +62,7 @@ beforeAll(async () => {
     workDir: '/data/heckler',
   }));
   transport = make();
+  capped = make({ maxOutputBytes: 1024 * 1024 });
 }, 60_000);
 
 afterAll(async () => {
@@ -69,7 +71,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-transportContract('ssh', () => ({ transport, node: specs[0] as NodeSpec }));
+transportContract('ssh', () => ({ transport, node: specs[0] as NodeSpec, capped }));
 
 describe('ssh transport', () => {
   it('runs on every node in parallel, each answering with its own hostname', async () => {
@@ -145,8 +147,10 @@ describe('ssh transport', () => {
   it('reports a stopped node as unreachable without hurting the others, and reconnects when it is back', async () => {
     const t = make();
     expect((await hostnames(t)).map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
-    const cut = t.exec(spec('node3'), 'echo started; sleep 30', { timeoutMs: 60_000 });
-    await sleep(300);
+    const pipe = startedPipe();
+    const cut = t.exec(spec('node3'), `echo started; echo > ${pipe.path}; sleep 30`, { timeoutMs: 60_000 });
+    await pipe.started;
+    pipe.remove();
     await fleet.stopNode('node3');
     try {
       // A command the node took with it: it ran, and nobody can say how it ended.
@@ -169,15 +173,14 @@ describe('ssh transport', () => {
   });
 
   it('never runs more than `concurrency` commands at once across all nodes', async () => {
-    const capped = make({ concurrency: 2 });
+    const two = make({ concurrency: 2 });
     // /tmp is shared by the nodes (only /data is their own): one counter directory for the whole fleet.
-    const counter = join(dir, 'running');
-    const command = `mkdir -p ${counter}; f=${counter}/$(hostname)-$$; touch $f; ls ${counter} | wc -l; sleep 0.3; rm $f`;
+    const command = meetCommand(join(dir, 'running'), 10);
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => capped.exec(specs[i % 3] as NodeSpec, command)),
+      Array.from({ length: 10 }, (_, i) => two.exec(specs[i % 3] as NodeSpec, command)),
     );
     expect(results.every((r) => r.status === 'ok')).toBe(true);
-    expect(Math.max(...results.map((r) => Number(r.stdout.trim())))).toBe(2);
+    expectPairs(results.map((r) => Number(r.stdout.trim())));
   });
 
   it('names the reason when a node cannot be reached: DNS, login refused, no key, silence', async () => {
