@@ -1,3 +1,4 @@
+import { checkWatchUrl } from '../engine/builds/watch-url.js';
 import { escapeText } from '../engine/text/mrkdwn.js';
 import { buildsOf, repoArg } from './builds-args.js';
 import type { CommandSpec } from './types.js';
@@ -9,30 +10,35 @@ export const watch: CommandSpec = {
   name: 'watch',
   summary: 'Watch a repository: build new commits on its branches',
   description:
-    'Clones URL (a path, file://, ssh:// or https:// URL git can reach) and records its branch tips; from then ' +
-    'on new commits on the branches its ocelot.yml allows are built. Nothing is built for the commits already there.',
+    'Clones URL (https://, ssh:// or user@host:path, under builds.allowedUrls) and records its branch tips; from then ' +
+    'on new commits on the branches its ocelot.yml allows are built. Nothing is built for the commits already there. ' +
+    'Local paths and file:// URLs are watched only from heckler.yml (builds.repos).',
   args: [
     repoArg,
     {
       name: 'URL',
-      description: 'what git clones: a path or a git URL',
+      description: 'what git clones: a git URL under builds.allowedUrls',
       required: true,
       // Only transports worth having; never git's `ext::` / `fd::` helpers, which run commands.
       pattern:
         /^<?(?:(?:https?|ssh|git|file):\/\/[^\s<>|]+|\/[^\s<>|]*|[\w.-]+@[\w.-]+:[^\s<>|]+)(?:\|[^\s<>]*)?>?$/,
-      patternHint: 'an absolute path, an https://, ssh://, git:// or file:// URL, or user@host:path',
+      // Paths and file:// pass the grammar so that the refusal can say who may watch them.
+      patternHint: 'an https://, ssh:// or git:// URL, or user@host:path',
     },
   ],
   flags: [],
   role: 'builder',
   sideEffects: true,
-  examples: ['watch infra/web https://github.com/infra/web.git', 'watch tools/ci /srv/git/ci.git'],
+  examples: [
+    'watch infra/web https://github.com/infra/web.git',
+    'watch tools/ci git@git.example.com:tools/ci.git',
+  ],
   async run(ctx, call) {
-    const { repo, report } = await buildsOf(ctx.services).watch(
-      call.args.REPO ?? '',
-      unwrap(call.args.URL ?? ''),
-      ctx.user,
-    );
+    const url = unwrap(call.args.URL ?? '');
+    const builds = buildsOf(ctx.services);
+    // Git clones with the bot's own keys and network: only where an admin allowed (watch-url.ts).
+    checkWatchUrl(url, ctx.services.config.builds.allowedUrls);
+    const { repo, report } = await builds.watch(call.args.REPO ?? '', url, ctx.user);
     const text = `watching ${escapeText(`${repo.name} (${repo.url})`)}; new commits on its branches will be built`;
     const note = report.first ? 'current branch tips recorded; nothing built for them' : 'polled';
     await ctx.respond({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { regexProblem } from '../engine/builds/triggers.js';
+import { branchPatternProblem } from '../engine/builds/triggers.js';
+import { readUrlPrefix } from '../engine/builds/watch-url.js';
 import { duration, envVarName } from './fields.js';
 
 /** `infra/api`: the name builds, commands and store keys use for a repository. */
@@ -34,9 +35,22 @@ const bytes = (fallback: number) =>
       return count;
     });
 
-/** Unanchored as written, matched whole (like ocelot.yml's `branches`). */
-const branchPattern = z.string().refine((source) => regexProblem(source) === undefined, {
-  error: (issue) => `expected a regular expression, found "${String(issue.input)}"`,
+/** Unanchored as written, matched whole on RE2 (like ocelot.yml's `branches`). */
+const branchPattern = z.string().refine((source) => branchPatternProblem(source) === undefined, {
+  error: (issue) => {
+    const source = String(issue.input);
+    return `expected a regular expression, found "${source}": it ${branchPatternProblem(source) ?? 'is not one'}`;
+  },
+});
+
+/** An allowed place to watch from chat: `github.com/acme/`, `git.example.com`, `https://host/team/`. */
+const urlPrefix = z.string().transform((pattern, ctx) => {
+  const read = readUrlPrefix(pattern.trim());
+  if ('why' in read) {
+    ctx.addIssue({ code: 'custom', message: `${read.why}, found "${pattern}"`, input: pattern });
+    return z.NEVER;
+  }
+  return pattern.trim();
 });
 
 const repoSchema = z.strictObject({
@@ -72,6 +86,11 @@ export const buildsSchema = z
         message: 'expected each repository name once',
       })
       .default([]),
+    /**
+     * Where `/heckler watch` may clone from (host or host/path prefixes). Empty: only the repos
+     * above are watched. Local paths and file:// are never watched from chat.
+     */
+    allowedUrls: z.array(urlPrefix).default([]),
     docker: z
       .strictObject({
         hosts: z

@@ -25,6 +25,7 @@ describe('builds config', () => {
   it('has working defaults when the section is absent', () => {
     expect(load('chat:\n  channel: C1\n').builds).toEqual({
       repos: [],
+      allowedUrls: [],
       docker: { hosts: [{ address: 'unix:///var/run/docker.sock', capacity: 4 }], network: 'none' },
       limits: { global: 4, perRepo: 2 },
       registries: [],
@@ -54,6 +55,14 @@ describe('builds config', () => {
     [
       'builds:\n  repos:\n    - { name: a/b, url: /x, branches: ["(x"] }\n',
       /builds\.repos\[0\]\.branches\[0\]: expected a regular expression, found "\(x"/,
+    ],
+    [
+      'builds:\n  repos:\n    - { name: a/b, url: /x, branches: ["(?!wip/).*"] }\n',
+      /builds\.repos\[0\]\.branches\[0\]: expected a regular expression, found "\(\?!wip\/\)\.\*": it cannot be matched in linear time \(invalid or unsupported Perl syntax: `\(\?!`\)/,
+    ],
+    [
+      'builds:\n  allowedUrls: [github.com/acme/, file:///srv/git]\n',
+      /builds\.allowedUrls\[1\]: expected a host or a host and path prefix such as github\.com\/acme\/ or git\.example\.com; local paths and file:\/\/ URLs belong in builds\.repos, found "file:\/\/\/srv\/git"/,
     ],
     [
       'builds:\n  docker:\n    hosts: [{ address: docker.sock }]\n',

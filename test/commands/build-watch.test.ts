@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatcher, createRegistry } from '../../src/commands/index.js';
+import type { WatchedRepo } from '../../src/engine/builds/watch.js';
 import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
 import type { Message } from '../../src/engine/ports/index.js';
 import { systemClock } from '../../src/engine/ports/index.js';
@@ -20,6 +21,7 @@ import {
 import { RecordingChat } from '../fakes/recording-chat.js';
 import { testConfig } from '../support/config.js';
 import { TEST_IMAGE, type TestDocker, useDocker } from '../support/docker.js';
+import { type GitDaemon, startGitDaemon } from '../support/git-daemon.js';
 import { captureLogger } from '../support/logger.js';
 
 /** watch / unwatch, the one "not watched" wording, and how often a build message is edited. */
@@ -33,6 +35,8 @@ let api: Origin;
 let web: Origin;
 let h: BuildsHarness;
 let dir: string;
+/** Serves `web` over git://: chat may watch only remote URLs under builds.allowedUrls. */
+let server: GitDaemon;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hk-bwatch-'));
@@ -40,20 +44,25 @@ beforeAll(async () => {
   [api, web] = await Promise.all([createOrigin(join(dir, 'api')), createOrigin(join(dir, 'web'))]);
   await api.commit('main', { 'ocelot.yml': fiveFast });
   await web.commit('main', { 'ocelot.yml': fiveFast });
-  h = await startBuilds(docker, { repos: [{ name: 'infra/api', url: api.path }] });
+  server = await startGitDaemon(dir);
+  h = await startBuilds(docker, {
+    repos: [{ name: 'infra/api', url: api.path }],
+    allowedUrls: [`${server.hostPort}/`, 'github.com/acme/'],
+  });
 }, 120_000);
 
 afterAll(async () => {
   await h?.close();
+  await server?.stop();
   await docker?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('/heckler watch and unwatch', () => {
   it('watches a repository, recording its tips without building them', async () => {
-    const answer = textOf(await h.ask(`watch infra/web ${web.path}`));
+    const answer = textOf(await h.ask(`watch infra/web ${server.url('web')}`));
     expect(answer).toContain(
-      `:eyes: watching infra/web (${web.path}); new commits on its branches will be built`,
+      `:eyes: watching infra/web (${server.url('web')}); new commits on its branches will be built`,
     );
     expect(answer).toContain('current branch tips recorded; nothing built for them');
     expect((await h.composed.service.repos()).map((repo) => [repo.name, repo.source])).toEqual([
@@ -64,16 +73,85 @@ describe('/heckler watch and unwatch', () => {
   });
 
   it('refuses to watch twice, to watch what git cannot clone, and users without the builder role', async () => {
-    expect(textOf(await h.ask(`watch infra/web ${web.path}`))).toMatch(
+    expect(textOf(await h.ask(`watch infra/web ${server.url('web')}`))).toMatch(
       /infra\/web is already watched since \d{4}-\d\d-\d\d \(added by <@U0BUILDER>\)/,
     );
-    expect(textOf(await h.ask(`watch infra/db ${join(dir, 'nowhere')}`))).toMatch(
+    expect(textOf(await h.ask(`watch infra/db ${server.url('nowhere')}`))).toMatch(
       /could not fetch the repository/,
     );
-    expect(textOf(await h.ask(`watch infra/db ${web.path}`, NOBODY))).toMatch(
+    expect(textOf(await h.ask(`watch infra/db ${server.url('web')}`, NOBODY))).toMatch(
       /`watch` needs the builder role/,
     );
     expect((await h.composed.service.repos()).map((repo) => repo.name)).toEqual(['infra/api', 'infra/web']);
+  });
+
+  it('refuses local repositories and URLs outside builds.allowedUrls, saying which key allows them', async () => {
+    const answers = async (url: string) => (await h.ask(`watch infra/db ${url}`))[0]?.text;
+    for (const local of [web.path, `file://${web.path}`]) {
+      expect(await answers(local)).toBe(
+        `${local} is a local repository (a path or file:// URL), which only heckler.yml can watch\n` +
+          'an admin adds it under builds.repos in heckler.yml and restarts the bot',
+      );
+    }
+    for (const [url, normalised] of [
+      ['https://github.com.evil.test/acme/x', 'github.com.evil.test/acme/x'],
+      ['https://evil.test/github.com/acme/x', 'evil.test/github.com/acme/x'],
+      ['ssh://git@evil.test/acme/x.git', 'evil.test/acme/x'],
+      ['git@evil.test:acme/x.git', 'evil.test/acme/x'],
+      [
+        `git://127.0.0.2:${server.hostPort.split(':')[1]}/web`,
+        `127.0.0.2:${server.hostPort.split(':')[1]}/web`,
+      ],
+    ]) {
+      expect(await answers(url ?? '')).toBe(
+        `${url} (${normalised}) is not under builds.allowedUrls (${server.hostPort}/, github.com/acme/)\n` +
+          `watch a repository under those, or an admin adds ${normalised?.split('/')[0]}/${normalised?.split('/')[1]}/ ` +
+          '(or the repository itself) to builds.allowedUrls in heckler.yml and restarts the bot',
+      );
+    }
+    expect((await h.composed.service.repos()).map((repo) => repo.name)).toEqual(['infra/api', 'infra/web']);
+    // The engine refuses local paths even if a caller skipped the command's check.
+    await expect(h.composed.service.watch('infra/db', web.path, 'U0BUILDER')).rejects.toThrow(
+      /is a local repository/,
+    );
+  });
+
+  it('does not open a local path that was watched from chat before that was refused', async () => {
+    const stored = h.storage.store<WatchedRepo>('build-repos');
+    await stored.set('infra/old', { name: 'infra/old', url: web.path, source: 'chat', addedBy: 'U0BUILDER' });
+    try {
+      expect((await h.ask('build infra/old'))[0]?.text).toBe(
+        `${web.path} is a local repository (a path or file:// URL), which only heckler.yml can watch\n` +
+          'an admin adds it under builds.repos in heckler.yml and restarts the bot',
+      );
+    } finally {
+      await stored.delete('infra/old');
+    }
+  });
+
+  it('with builds.allowedUrls empty (the default), says chat watching is off and how to allow it', async () => {
+    const config = { ...h.config, builds: { ...h.config.builds, allowedUrls: [] } };
+    const dispatcher = createDispatcher({
+      chat: new RecordingChat(),
+      config,
+      commands: createRegistry(),
+      clock: systemClock,
+      logger: captureLogger().logger,
+      version: 'test',
+      nodeLocks: createNodeLocks(h.storage.locks, systemClock),
+      builds: h.composed.service,
+    });
+    const answers: Message[] = [];
+    await dispatcher.dispatch({
+      text: `watch infra/db ${server.url('web')}`,
+      user: 'U0BUILDER',
+      channel: 'C1',
+      respond: async (m) => void answers.push(m),
+    });
+    expect(answers[0]?.text).toBe(
+      `watching from chat is off: builds.allowedUrls is empty, so only the repositories in heckler.yml are watched (${server.url('web')} was refused)\n` +
+        `an admin adds ${server.hostPort}/web/ (or the repository itself) to builds.allowedUrls in heckler.yml and restarts the bot`,
+    );
   });
 
   it('does not unwatch a repository from heckler.yml, and says why', async () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describeFound } from '../text/describe-value.js';
 import { parseDuration } from '../text/duration.js';
-import { anchoredPattern, parseTrigger, regexProblem, type TriggerExpr } from './triggers.js';
+import { anchoredPattern, branchPatternProblem, parseTrigger, type TriggerExpr } from './triggers.js';
 
 /** One build definition, whichever of the accepted spellings the file used. */
 export interface Pipeline {
@@ -9,7 +9,7 @@ export interface Pipeline {
   name: string;
   image: string;
   env: Record<string, string>;
-  /** `ALL`, or anchored regular expression sources (`^(?:master)$`). */
+  /** `ALL`, or anchored regular expression sources (`^(?:master)$`), matched on RE2. */
   branches: 'ALL' | string[];
   workdir: string;
   timeoutMs?: number;
@@ -87,8 +87,8 @@ const branchPattern = converted<string>((input) => {
     const quote = typeof input === 'number' ? ' (quote branch names that look like numbers)' : '';
     return { error: `expected a branch name or regular expression${quote}, found ${describeFound(input)}` };
   }
-  const problem = regexProblem(input);
-  return problem ? { error: `"${input}" is not a valid regular expression (${problem})` } : { value: input };
+  const problem = branchPatternProblem(input);
+  return problem ? { error: `"${input}" ${problem}` } : { value: input };
 });
 
 /**

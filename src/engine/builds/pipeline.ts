@@ -1,6 +1,7 @@
 import { HecklerError } from '../errors.js';
 import { describeFound, isMapping } from '../text/describe-value.js';
 import { escapeText } from '../text/mrkdwn.js';
+import { matchesSomewhere } from '../text/safe-regex.js';
 import { checkNamedPipelines, checkPipeline, type Findings, trimKeys } from './pipeline-checks.js';
 import { describeIssue } from './pipeline-issues.js';
 import {
@@ -12,7 +13,13 @@ import {
   type Stage,
   toPipeline,
 } from './pipeline-schema.js';
-import { describeClause, describeTrigger, matchingClause, type TriggerContext } from './triggers.js';
+import {
+  branchNameProblem,
+  describeClause,
+  describeTrigger,
+  matchingClause,
+  type TriggerContext,
+} from './triggers.js';
 import { readYaml } from './yaml-source.js';
 
 export type { Notify, NotifyEvent, Pipeline, Stage } from './pipeline-schema.js';
@@ -79,9 +86,13 @@ export const pipelineInvalid = (source: string, errors: readonly string[]): Heck
   );
 };
 
-/** Whether a push to `branch` builds at all under the pipeline's `branches:`. */
+/**
+ * Whether a push to `branch` builds at all under the pipeline's `branches:` (sources are stored
+ * anchored, so a search is a whole match). A name over the length cap builds under no pipeline.
+ */
 export const branchAllowed = (pipeline: Pipeline, branch: string): boolean =>
-  pipeline.branches === 'ALL' || pipeline.branches.some((source) => new RegExp(source).test(branch));
+  branchNameProblem(branch) === undefined &&
+  (pipeline.branches === 'ALL' || pipeline.branches.some((source) => matchesSomewhere(source, branch)));
 
 /** `[skip ci]` or `[ci skip]` anywhere in the message, any case, as most CI servers accept. */
 export const isSkipCi = (message: string): boolean => /\[\s*(?:skip\s+ci|ci\s+skip)\s*\]/i.test(message);

@@ -1,3 +1,4 @@
+import { matchesWhole, patternProblem } from '../text/safe-regex.js';
 import { didYouMean } from '../text/suggest.js';
 
 /**
@@ -17,7 +18,9 @@ import { didYouMean } from '../text/suggest.js';
  * cannot contain `||`, `&&` or a keyword after a space; nothing in Ocelot's files needed that.
  *
  * Semantics of one value, given the commit being built:
- *   branch    an anchored regular expression (`rc_.*` means ^(?:rc_.*)$) over the branch name
+ *   branch    a regular expression matched against the whole branch name (`rc_.*` means
+ *             ^(?:rc_.*)$), on RE2 (text/safe-regex.ts: linear time, no lookaround); a branch
+ *             name over MAX_BRANCH_BYTES matches nothing
  *   text      a case-sensitive substring of the commit message (as Ocelot did)
  *   filepath  a path prefix on whole segments: `deploy` and `deploy/` match `deploy/app.yml` and
  *             a file named `deploy`, not `deployment/x`; leading `./` or `/` is ignored. A value
@@ -69,16 +72,30 @@ const joinerBefore = /\s(and|or)\s*$/i;
 /** Anchors a branch pattern so `master` does not also match `master-old`. */
 export const anchoredPattern = (source: string): string => `^(?:${source})$`;
 
-/** Why `source` is not a usable regular expression, or undefined when it is. */
-export const regexProblem = (source: string): string | undefined => {
-  try {
-    new RegExp(anchoredPattern(source));
-    return undefined;
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    return text.slice(text.lastIndexOf(': ') + 2) || text;
-  }
+/**
+ * Git allows branch names of any length (a ref is a path of directories), so anyone who can push
+ * can make one of megabytes. Past a file name's usual limit a name is never matched or built:
+ * it would cost matching time and chat space, and no branch meant to be built is that long.
+ */
+export const MAX_BRANCH_BYTES = 255;
+
+/** Why a branch name is never built, or undefined when it may be. */
+export const branchNameProblem = (branch: string): string | undefined => {
+  const bytes = Buffer.byteLength(branch, 'utf8');
+  return bytes > MAX_BRANCH_BYTES
+    ? `the branch name is ${bytes} bytes long; branches longer than ${MAX_BRANCH_BYTES} bytes are never built`
+    : undefined;
 };
+
+/** A branch pattern as written (unanchored) against the whole name, within the length cap. */
+export const branchMatches = (source: string, branch: string): boolean =>
+  branchNameProblem(branch) === undefined && matchesWhole(source, branch);
+
+/**
+ * Why `source` is not a usable branch pattern, as a phrase after the quoted pattern
+ * (`is not a valid regular expression (…)`, `cannot be matched in linear time (…)`).
+ */
+export const branchPatternProblem = (source: string): string | undefined => patternProblem(source);
 
 export const parseTrigger = (line: string): TriggerParse => {
   const text = line.trim();
@@ -165,8 +182,8 @@ const valueProblem = (field: TriggerField, value: string, raw: string): string |
       ? `"${value}" names no directory; drop the section to run on any change`
       : undefined;
   }
-  const problem = regexProblem(value);
-  return problem && `"${value}" is not a valid regular expression (${problem})`;
+  const problem = branchPatternProblem(value);
+  return problem && `"${value}" ${problem}`;
 };
 
 const normalizePrefix = (path: string): string => path.replace(/^(?:\.?\/)+/, '').replace(/\/+$/, '');
@@ -185,7 +202,7 @@ const conditionHolds = (condition: TriggerCondition, context: TriggerContext): b
   const test = (value: string): boolean => {
     switch (condition.field) {
       case 'branch':
-        return new RegExp(anchoredPattern(value)).test(context.branch);
+        return branchMatches(value, context.branch);
       case 'text':
         return context.message.includes(value);
       case 'filepath':

@@ -5,6 +5,8 @@ import type { CodeRepo } from '../ports/repo.js';
 import type { Store } from '../ports/store.js';
 import { escapeText, mention } from '../text/mrkdwn.js';
 import { closest } from '../text/suggest.js';
+import { branchMatches, branchNameProblem } from './triggers.js';
+import { localRepoRefused, readRepoUrl } from './watch-url.js';
 
 /** A repository whose pushes are built. */
 export interface WatchedRepo {
@@ -39,8 +41,10 @@ export const notWatched = (name: string, known: readonly string[]): HecklerError
   );
 };
 
+/** Whether the repository's heckler.yml `branches` let `branch` be polled; long names never are. */
 export const repoAllows = (repo: WatchedRepo, branch: string): boolean =>
-  repo.branches === undefined || repo.branches.some((source) => new RegExp(`^(?:${source})$`).test(branch));
+  branchNameProblem(branch) === undefined &&
+  (repo.branches === undefined || repo.branches.some((source) => branchMatches(source, branch)));
 
 export interface RepoRegistryOptions {
   /** From heckler.yml. */
@@ -57,7 +61,10 @@ export interface RepoRegistry {
   all(): Promise<WatchedRepo[]>;
   /** NOT_FOUND in the `notWatched` words. */
   get(name: string): Promise<WatchedRepo>;
-  /** Clones first, so a URL git cannot reach is refused before anything is stored. */
+  /**
+   * Clones first, so a URL git cannot reach is refused before anything is stored. Local paths are
+   * refused: they are heckler.yml's (the command also checks `builds.allowedUrls`).
+   */
   add(name: string, url: string, by: string): Promise<WatchedRepo>;
   /** Config repos are refused (say so); returns what was removed. */
   remove(name: string): Promise<WatchedRepo>;
@@ -86,6 +93,10 @@ export const createRepoRegistry = (options: RepoRegistryOptions): RepoRegistry =
   };
 
   const mirror = (repo: WatchedRepo): Promise<RepoMirror> => {
+    // A local path watched from chat before chat was refused them is not opened either.
+    if (repo.source === 'chat' && readRepoUrl(repo.url).kind === 'local') {
+      return Promise.reject(localRepoRefused(repo.url));
+    }
     const known = mirrors.get(repo.name);
     if (known && known.url === repo.url) return known.opened;
     if (known) drop(repo.name);
@@ -111,6 +122,7 @@ export const createRepoRegistry = (options: RepoRegistryOptions): RepoRegistry =
     all,
     get,
     add: async (name, url, by) => {
+      if (readRepoUrl(url).kind === 'local') throw localRepoRefused(url);
       const existing = (await all()).find((repo) => repo.name === name);
       if (existing) {
         const how =
