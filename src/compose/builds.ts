@@ -4,6 +4,7 @@ import { openMirror } from '../adapters/git/mirror.js';
 import { createGitHubCodeHost } from '../adapters/github/code-host.js';
 import { createBreeScheduler } from '../adapters/schedule/bree.js';
 import { buildViews as views } from '../commands/views/build-progress.js';
+import { resourcePolicy } from '../config/builds-resources.js';
 import { secretValues } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { registryAuthFor } from '../engine/builds/registry-auth.js';
@@ -80,6 +81,7 @@ export const composeBuilds = async (options: ComposeBuildsOptions): Promise<Comp
     channel: settings.channel ?? config.chat.channel,
     limits: settings.limits,
     logLimitBytes: settings.logLimit,
+    resources: resourcePolicy(settings),
     ...(codeHost ? { codeHost } : {}),
     registryAuth: registryAuthFor(config.secrets.registry ?? {}),
     secrets: secretValues(config.secrets),

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { branchPatternProblem } from '../engine/builds/triggers.js';
 import { readUrlPrefix } from '../engine/builds/watch-url.js';
+import {
+  checkResourceMaxima,
+  dockerTlsSchema,
+  repoResourcesSchema,
+  resourcesSchema,
+} from './builds-resources.js';
 import { duration, envVarName } from './fields.js';
 
 /** `infra/api`: the name builds, commands and store keys use for a repository. */
@@ -62,20 +68,34 @@ const repoSchema = z.strictObject({
     .refine((url) => !url.startsWith('-'), 'a path or URL that does not start with -'),
   /** Only these branches are polled and built (besides ocelot.yml's own `branches:`). */
   branches: z.array(branchPattern).min(1).optional(),
+  /** This repository's memory, cpus, pids and timeout, within `builds.resources.max`. */
+  resources: repoResourcesSchema.optional(),
 });
 
 const DEFAULT_DOCKER = 'unix:///var/run/docker.sock';
 
-const hostSchema = z.strictObject({
-  address: z
-    .string()
-    .regex(
-      /^(unix:\/\/\/|tcp:\/\/)\S+$/,
-      'a Docker address such as unix:///var/run/docker.sock or tcp://ci1:2375',
-    )
-    .default(DEFAULT_DOCKER),
-  capacity: z.number().int().min(1).max(256).default(4),
-});
+const hostSchema = z
+  .strictObject({
+    address: z
+      .string()
+      .regex(
+        /^(unix:\/\/\/|tcp:\/\/)\S+$/,
+        'a Docker address such as unix:///var/run/docker.sock or tcp://ci1:2375',
+      )
+      .default(DEFAULT_DOCKER),
+    capacity: z.number().int().min(1).max(256).default(4),
+    /** Client certificates for an engine started with --tlsverify (tcp:// only). */
+    tls: dockerTlsSchema.optional(),
+  })
+  .superRefine((host, ctx) => {
+    if (host.tls && !host.address.startsWith('tcp://'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['address'],
+        message: 'expected a tcp:// address for a host with tls (a unix socket needs none)',
+        input: host.address,
+      });
+  });
 
 /** The `builds:` section of heckler.yml: the CI half (README "Builds"). */
 export const buildsSchema = z
@@ -101,6 +121,8 @@ export const buildsSchema = z
         network: z.string().min(1).default('none'),
       })
       .prefault({}),
+    /** Memory, CPUs, pids and timeout of builds, and the most ocelot.yml may ask for. */
+    resources: resourcesSchema,
     limits: z
       .strictObject({
         global: z.number().int().min(1).max(1000).default(4),
@@ -140,6 +162,7 @@ export const buildsSchema = z
       })
       .prefault({}),
   })
+  .superRefine(checkResourceMaxima)
   .prefault({});
 
 export type BuildsConfig = z.output<typeof buildsSchema>;

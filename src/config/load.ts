@@ -7,6 +7,7 @@ import { HecklerError } from '../engine/errors.js';
 import { describeFound, keyPath, typeName } from '../engine/text/describe-value.js';
 import { didYouMean } from '../engine/text/suggest.js';
 import { demoSchema } from './demo-schema.js';
+import { withDockerEnv } from './docker-env.js';
 import { type Config, type ConfigFile, configFileSchema, type Secrets } from './schema.js';
 
 export interface LoadOptions {
@@ -31,7 +32,7 @@ const secretKeys: Record<string, string> = {
 export const loadConfig = ({ argv, env, defaultPath }: LoadOptions): Config => {
   const path = resolve(flagValue(argv, '--config') ?? env.HECKLER_CONFIG ?? defaultPath);
   const demoProblems: string[] = [];
-  const raw = withDemo(readConfigFile(path), demoProblems);
+  const raw = withDockerEnv(withDemo(readConfigFile(path), demoProblems), env, demoProblems);
   const parsed = configFileSchema.safeParse(raw, { reportInput: true });
   const problems = [...(parsed.success ? [] : parsed.error.issues.flatMap(describeIssue)), ...demoProblems];
   const secrets = readSecrets(env);

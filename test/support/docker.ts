@@ -46,7 +46,14 @@ export const useDocker = async (): Promise<TestDocker> => {
  * neither, and build containers use network none). Docker is installed with apt when missing and
  * we are root; anything else that stops it is a failure that says why.
  */
-export const startDocker = async ({ tcp = false }: { tcp?: boolean } = {}): Promise<TestDocker> => {
+export const startDocker = async ({
+  tcp = false,
+  tls,
+}: {
+  tcp?: boolean;
+  /** Listen on tcp with TLS, requiring client certificates signed by `tls.ca` (--tlsverify). */
+  tls?: TlsFiles;
+} = {}): Promise<TestDocker> => {
   ensureInstalled('dockerd', 'docker.io');
   ensureInstalled('busybox', 'busybox-static', '/bin/busybox');
   // Short path: a unix socket path must stay under 108 bytes.
@@ -55,12 +62,16 @@ export const startDocker = async ({ tcp = false }: { tcp?: boolean } = {}): Prom
   const logPath = join(dir, 'dockerd.log');
   const log = openSync(logPath, 'a');
   // Loopback only; dockerd 20.10 warns about plain TCP and waits a second before listening.
-  const tcpPort = tcp ? await freePort() : undefined;
+  const tcpPort = tcp || tls ? await freePort() : undefined;
+  const tlsFlags = tls
+    ? ['--tlsverify', `--tlscacert=${tls.ca}`, `--tlscert=${tls.serverCert}`, `--tlskey=${tls.serverKey}`]
+    : [];
   const child = spawn(
     'dockerd',
     [
       `--host=unix://${socketPath}`,
       ...(tcpPort ? [`--host=tcp://127.0.0.1:${tcpPort}`] : []),
+      ...tlsFlags,
       `--data-root=${join(dir, 'data')}`,
       `--exec-root=${join(dir, 'exec')}`,
       `--pidfile=${join(dir, 'dockerd.pid')}`,
@@ -202,4 +213,83 @@ export const makeTree = (files: Record<string, string>): Buffer => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+};
+
+/** PEM files for a TLS engine: a CA, the engine's certificate, a client's, and one from another CA. */
+export interface TlsFiles {
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  /** Signed by `ca`: the engine accepts it. */
+  client: { cert: string; key: string };
+  /** Signed by a CA the engine does not know: refused. */
+  stranger: { ca: string; cert: string; key: string };
+}
+
+/** Generated with openssl in `dir` (EC keys: quick), valid for 127.0.0.1 for two days. */
+export const makeTlsFiles = (dir: string): TlsFiles => {
+  ensureInstalled('openssl', 'openssl');
+  mkdirSync(dir, { recursive: true });
+  const at = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => {
+    const result = spawnSync('openssl', args, { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr ?? result.error}`);
+  };
+  const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const authority = (name: string) =>
+    openssl(
+      'req',
+      '-x509',
+      ...key,
+      '-keyout',
+      at(`${name}-key.pem`),
+      '-out',
+      at(`${name}.pem`),
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+    );
+  const signed = (name: string, by: string, extensions: string) => {
+    writeFileSync(at(`${name}.ext`), extensions);
+    openssl(
+      'req',
+      ...key,
+      '-keyout',
+      at(`${name}-key.pem`),
+      '-out',
+      at(`${name}.csr`),
+      '-subj',
+      `/CN=${name}`,
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      at(`${name}.csr`),
+      '-CA',
+      at(`${by}.pem`),
+      '-CAkey',
+      at(`${by}-key.pem`),
+      '-CAcreateserial',
+      '-out',
+      at(`${name}.pem`),
+      '-days',
+      '2',
+      '-extfile',
+      at(`${name}.ext`),
+    );
+  };
+  authority('ca');
+  authority('other-ca');
+  signed('server', 'ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  signed('client', 'ca', 'extendedKeyUsage=clientAuth\n');
+  signed('stranger', 'other-ca', 'extendedKeyUsage=clientAuth\n');
+  return {
+    ca: at('ca.pem'),
+    serverCert: at('server.pem'),
+    serverKey: at('server-key.pem'),
+    client: { cert: at('client.pem'), key: at('client-key.pem') },
+    stranger: { ca: at('other-ca.pem'), cert: at('stranger.pem'), key: at('stranger-key.pem') },
+  };
 };

@@ -36,6 +36,63 @@ export const engineUnavailable = (host: string, cause: unknown, detail?: string)
     { hint: 'check that dockerd runs on that host and that the address in the config is right', cause },
   );
 
+/** The engine's certificate failed our check against `tls.ca` (Node's verification codes). */
+const serverCertCodes = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+const unavailable = (host: string, words: string, hint: string, cause: unknown): HecklerError =>
+  new HecklerError('ENGINE_UNAVAILABLE', `the Docker engine at ${host} ${words}`, { hint, cause });
+
+/** TLS trouble in words: which side refused, and which of the host's `tls` files to check. */
+const tlsProblem = (host: string, error: unknown): HecklerError | undefined => {
+  const code = (error as { code?: unknown } | null)?.code;
+  const reason = error instanceof Error ? error.message : String(error);
+  if (typeof code === 'string' && serverCertCodes.has(code)) {
+    return unavailable(
+      host,
+      `has a TLS certificate we cannot verify (${reason})`,
+      "check tls.ca of this host in builds.docker.hosts: it must be the CA that signed the engine's certificate (dockerd --tlscert), issued for the host named in the address",
+      error,
+    );
+  }
+  if (typeof code === 'string' && /^ERR_SSL_.*ALERT/.test(code)) {
+    const alert = /alert ([a-z ]+?)(?::|$)/.exec(reason)?.[1] ?? code;
+    return unavailable(
+      host,
+      `refused our TLS client certificate (${alert})`,
+      'check tls.cert and tls.key of this host in builds.docker.hosts: a client certificate signed by the CA the engine trusts (dockerd --tlscacert), for client authentication',
+      error,
+    );
+  }
+  if (code === 'EPROTO' || (typeof code === 'string' && code.startsWith('ERR_SSL_'))) {
+    return unavailable(
+      host,
+      `could not be reached over TLS (${reason})`,
+      'check that the engine listens with TLS on that port, or remove tls from this host in builds.docker.hosts',
+      error,
+    );
+  }
+  if (statusOf(error) === 400 && reasonOf(error).includes('HTTP request to an HTTPS server')) {
+    return unavailable(
+      host,
+      'requires TLS',
+      'add tls (ca, cert, key: PEM files) to this host in builds.docker.hosts, or with DOCKER_HOST set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH',
+      error,
+    );
+  }
+  return undefined;
+};
+
 export interface CallOptions {
   host: string;
   /** dockerode's own `timeout` would also cut long streams; each short call gets its own limit. */
@@ -72,7 +129,7 @@ export const engineCall = async <T>(
     if (deadline.aborted) throw late();
     const code = (error as { code?: unknown } | null)?.code;
     if (typeof code === 'string' && connectionCodes.has(code)) throw engineUnavailable(host, error);
-    throw error;
+    throw tlsProblem(host, error) ?? error;
   } finally {
     combined.removeEventListener('abort', onAbort);
     // A result that arrives after we gave up: close a stream nobody will read.

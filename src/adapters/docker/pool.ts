@@ -1,15 +1,17 @@
 import { HecklerError } from '../../engine/errors.js';
 import type { ContainerHosts, ContainerRuntime, HostSlot } from '../../engine/ports/containers.js';
-import { createDockerRuntime, type DockerRuntimeOptions } from './runtime.js';
+import { createDockerRuntime, type DockerRuntimeOptions, type DockerTls } from './runtime.js';
 
 export interface DockerHostConfig {
   /** `unix:///var/run/docker.sock` or `tcp://host:port`. */
   address: string;
   /** How many builds may run on this host at once. */
   capacity: number;
+  /** Client certificates for a `tcp://` engine that requires TLS. */
+  tls?: DockerTls | undefined;
 }
 
-export interface DockerPoolOptions extends Omit<DockerRuntimeOptions, 'address'> {
+export interface DockerPoolOptions extends Omit<DockerRuntimeOptions, 'address' | 'tls'> {
   hosts: readonly DockerHostConfig[];
   /** For tests and other runtimes: how to reach one host. Defaults to dockerode. */
   connect?: (address: string) => ContainerRuntime;
@@ -34,7 +36,7 @@ export const createDockerPool = ({
   if (hosts.length === 0)
     throw new HecklerError('CONFIG_INVALID', 'no Docker hosts are configured for builds');
   const seen = new Set<string>();
-  const pool: Host[] = hosts.map(({ address, capacity }) => {
+  const pool: Host[] = hosts.map(({ address, capacity, tls }) => {
     if (seen.has(address)) throw new HecklerError('CONFIG_INVALID', `Docker host ${address} is listed twice`);
     seen.add(address);
     if (!Number.isInteger(capacity) || capacity < 1) {
@@ -43,7 +45,9 @@ export const createDockerPool = ({
         `Docker host ${address}: capacity must be a whole number of at least 1, found ${capacity}`,
       );
     }
-    const runtime = connect ? connect(address) : createDockerRuntime({ ...runtimeOptions, address });
+    const runtime = connect
+      ? connect(address)
+      : createDockerRuntime({ ...runtimeOptions, address, ...(tls ? { tls } : {}) });
     return { runtime, capacity, used: 0 };
   });
 

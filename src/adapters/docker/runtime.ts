@@ -1,20 +1,26 @@
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Dockerode from 'dockerode';
-import { HecklerError } from '../../engine/errors.js';
-import type {
-  ContainerExec,
-  ContainerInfo,
-  ContainerRuntime,
-  StartSpec,
+import {
+  type ContainerExec,
+  type ContainerInfo,
+  type ContainerRuntime,
+  DEFAULT_CONTAINER_LIMITS,
+  type StartSpec,
 } from '../../engine/ports/containers.js';
+import { connection, type DockerTls } from './connection.js';
 import { Demuxer } from './demux.js';
 import { type CallOptions, engineCall, statusOf } from './engine-call.js';
+import { buildHostConfig } from './host-config.js';
 import { ensureImage, type ImageDeps, removeImages } from './images.js';
+import { PROBE_SCRIPT, readProbe } from './limits-probe.js';
+
+export { connection, type DockerTls } from './connection.js';
 
 export interface DockerRuntimeOptions {
-  /** `unix:///var/run/docker.sock` or `tcp://host:port` (plain HTTP; put TLS hosts behind a tunnel). */
+  /** `unix:///var/run/docker.sock` or `tcp://host:port` (HTTPS with client certificates when `tls`). */
   address: string;
+  tls?: DockerTls;
   /** Limit for each short request (inspect, create, kill …); long streams have none. */
   callTimeoutMs?: number;
   pullTimeoutMs?: number;
@@ -27,14 +33,30 @@ const keepAliveSeconds = String(2 ** 31 - 1);
 
 export const createDockerRuntime = (options: DockerRuntimeOptions): ContainerRuntime => {
   const { address: host, callTimeoutMs = 30_000, pullTimeoutMs = 10 * 60_000, network = 'none' } = options;
-  const docker = new Dockerode(connection(host));
+  const docker = new Dockerode(connection(host, options.tls));
   const call = <T>(operation: (abortSignal: AbortSignal) => Promise<T>) =>
     engineCall({ host, timeoutMs: callTimeoutMs }, operation);
   const images: ImageDeps = { docker, host, callTimeoutMs, pullTimeoutMs };
-  // dockerode's typings lag the library: ping takes options (and so an abort signal) at runtime.
+  // dockerode's typings lag the library: ping and info take options (and so an abort signal).
   const ping = docker.ping.bind(docker) as unknown as (opts: {
     abortSignal: AbortSignal;
   }) => Promise<unknown>;
+  const info = docker.info.bind(docker) as unknown as (opts: {
+    abortSignal: AbortSignal;
+  }) => Promise<{ NCPU?: unknown }>;
+
+  // Docker refuses a container more CPUs than the host has: ask once, cap requests to it.
+  let hostCpus: Promise<number | undefined> | undefined;
+  const cpusOfHost = () => {
+    hostCpus ??= call((abortSignal) => info({ abortSignal })).then(
+      ({ NCPU }) => (typeof NCPU === 'number' && NCPU > 0 ? NCPU : undefined),
+      (error: unknown) => {
+        hostCpus = undefined;
+        throw error;
+      },
+    );
+    return hostCpus;
+  };
 
   const remove = async (id: string): Promise<void> => {
     try {
@@ -50,6 +72,8 @@ export const createDockerRuntime = (options: DockerRuntimeOptions): ContainerRun
     ping: async () => void (await call((abortSignal) => ping({ abortSignal }))),
     ensureImage: (image, opts) => ensureImage(images, image, opts),
     start: async (spec: StartSpec) => {
+      const limits = spec.limits ?? DEFAULT_CONTAINER_LIMITS;
+      const cpus = await cpusOfHost();
       const container = await call((abortSignal) =>
         docker.createContainer({
           Image: spec.image,
@@ -60,7 +84,7 @@ export const createDockerRuntime = (options: DockerRuntimeOptions): ContainerRun
           WorkingDir: spec.workdir,
           Env: toEnv(spec.env),
           Tty: false,
-          HostConfig: { NetworkMode: spec.network ?? network },
+          HostConfig: buildHostConfig(limits, spec.network ?? network, cpus),
           abortSignal,
         }),
       );
@@ -76,6 +100,23 @@ export const createDockerRuntime = (options: DockerRuntimeOptions): ContainerRun
       await call((abortSignal) => docker.getContainer(id).putArchive(tar, { path, abortSignal }));
     },
     exec: (id, exec) => runExec(docker, { host, timeoutMs: callTimeoutMs }, id, exec),
+    limitsReached: async (id) => {
+      const inspected = await call((abortSignal) => docker.getContainer(id).inspect({ abortSignal }));
+      const oomKilled = inspected.State.OOMKilled === true;
+      // dockerd sets OOMKilled only when the container itself dies; a stage's process killed by
+      // the OOM killer shows in the cgroup's counters, read from inside.
+      if (!inspected.State.Running) return readProbe('', oomKilled);
+      let output = '';
+      try {
+        await runExec(docker, { host, timeoutMs: callTimeoutMs }, id, {
+          script: PROBE_SCRIPT,
+          onOutput: (chunk) => (output += chunk.toString('utf8')),
+        });
+      } catch {
+        // No process could start (the pids limit still full): the engine's word is all we have.
+      }
+      return readProbe(output, oomKilled);
+    },
     kill: async (id) => {
       try {
         await call((abortSignal) => docker.getContainer(id).kill({ signal: 'SIGKILL', abortSignal }));
@@ -123,19 +164,6 @@ export const createDockerRuntime = (options: DockerRuntimeOptions): ContainerRun
 
 const toEnv = (env: Record<string, string> = {}): string[] =>
   Object.entries(env).map(([key, value]) => `${key}=${value}`);
-
-/** dockerode options for one address; anything else is a configuration mistake said plainly. */
-export const connection = (address: string): Dockerode.DockerOptions => {
-  const unix = /^unix:\/\/(\/.+)$/.exec(address);
-  if (unix?.[1]) return { socketPath: unix[1] };
-  const tcp = /^tcp:\/\/([^/:]+|\[[^\]]+\]):(\d{1,5})\/?$/.exec(address);
-  if (tcp?.[1] && tcp[2])
-    return { protocol: 'http', host: tcp[1].replace(/^\[|\]$/g, ''), port: Number(tcp[2]) };
-  throw new HecklerError(
-    'CONFIG_INVALID',
-    `"${address}" is not a Docker host address: expected unix:///path/to/docker.sock or tcp://host:port`,
-  );
-};
 
 /**
  * One `sh -e -c` exec. Output streams through the demuxer as it arrives; the exit code comes from

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import type { ContainerLimits } from '../ports/containers.js';
 import { describeFound } from '../text/describe-value.js';
 import { parseDuration } from '../text/duration.js';
+import { MIN_MEMORY_BYTES, parseMemory } from './runner-limits.js';
 import { anchoredPattern, branchPatternProblem, parseTrigger, type TriggerExpr } from './triggers.js';
 
 /** One build definition, whichever of the accepted spellings the file used. */
@@ -13,6 +15,8 @@ export interface Pipeline {
   branches: 'ALL' | string[];
   workdir: string;
   timeoutMs?: number;
+  /** What the file asks for; the runner holds it to the admin's maxima. */
+  resources?: Partial<ContainerLimits>;
   stages: Stage[];
   notify: Notify;
 }
@@ -122,6 +126,30 @@ const stringThat = (ok: (text: string) => boolean, expected: string) =>
 
 const nonBlank = (expected: string) => stringThat((text) => text.trim() !== '', expected);
 
+const memorySize = converted<number>((input) => {
+  const bytes = parseMemory(input);
+  if (bytes === undefined)
+    return { error: `expected a memory size such as 512m or 2g, found ${describeFound(input)}` };
+  if (bytes < MIN_MEMORY_BYTES)
+    return { error: `expected at least 6m (Docker's minimum), found ${describeFound(input)}` };
+  return { value: bytes };
+});
+
+const cpuCount = converted<number>((input) =>
+  typeof input === 'number' && Number.isFinite(input) && input >= 0.01
+    ? { value: input }
+    : { error: `expected a number of CPUs such as 1 or 0.5, found ${describeFound(input)}` },
+);
+
+const pidCount = converted<number>((input) =>
+  typeof input === 'number' && Number.isInteger(input) && input >= 8
+    ? { value: input }
+    : { error: `expected a whole number of processes of at least 8, found ${describeFound(input)}` },
+);
+
+/** Heckler's extension: what the build needs, within the maxima the bot's admin set. */
+const resourcesShape = { memory: memorySize.nullish(), cpus: cpuCount.nullish(), pids: pidCount.nullish() };
+
 const stageShape = {
   name: nonBlank('a stage name'),
   script: z.array(nonBlank('a command')),
@@ -153,6 +181,7 @@ const pipelineShape = {
   branches: z.array(branchPattern).min(1).nullish(),
   workdir: stringThat((text) => text.startsWith('/'), 'an absolute path such as /build').nullish(),
   timeout: duration.nullish(),
+  resources: z.strictObject(resourcesShape).nullish(),
   stages: z.array(z.strictObject(stageShape)),
   notify: z.strictObject({ slack: z.strictObject(slackShape).nullish() }).nullish(),
 };
@@ -170,6 +199,7 @@ export const knownKeys = {
   trigger: ['branches'],
   notify: ['slack'],
   slack: Object.keys(slackShape),
+  resources: Object.keys(resourcesShape),
 };
 
 export const toPipeline = (name: string, input: PipelineInput): Pipeline => {
@@ -181,9 +211,19 @@ export const toPipeline = (name: string, input: PipelineInput): Pipeline => {
     branches: branches.includes('ALL') ? 'ALL' : branches.map(anchoredPattern),
     workdir: input.workdir ?? DEFAULT_WORKDIR,
     ...(input.timeout == null ? {} : { timeoutMs: input.timeout }),
+    ...toResources(input.resources),
     stages: input.stages.map(toStage),
     notify: toNotify(input.notify),
   };
+};
+
+const toResources = (input: PipelineInput['resources']): { resources?: Partial<ContainerLimits> } => {
+  const resources: Partial<ContainerLimits> = {
+    ...(input?.memory == null ? {} : { memoryBytes: input.memory }),
+    ...(input?.cpus == null ? {} : { cpus: input.cpus }),
+    ...(input?.pids == null ? {} : { pids: input.pids }),
+  };
+  return Object.keys(resources).length > 0 ? { resources } : {};
 };
 
 const toStage = (input: StageInput): Stage => {

@@ -1,9 +1,10 @@
 import { errorText } from '../errors.js';
-import type { ContainerRuntime } from '../ports/containers.js';
+import type { ContainerLimits, ContainerRuntime } from '../ports/containers.js';
 import { formatDuration } from '../text/duration.js';
 import type { BuildLogCapture } from './log.js';
 import type { StagePlan } from './pipeline.js';
 import type { BuildRecord, BuildStatus, StageRecord } from './records.js';
+import { limitReason } from './runner-limits.js';
 
 /** The abort reason of a kill: who asked. */
 export class BuildKilled extends Error {
@@ -31,6 +32,8 @@ export interface StagesRun {
   runtime: ContainerRuntime;
   containerId: string;
   capture: BuildLogCapture;
+  /** The container's limits, to word a stage that ran into one. */
+  limits: ContainerLimits;
   signal: AbortSignal;
   now: () => number;
   /** A stage is about to run (its row has startedAt): persist it, so readers see the running stage. */
@@ -67,7 +70,7 @@ export const runStages = async (run: StagesRun): Promise<{ status: BuildStatus; 
 };
 
 const runOne = async (
-  { record, plans, runtime, containerId, capture, signal, now, onStageStart, onStage }: StagesRun,
+  { record, plans, runtime, containerId, capture, limits, signal, now, onStageStart, onStage }: StagesRun,
   index: number,
   row: StageRecord,
 ): Promise<{ status: BuildStatus; error?: string; why: string } | undefined> => {
@@ -94,8 +97,13 @@ const runOne = async (
     row.exitCode = exitCode;
     row.status = exitCode === 0 ? 'passed' : 'failed';
     if (exitCode !== 0) {
-      row.reason = `exited with code ${exitCode}`;
-      ended = { status: 'failed', why: `stage ${row.key} failed` };
+      const limit = await limitHit(runtime, containerId, exitCode, limits);
+      row.reason = limit ?? `exited with code ${exitCode}`;
+      ended = {
+        status: 'failed',
+        ...(limit ? { error: `stage ${row.key}: ${limit}` } : {}),
+        why: `stage ${row.key} failed`,
+      };
     }
   } catch (error) {
     const reason = stop.reason;
@@ -128,6 +136,20 @@ const runOne = async (
   }
   await onStage({ row, key: row.key, log: stageCapture.finish() });
   return ended;
+};
+
+/** Which limit explains a failed stage, if any; a probe that fails explains nothing. */
+const limitHit = async (
+  runtime: ContainerRuntime,
+  containerId: string,
+  exitCode: number,
+  limits: ContainerLimits,
+): Promise<string | undefined> => {
+  try {
+    return limitReason(exitCode, await runtime.limitsReached(containerId), limits);
+  } catch {
+    return undefined;
+  }
 };
 
 /**

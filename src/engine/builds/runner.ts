@@ -5,6 +5,7 @@ import type { Logger } from '../ports/logger.js';
 import { BuildLogCapture, type BuildLogs, type LogLimits } from './log.js';
 import { stagesFor } from './pipeline.js';
 import type { BuildRecord, BuildRecords, BuildStatus, StageRecord } from './records.js';
+import { DEFAULT_RESOURCE_POLICY, limitsFor, type ResourcePolicy } from './runner-limits.js';
 import { BuildKilled, BuildTimeout, runStages } from './runner-stages.js';
 
 export { BuildKilled, BuildTimeout } from './runner-stages.js';
@@ -30,6 +31,8 @@ export interface RunnerDeps {
   registryAuth?: (image: string) => RegistryAuth | undefined;
   /** `heckler.instance` label: tells this bot's containers from another's on a shared host. */
   instance?: string;
+  /** Memory, CPUs, pids and timeout of each build; DEFAULT_RESOURCE_POLICY when absent. */
+  resources?: ResourcePolicy;
   progress?: BuildProgress;
 }
 
@@ -42,6 +45,9 @@ export interface RunRequest {
   /** Abort with a BuildKilled reason to cancel. */
   signal?: AbortSignal;
 }
+
+/** ocelot.yml asked for more than the maxima: the build errors before anything starts. */
+class LimitsRefused extends Error {}
 
 export const DEFAULT_LOG_LIMITS: LogLimits = { maxBytes: 4 * 1024 * 1024, tailBytes: 64 * 1024 };
 
@@ -76,23 +82,24 @@ export const runBuild = async (
   await notify(() => deps.progress?.onStatus?.(record));
 
   const { definition } = record;
+  const resolved = limitsFor(deps.resources ?? DEFAULT_RESOURCE_POLICY, record.repo, definition);
   const timers = new AbortController();
-  const buildTimer = definition.timeoutMs
-    ? setTimeout(
-        () => timers.abort(new BuildTimeout('build', definition.timeoutMs ?? 0)),
-        definition.timeoutMs,
-      )
+  const timeoutMs = resolved.ok ? resolved.limits.timeoutMs : undefined;
+  const buildTimer = timeoutMs
+    ? setTimeout(() => timers.abort(new BuildTimeout('build', timeoutMs)), timeoutMs)
     : undefined;
   const stop = signal ? AbortSignal.any([signal, timers.signal]) : timers.signal;
   const runtime = slot.runtime;
   let outcome: { status: BuildStatus; error?: string };
   try {
+    if (!resolved.ok) throw new LimitsRefused(resolved.error);
+    const { limits } = resolved;
     const auth = deps.registryAuth?.(definition.image);
     await runtime.ensureImage(definition.image, { ...(auth ? { auth } : {}), signal: stop });
     const tar = await abortable(tree(), stop);
     const labels = buildLabels(record, deps.instance ?? 'heckler');
     const started = await abortable(
-      runtime.start({ image: definition.image, labels, workdir: definition.workdir }),
+      runtime.start({ image: definition.image, labels, workdir: definition.workdir, limits }),
       stop,
       (late) => runtime.remove(late.id),
     );
@@ -106,6 +113,7 @@ export const runBuild = async (
       runtime,
       containerId: started.id,
       capture,
+      limits,
       signal: stop,
       now: () => clock.now(),
       onStageStart: () => records.save(record),
@@ -117,7 +125,9 @@ export const runBuild = async (
     });
   } catch (error) {
     outcome = stopped(stop) ?? { status: 'error', error: describe(error) };
-    if (outcome.status === 'error') log.warn({ err: error }, 'build failed for a reason outside the build');
+    if (error instanceof LimitsRefused) log.info({ reason: error.message }, 'build refused: over the limits');
+    else if (outcome.status === 'error')
+      log.warn({ err: error }, 'build failed for a reason outside the build');
   } finally {
     clearTimeout(buildTimer);
   }

@@ -23,6 +23,7 @@ import { type BuildViews, createChatProgress } from './progress.js';
 import { createBuildQueue, type QueueLimits, type ReconcileResult } from './queue.js';
 import { type BuildRecord, createBuildRecords, type NewBuild } from './records.js';
 import type { BuildProgress } from './runner.js';
+import type { ResourcePolicy } from './runner-limits.js';
 import { createStatusReporter, githubRepoOf } from './status-reporter.js';
 import { createRepoRegistry, type OpenRepo, type WatchedRepo } from './watch.js';
 
@@ -42,6 +43,8 @@ export interface BuildServiceOptions {
   channel: string;
   limits: QueueLimits;
   logLimitBytes: number;
+  /** Memory, CPUs, pids and timeout of builds (DEFAULT_RESOURCE_POLICY when absent). */
+  resources?: ResourcePolicy;
   /** Commit statuses; `repos` maps a repo name to the host's owner/repo (github.com URLs need none). */
   codeHost?: { host: CodeHost; repos: Readonly<Record<string, string>> };
   registryAuth?: (image: string) => RegistryAuth | undefined;
@@ -141,6 +144,7 @@ export const createBuildService = (options: BuildServiceOptions): BuildService =
     instance: options.instance,
     secrets: options.secrets ?? [],
     logLimits: { maxBytes: options.logLimitBytes },
+    ...(options.resources ? { resources: options.resources } : {}),
     ...(options.registryAuth ? { registryAuth: options.registryAuth } : {}),
     progress,
     tree: async (build) => (await registry.mirror(await registry.get(build.repo))).archive(build.sha),

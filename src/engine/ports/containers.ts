@@ -13,6 +13,31 @@ export interface RegistryAuth {
   serveraddress?: string;
 }
 
+/** What a build container may use; the engine enforces it (cgroups), the build sees failures. */
+export interface ContainerLimits {
+  /** Memory and swap together: a build past it is killed by the OOM killer. */
+  memoryBytes: number;
+  /** CPU time, in CPUs (1.5 = one and a half); hosts with fewer CPUs give all they have. */
+  cpus: number;
+  /** Processes and threads at once; a fork past it fails. */
+  pids: number;
+}
+
+/** When a StartSpec names none. */
+export const DEFAULT_CONTAINER_LIMITS: ContainerLimits = {
+  memoryBytes: 2 * 1024 ** 3,
+  cpus: 2,
+  pids: 1024,
+};
+
+/** Which limits a container's processes ran into since it started. */
+export interface LimitsReached {
+  /** The kernel's OOM killer killed a process in it (or the container itself). */
+  outOfMemory: boolean;
+  /** A fork or clone was refused at the pids limit. */
+  pids: boolean;
+}
+
 export interface StartSpec {
   image: string;
   labels: Record<string, string>;
@@ -21,6 +46,11 @@ export interface StartSpec {
   env?: Record<string, string>;
   /** Docker network mode; `none` (no network at all) unless the config says otherwise. */
   network?: string;
+  /**
+   * DEFAULT_CONTAINER_LIMITS when absent. Whatever is asked, containers run without host mounts,
+   * with all capabilities dropped but the few builds need, and without gaining privileges.
+   */
+  limits?: ContainerLimits;
 }
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -71,6 +101,11 @@ export interface ContainerRuntime {
   copyIn(id: string, tar: Buffer, path: string): Promise<void>;
   /** Exit code as the engine reports it; an exec whose code the engine cannot tell is an error. */
   exec(id: string, options: ContainerExec): Promise<{ exitCode: number }>;
+  /**
+   * Which limits the container ran into, to explain a stage that failed. Unknown counts as not
+   * reached (an engine or image that cannot tell); a container that is gone is an error.
+   */
+  limitsReached(id: string): Promise<LimitsReached>;
   /** SIGKILL; a container that is already stopped or gone is fine. */
   kill(id: string): Promise<void>;
   /** Kills if needed and removes with its anonymous volumes; gone already is fine. */
