@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSlackAdapter, type SlackAdapter } from '../../src/bot/slack/app.js';
+import type { HttpLimits } from '../../src/bot/slack/http-limits.js';
 import { allCommands, type CommandSpec, createDispatcher, createRegistry } from '../../src/commands/index.js';
 import type { Config } from '../../src/config/schema.js';
 import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
@@ -38,7 +39,7 @@ export type SlackHarness = Awaited<ReturnType<typeof startSlackHarness>>;
  * The real Bolt app on an ephemeral port with the real dispatcher and embedded storage, its Web
  * API pointed at a fake Slack.
  */
-export const startSlackHarness = async (keyPrefix: string) => {
+export const startSlackHarness = async (keyPrefix: string, options: { http?: Partial<HttpLimits> } = {}) => {
   const fake = await FakeSlackApi.start({ tokens: [TOKEN] });
   const dataDir = await mkdtemp(join(tmpdir(), 'heckler-slack-'));
   const log = captureLogger([TOKEN, TEST_SIGNING_SECRET], 'info');
@@ -52,6 +53,7 @@ export const startSlackHarness = async (keyPrefix: string) => {
     locks: storage.locks,
     logger: log.logger,
     clientOptions: { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } },
+    ...(options.http ? { http: options.http } : {}),
   });
   const dispatcher = createDispatcher({
     chat: adapter.chat,

@@ -8,6 +8,7 @@ import type { Logger } from '../../engine/ports/logger.js';
 import type { Locks } from '../../engine/ports/store.js';
 import { boltLevel, boltLogger } from './bolt-logger.js';
 import { callSlack, SlackChat } from './chat.js';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.js';
 import { homePublisher, registerListeners } from './listeners.js';
 import { closeServer, startGatedServer } from './server.js';
 
@@ -22,6 +23,8 @@ export interface SlackAdapterOptions {
   clientOptions?: WebClientOptions;
   /** Interface the HTTP receiver listens on; loopback unless a proxy in front needs otherwise. */
   host?: string;
+  /** Overrides of the HTTP limits (DEFAULT_HTTP_LIMITS); tests shorten the timeouts. */
+  http?: Partial<HttpLimits>;
 }
 
 export interface SlackAdapter {
@@ -93,19 +96,24 @@ export const createSlackAdapter = (options: SlackAdapterOptions): SlackAdapter =
       }
       const signingSecret = config.secrets.slackSigningSecret;
       if (!signingSecret) throw missing('SLACK_SIGNING_SECRET', 'set it, or SLACK_APP_TOKEN for Socket Mode');
+      const limits = { ...DEFAULT_HTTP_LIMITS, ...options.http };
       const receiver = new HTTPReceiver({
         signingSecret,
         endpoints: config.slack.path,
         logger: slackLog,
         logLevel: level,
+        // Our server reads bodies within this limit before Bolt sees them; this is a second line.
+        bodyLimit: limits.maxBodyBytes,
       });
       const app = new App({ ...appOptions, receiver });
       registerListeners(app, deps);
       const { server, port } = await startGatedServer({
         receiver,
+        signingSecret,
         port: config.slack.port,
         host: options.host ?? '127.0.0.1',
         logger,
+        limits,
       });
       running = { app, server };
       return { port };
