@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
 import {
   type ExecOptions,
@@ -131,11 +132,43 @@ const runLocal = ({ node, command, options, settings, running, startedAt }: Loca
     child.stdin.end(options.stdin === undefined ? undefined : toBuffer(options.stdin));
   });
 
+/**
+ * Signals the command's process group; SIGTERM also reaches the rest of its session (`detached`
+ * made the shell a session leader). A `timeout` inside the command (Puppet runs under one) moves
+ * what it runs into a group of its own, which the group kill misses; it gets SIGTERM and its own
+ * kill-after, as on SSH nodes (remote-group.ts).
+ */
 const killGroup = (child: ChildProcess, signal: NodeJS.Signals) => {
   if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // the group is already gone
+  const targets = signal === 'SIGTERM' ? [-child.pid, ...sessionMembers(child.pid)] : [-child.pid];
+  for (const target of targets) {
+    try {
+      process.kill(target, signal);
+    } catch {
+      // already gone
+    }
   }
+};
+
+/** Pids in session `sid`, from /proc (Linux); none where /proc cannot be read. */
+const sessionMembers = (sid: number): number[] => {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const members: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // `pid (comm) state ppid pgrp session …`: comm may hold spaces and parentheses, so count after the last `)`.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[3]) === sid) members.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return members;
 };

@@ -1,7 +1,12 @@
 import type { ExecResult, ExecStatus } from '../../engine/ports/transport.js';
 
-/** Per stream. A node's reduced report is kilobytes; a runaway command must not take the bot's memory. */
-export const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
+/**
+ * Per stream. A node's reduced report is kilobytes (diffs included, rarely a few MB), and Puppet's
+ * own stdout is cut to 64 KiB on the node; a runaway command must not take the bot's memory. At
+ * 16 MiB, a node printing 1 GiB costs the bot about 40 MiB of RSS while it is stopped (32 MiB
+ * cost up to 70: the chunks kept, plus the garbage of receiving them).
+ */
+export const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 
 /** What a stream over the cap keeps: its start, enough to see what flooded it. */
 export const KEPT_WHEN_OVER = 64 * 1024;
@@ -48,7 +53,7 @@ export class OutputBuffer {
   }
 }
 
-/** `32 MiB`, `0.5 MiB`. */
+/** `16 MiB`, `0.5 MiB`. */
 export const mebibytes = (bytes: number): string => `${Number((bytes / 1024 / 1024).toFixed(2))} MiB`;
 
 /** The result's error when a stream went over the cap: what happened, and what to look for. */

@@ -14,17 +14,27 @@ const SEARCH_LIMIT = 4096;
  *   node. It gets a second more than our timer, so normally we stop the command first and know why.
  *   `--kill-after` follows with SIGKILL for commands that ignore SIGTERM.
  * - `exec` gives `timeout` the shell's pid, which leads the process group of everything the command
- *   starts; the pid goes to stderr first, so that we can kill that group from a second channel.
- *   (ssh's own "signal" request is refused by OpenSSH for root logins, the usual Puppet user.)
+ *   starts, and the session (sshd starts the shell in a session of its own); the pid goes to stderr
+ *   first, so that we can kill them from a second channel. (ssh's own "signal" request is refused
+ *   by OpenSSH for root logins, the usual Puppet user.)
  */
 export const remoteCommand = (command: string, timeoutMs: number): string =>
   `echo "${MARK} $$" >&2; exec timeout --kill-after=5s ${Math.ceil(timeoutMs / 1000) + 1}s sh -c ${shellQuote(command)}`;
 
-/** SIGTERM to the command's group; `timeout` is in it, forwards it, and sends SIGKILL 5 s later if needed. */
+/**
+ * SIGTERM to everything the command started. Its group is not enough: a `timeout` inside the
+ * command (Puppet runs under one) moves what it runs into a group of its own, which a group kill
+ * misses, so Puppet ran on after we stopped it. Those stay in the command's session, which
+ * `pkill -s` reaches; the group kill stays for nodes without pkill. Our `timeout` is in the group,
+ * forwards the signal, and sends SIGKILL to the group 5 s later if needed; an inner `timeout`
+ * gives its command its own kill-after (Puppet's, to release its lock).
+ */
 export const killRemoteGroup = async (ssh: NodeSSH, pid: number): Promise<void> => {
   if (!Number.isSafeInteger(pid) || pid <= 1) return;
   await ssh
-    .execCommand(`kill -TERM -- -${pid} 2>/dev/null || kill -TERM ${pid} 2>/dev/null; true`)
+    .execCommand(
+      `pkill -TERM -s ${pid} 2>/dev/null; kill -TERM -- -${pid} 2>/dev/null || kill -TERM ${pid} 2>/dev/null; true`,
+    )
     .catch(() => {});
 };
 

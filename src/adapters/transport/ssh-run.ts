@@ -38,10 +38,8 @@ export const runOnConnection = (ssh: NodeSSH, command: string, settings: RunSett
     const stop = (why: Stop) => {
       if (stopped !== undefined || settled) return;
       stopped = why;
-      if (pid !== undefined) void killRemoteGroup(ssh, pid);
-      // Output over the cap before the wrapper told us its pid: closing the channel closes the
-      // command's pipes, and its next write ends it.
-      else if (why === 'output') channel?.close();
+      if (why === 'output') stopOutput();
+      else if (pid !== undefined) void killRemoteGroup(ssh, pid);
       timers.push(
         setTimeout(() => {
           channel?.close();
@@ -52,6 +50,24 @@ export const runOnConnection = (ssh: NodeSSH, command: string, settings: RunSett
           );
         }, settings.killGraceMs),
       );
+    };
+    /**
+     * Past the cap nothing more is wanted. Reading on would mean receiving (and decrypting) all the
+     * node sends until the kill lands: hundreds of MB a second of garbage for the collector. Paused,
+     * ssh2 stops opening the channel's window, so at most one window (2 MiB) more is on its way.
+     * Once the kill is sent, close: the drained rest is dropped. Without the pid, close at once:
+     * the command's pipes close, and its next write ends it.
+     */
+    const stopOutput = () => {
+      channel?.pause();
+      channel?.stderr.pause();
+      const killed = pid === undefined ? Promise.resolve() : killRemoteGroup(ssh, pid);
+      void killed.then(() => {
+        channel?.close();
+        // ssh2 reports the close after the buffered data was read.
+        channel?.resume();
+        channel?.stderr.resume();
+      });
     };
     const stdout = new OutputBuffer('stdout', settings.maxOutputBytes, () => stop('output'));
     const stderr = new OutputBuffer('stderr', settings.maxOutputBytes, () => stop('output'));

@@ -1,11 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMrkdwn } from '../errors.js';
 import type { Clock, Logger, NodeSpec } from '../ports/index.js';
+import { withExecSignal } from '../ports/transport.js';
 import type { FleetService } from '../runs/fleet-service.js';
+import { formatDuration } from '../text/duration.js';
 import { escapeText, mention } from '../text/mrkdwn.js';
 import type { HeldNodeLocks } from './held-locks.js';
 import type { ApplyProgress } from './progress.js';
 import type { ApplyRecord, ApplyStatus, SkippedNode } from './records.js';
-import { runRollout } from './rollout.js';
+import { type RolloutEnd, runRollout } from './rollout.js';
 
 export interface RunApplyDeps {
   fleet: Pick<FleetService, 'runOne'>;
@@ -25,8 +28,11 @@ export interface RunningApply {
   cancel(user: string): void;
   /** Bot shutdown: no further node starts. */
   stopTaking(): void;
-  /** Gives up on nodes still running (the grace period is over): the apply ends interrupted. */
-  interrupt(): Promise<void>;
+  /**
+   * The grace period (`graceMs`) is over: kills Puppet on the nodes still running (their commands'
+   * process groups), waits a bounded while for them to end, and ends the apply interrupted.
+   */
+  interrupt(graceMs: number): Promise<void>;
   /** The rollout has ended (every node it started has finished, or it was interrupted). */
   readonly ended: Promise<void>;
   /** Saved, locks released, message final, summary posted. */
@@ -34,6 +40,8 @@ export interface RunningApply {
 }
 
 const SHUTDOWN = 'the bot is shutting down';
+/** After the kill, how long to wait for the nodes to report it; the transports do within their kill grace (6 s). */
+const KILL_WAIT_MS = 10_000;
 
 /**
  * Runs a confirmed, locked apply in the background: the rollout, the record after every node,
@@ -49,7 +57,14 @@ export const startApply = (
   const { clock } = deps;
   let cancelledBy: string | undefined;
   let shuttingDown = false;
+  let interrupting = false;
   let finished = false;
+  // Aborted when the shutdown grace is over: every command of the node runs stops (their process groups are killed).
+  const kill = new AbortController();
+  const fleet: RunApplyDeps['fleet'] = {
+    runOne: (sha, node, mode, by) =>
+      withExecSignal(kill.signal, () => deps.fleet.runOne(sha, node, mode, by)),
+  };
   let resolveEnded: () => void = () => {};
   const ended = new Promise<void>((resolve) => {
     resolveEnded = resolve;
@@ -86,24 +101,7 @@ export const startApply = (
     progress.changed();
   };
 
-  const run = async () => {
-    if (lockedOut.length > 0) progress.reply({ kind: 'locked', skipped: [...lockedOut] });
-    const end = await runRollout(record, {
-      fleet: deps.fleet,
-      specs: deps.specs,
-      clock,
-      concurrencyOf: deps.concurrencyOf,
-      failureThreshold: deps.failureThreshold,
-      stopReason,
-      lockLost: (node) => held.lost(node),
-      changed,
-      nodeFailed: (stage, result) => {
-        if (!finished) progress.reply({ kind: 'failure', stage, result });
-      },
-      stageEnded: (stage) => {
-        if (!finished) progress.reply({ kind: 'stage', stage });
-      },
-    });
+  const conclude = async (end: RolloutEnd) => {
     const results = record.stages.flatMap((stage) => stage.nodes);
     const failed = results.some((result) => result.status === 'failed');
     const cut = results.some((result) => result.status === 'not_run');
@@ -116,6 +114,34 @@ export const startApply = (
     } else {
       await finish(failed || end.stoppedBy !== undefined ? 'failed' : 'passed', end.stoppedBy);
     }
+  };
+
+  const startRollout = () => {
+    if (lockedOut.length > 0) progress.reply({ kind: 'locked', skipped: [...lockedOut] });
+    return runRollout(record, {
+      fleet,
+      specs: deps.specs,
+      clock,
+      concurrencyOf: deps.concurrencyOf,
+      failureThreshold: deps.failureThreshold,
+      stopReason,
+      lockLost: (node) => held.lost(node),
+      changed,
+      // A node killed at shutdown is neither a failure nor the end of a stage: the interruption says what happened.
+      nodeFailed: (stage, result) => {
+        if (!finished && !interrupting) progress.reply({ kind: 'failure', stage, result });
+      },
+      stageEnded: (stage) => {
+        if (!finished && !interrupting) progress.reply({ kind: 'stage', stage });
+      },
+    });
+  };
+  const rollout = startRollout();
+
+  const run = async () => {
+    const end = await rollout;
+    // interrupt() ends the apply once it has killed what ran.
+    if (!interrupting) await conclude(end);
   };
 
   const done = run().catch(async (error: unknown) => {
@@ -134,21 +160,45 @@ export const startApply = (
     stopTaking: () => {
       shuttingDown = true;
     },
-    async interrupt() {
-      const running = record.stages
-        .flatMap((stage) => stage.nodes)
-        .filter((result) => result.status === 'running');
-      for (const result of running) result.status = 'interrupted';
-      for (const stage of record.stages) {
-        for (const result of stage.nodes)
-          if (result.status === 'pending') Object.assign(result, { status: 'not_run', error: SHUTDOWN });
-        if (stage.status === 'pending') stage.status = 'not_run';
-        if (stage.status === 'running') stage.status = 'stopped';
+    async interrupt(graceMs) {
+      interrupting = true;
+      const results = record.stages.flatMap((stage) => stage.nodes);
+      const running = results.filter((result) => result.status === 'running');
+      const notRunBefore = new Set(results.filter((result) => result.status === 'not_run'));
+      kill.abort();
+      // An error in the rollout is done's to report; here it only means the nodes are over.
+      const end = await Promise.race([rollout, sleep(KILL_WAIT_MS, undefined, { ref: false })]).catch(
+        () => undefined,
+      );
+      const grace = formatDuration(graceMs);
+      // Whatever ended after the kill (failed, or not even confirmed) was cut short; a node that
+      // finished as the grace ran out keeps its result.
+      const killed = running.filter((result) => result.status !== 'ok');
+      for (const result of killed) {
+        const unconfirmed = result.status === 'running';
+        Object.assign(result, {
+          status: 'interrupted',
+          error: unconfirmed
+            ? `the bot asked the node to kill Puppet at shutdown after the ${grace} grace, but it had not confirmed within ${formatDuration(KILL_WAIT_MS)}: it may still run`
+            : `killed at shutdown after the ${grace} grace: it may be part-way`,
+        });
       }
-      const names = escapeText(running.map((result) => result.node).join(', '));
+      if (killed.length === 0 && end !== undefined) return conclude(end);
+      for (const stage of record.stages) {
+        // Not run because of the shutdown, even where the rollout counted a killed node as a failure.
+        for (const result of stage.nodes)
+          if (result.status === 'pending' || (result.status === 'not_run' && !notRunBefore.has(result)))
+            Object.assign(result, { status: 'not_run', error: SHUTDOWN });
+        if (stage.status === 'pending') stage.status = 'not_run';
+        // A stage may have ended (as 'done') once its killed nodes reported back.
+        if (stage.status === 'running' || stage.nodes.some((result) => killed.includes(result)))
+          stage.status = 'stopped';
+      }
+      const names = escapeText(killed.map((result) => result.node).join(', '));
+      const one = killed.length === 1;
       await finish(
         'interrupted',
-        `the bot shut down while ${names || 'nodes'} ${running.length === 1 ? 'was' : 'were'} being applied: ${running.length === 1 ? 'it' : 'they'} may be part-way (\`/heckler status\` shows what each runs)`,
+        `the bot shut down while ${names || 'nodes'} ${one ? 'was' : 'were'} being applied: Puppet there was killed after the ${grace} grace, so ${one ? 'it' : 'they'} may be part-way (\`/heckler status\` shows what each runs)`,
       );
     },
     ended,

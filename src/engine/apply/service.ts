@@ -48,7 +48,10 @@ export interface ApplyService {
   status(nodes: readonly NodeSpec[]): Promise<FleetStatus>;
   /** At start: applies left running by a stopped bot are interrupted; old plans expire. */
   reconcile(): Promise<{ interrupted: number[]; expired: number[] }>;
-  /** SIGTERM: no new work; running node applies get `graceMs` to finish; then records, locks, messages. */
+  /**
+   * SIGTERM: no new work; running node applies get `graceMs` to finish, then Puppet still running
+   * on them is killed (and the apply ends interrupted); then records, locks, messages.
+   */
   shutdown(graceMs?: number): Promise<void>;
   /** Resolves when no apply runs in this process. */
   idle(): Promise<void>;
@@ -236,7 +239,7 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
         active.map(async (running) => {
           const inTime = await Promise.race([running.ended.then(() => true), grace.then(() => false)]);
           if (inTime) await running.done;
-          else await running.interrupt();
+          else await running.interrupt(graceMs);
         }),
       );
       await ctx.saved();

@@ -90,6 +90,17 @@ export const transportContract = (name: string, context: () => ContractContext) 
       expect(await leftovers(context(), [hung, child])).toBe('');
     });
 
+    it('reaches commands that made a process group of their own, as Puppet under `timeout` does', async () => {
+      const { transport, node } = context();
+      const [inner, child] = [uniqueSleep(), uniqueSleep()];
+      // `timeout` (without --foreground) moves itself and its command into a new process group.
+      const result = await transport.exec(node, `timeout 600 sh -c '${child} & ${inner}'`, {
+        timeoutMs: 1_000,
+      });
+      expect(result).toMatchObject({ status: 'timed_out', error: 'killed after the 1s timeout' });
+      expect(await leftovers(context(), [inner, child])).toBe('');
+    });
+
     it('stops a command when the caller aborts', async () => {
       const { transport, node } = context();
       const hung = uniqueSleep();
