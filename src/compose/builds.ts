@@ -13,6 +13,7 @@ import type { WatchedRepo } from '../engine/builds/watch.js';
 import type { Chat, Clock, Logger } from '../engine/ports/index.js';
 import type { Scheduler } from '../engine/ports/scheduler.js';
 import type { Storage } from '../storage/keyv.js';
+import { withBuildLogFiles } from '../storage/log-files.js';
 
 export interface ComposedBuilds {
   service: BuildService;
@@ -75,7 +76,8 @@ export const composeBuilds = async (options: ComposeBuildsOptions): Promise<Comp
         env: config.childEnv,
       }),
     hosts,
-    storage,
+    // Embedded store: build logs go to files beside it (<dataDir>/build-logs), not into its log.
+    storage: await withBuildLogFiles(storage, join(config.storage.dataDir, 'build-logs'), log),
     chat,
     views,
     channel: settings.channel ?? config.chat.channel,

@@ -1,26 +1,27 @@
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  truncateSync,
-  writeSync,
-} from 'node:fs';
 import { join } from 'node:path';
+import { type DirLock, lockDirectory } from './dir-lock.js';
+import {
+  appendOrCutBack,
+  fsyncDirOf,
+  messageOf,
+  nodeFs,
+  type SyncFs,
+  TornAppend,
+  writeAll,
+} from './sync-fs.js';
 
 /**
  * The embedded store's data: every entry lives in memory and in an append-only JSON-lines log
  * (`store.jsonl` in the data directory), one record per set or delete, replayed on open.
  *
- * ONE PROCESS ONLY. Each process keeps its own in-memory copy and appends blindly, so a second
- * process on the same directory would neither see the first one's writes nor keep the log
- * consistent. Several replicas need REDIS_URL.
+ * ONE PROCESS ONLY, enforced: opening takes `<dir>/heckler.lock` (dir-lock.ts), and a second
+ * process on the same directory is refused, naming the first one's pid. Several replicas need
+ * REDIS_URL.
  *
  * Appends are synchronous (`writeSync` before the promise resolves), so an acknowledged write
  * survives a process crash. There is no fsync per write: a power loss can lose the last moments,
- * which is the price of not waiting on the disk for every chat click.
+ * which is the price of not waiting on the disk for every chat click. An append that fails
+ * part-way (disk full) is cut back off the file, so the records after it stay intact.
  */
 
 interface Entry {
@@ -36,8 +37,10 @@ export interface FileLogOptions {
   /** Compact once the log holds this many times more records than live entries. */
   compactRatio?: number;
   now?: () => number;
-  /** Told about skipped corrupt records, so an operator learns that data was dropped. */
+  /** Told about skipped corrupt records, a stale lock taken over, a compaction that failed. */
   onWarning?: (details: object, message: string) => void;
+  /** The file system boundary; tests inject failures here. */
+  fs?: SyncFs;
 }
 
 /** The state shared by every namespace's adapter (file-store.ts); its owner opens and closes it once. */
@@ -47,21 +50,39 @@ export class FileLog {
   readonly #minRecords: number;
   readonly #ratio: number;
   readonly #now: () => number;
+  readonly #fs: SyncFs;
+  readonly #warn: NonNullable<FileLogOptions['onWarning']>;
+  #lock: DirLock | undefined;
   #fd: number | undefined;
   #records = 0;
+  /** Bytes of complete records: where the file must end. */
+  #size = 0;
+  /** Set when a failed append's bytes could not be cut off: no append until they are. */
+  #torn = false;
+  /** After a failed compaction, the record count to reach before trying again. */
+  #compactAfter = 0;
 
   private constructor(dir: string, options: FileLogOptions) {
     this.path = join(dir, 'store.jsonl');
     this.#minRecords = options.compactMinRecords ?? 1000;
     this.#ratio = options.compactRatio ?? 4;
     this.#now = options.now ?? Date.now;
+    this.#fs = options.fs ?? nodeFs;
+    this.#warn = options.onWarning ?? (() => undefined);
   }
 
   static open(dir: string, options: FileLogOptions = {}): FileLog {
-    mkdirSync(dir, { recursive: true });
     const log = new FileLog(dir, options);
-    log.#replay(options.onWarning);
-    log.#fd = openSync(log.path, 'a');
+    log.#fs.mkdirSync(dir, { recursive: true });
+    log.#lock = lockDirectory(dir, { fs: log.#fs, onTakeover: log.#warn });
+    try {
+      log.#replay();
+      log.#fd = log.#fs.openSync(log.path, 'a');
+      log.#size = log.#fs.fstatSync(log.#fd).size;
+    } catch (error) {
+      log.close();
+      throw error;
+    }
     log.#compactIfWorthIt();
     return log;
   }
@@ -93,7 +114,10 @@ export class FileLog {
     return [...this.#entries].filter(([, entry]) => !this.#expired(entry)).map(([key]) => key);
   }
 
-  /** Rewrite the log with only the live entries: temp file, fsync, rename, so a crash leaves one or the other. */
+  /**
+   * Rewrite the log with only the live entries: temp file, fsync, rename, fsync of the directory,
+   * so a crash or power loss leaves one or the other.
+   */
   compact(): void {
     const fd = this.#open();
     const lines: string[] = [];
@@ -104,23 +128,35 @@ export class FileLog {
       }
       lines.push(`${JSON.stringify(toRecord(key, entry))}\n`);
     }
+    const io = this.#fs;
     const tmp = `${this.path}.tmp`;
-    const tmpFd = openSync(tmp, 'w');
+    const bytes = Buffer.from(lines.join(''), 'utf8');
+    const tmpFd = io.openSync(tmp, 'w');
     try {
-      writeAll(tmpFd, lines.join(''));
-      fsyncSync(tmpFd);
-    } finally {
-      closeSync(tmpFd);
+      writeAll(io, tmpFd, bytes);
+      io.fsyncSync(tmpFd);
+    } catch (error) {
+      io.closeSync(tmpFd);
+      ignore(() => io.unlinkSync(tmp));
+      throw error;
     }
-    renameSync(tmp, this.path);
-    closeSync(fd);
-    this.#fd = openSync(this.path, 'a');
+    io.closeSync(tmpFd);
+    io.renameSync(tmp, this.path);
+    // From here on the path is the new file: never append to the old one again, whatever fails.
+    this.#fd = undefined;
+    ignore(() => io.closeSync(fd));
+    this.#fd = io.openSync(this.path, 'a');
     this.#records = lines.length;
+    this.#size = bytes.length;
+    this.#torn = false;
+    fsyncDirOf(io, this.path);
   }
 
   close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
+    if (this.#fd !== undefined) this.#fs.closeSync(this.#fd);
     this.#fd = undefined;
+    this.#lock?.release();
+    this.#lock = undefined;
   }
 
   #expired(entry: Entry): boolean {
@@ -134,20 +170,45 @@ export class FileLog {
 
   /** Disk first, memory second: a failed write must not leave memory claiming what the log lacks. */
   #append(record: LogRecord): void {
-    writeAll(this.#open(), `${JSON.stringify(record)}\n`);
+    const fd = this.#open();
+    if (this.#torn) {
+      try {
+        this.#fs.ftruncateSync(fd, this.#size);
+      } catch (error) {
+        throw new Error(
+          `${this.path} still ends in a partial record that cannot be cut off (${messageOf(error)}); nothing more is written until it can`,
+        );
+      }
+      this.#torn = false;
+    }
+    try {
+      this.#size = appendOrCutBack(this.#fs, fd, this.#size, Buffer.from(`${JSON.stringify(record)}\n`));
+    } catch (error) {
+      if (error instanceof TornAppend) this.#torn = true;
+      throw error;
+    }
     this.#records += 1;
   }
 
+  /** A compaction that fails (disk full) leaves the log as it was: warn, and try again later. */
   #compactIfWorthIt(): void {
     const worthIt =
-      this.#records >= this.#minRecords && this.#records > this.#ratio * Math.max(this.#entries.size, 1);
-    if (worthIt) this.compact();
+      this.#records >= Math.max(this.#minRecords, this.#compactAfter) &&
+      this.#records > this.#ratio * Math.max(this.#entries.size, 1);
+    if (!worthIt) return;
+    try {
+      this.compact();
+      this.#compactAfter = 0;
+    } catch (error) {
+      this.#compactAfter = this.#records + this.#minRecords;
+      this.#warn({ path: this.path, err: error }, 'could not compact the store log; it stays as it was');
+    }
   }
 
-  #replay(onWarning: FileLogOptions['onWarning']): void {
+  #replay(): void {
     let buffer: Buffer;
     try {
-      buffer = readFileSync(this.path);
+      buffer = this.#fs.readFileSync(this.path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
@@ -158,16 +219,21 @@ export class FileLog {
     lines.pop();
     lines.forEach((line, index) => {
       if (!this.#apply(line))
-        onWarning?.({ path: this.path, line: index + 1 }, 'skipped a corrupt store record');
+        this.#warn({ path: this.path, line: index + 1 }, 'skipped a corrupt store record');
     });
     if (end === buffer.length) return;
     const tail = buffer.subarray(end).toString('utf8');
     if (this.#apply(tail)) {
-      writeAll(openSync(this.path, 'a'), '\n', true);
+      const fd = this.#fs.openSync(this.path, 'a');
+      try {
+        writeAll(this.#fs, fd, Buffer.from('\n'));
+      } finally {
+        this.#fs.closeSync(fd);
+      }
     } else {
       // Cut the torn record off, or the next append would be glued onto it and be lost too.
-      truncateSync(this.path, end);
-      onWarning?.(
+      this.#fs.truncateSync(this.path, end);
+      this.#warn(
         { path: this.path, bytes: buffer.length - end },
         'dropped a torn record at the end of the store log',
       );
@@ -197,11 +263,10 @@ export class FileLog {
 const toRecord = (key: string, entry: Entry): LogRecord =>
   entry.expiresAt === undefined ? { k: key, v: entry.value } : { k: key, v: entry.value, x: entry.expiresAt };
 
-const writeAll = (fd: number, text: string, closeAfter = false): void => {
-  const bytes = Buffer.from(text, 'utf8');
+const ignore = (action: () => void): void => {
   try {
-    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
-  } finally {
-    if (closeAfter) closeSync(fd);
+    action();
+  } catch {
+    // a leftover temporary file is overwritten by the next compaction; a failed close changes nothing
   }
 };

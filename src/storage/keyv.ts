@@ -6,7 +6,7 @@ import { FileLog } from './file-log.js';
 import { KeyvFileStore } from './file-store.js';
 import { createEmbeddedLocks } from './locks-embedded.js';
 import { createRedisLocks } from './locks-redis.js';
-import { type FailureHint, guard, storeUnavailable } from './unavailable.js';
+import { type FailureHint, guard, storeUnavailable, withDeadline } from './unavailable.js';
 
 export interface StorageOptions {
   /** Set: Redis, shared by every replica. Unset: the embedded store in `dataDir`, one process only. */
@@ -19,6 +19,14 @@ export interface StorageOptions {
   connectTimeoutMs?: number;
   /** Embedded store: the log is never compacted below this many records. */
   compactMinRecords?: number;
+  /** Embedded store: the clock TTLs and locks expire by (tests advance their own). Redis expires on its own clock. */
+  now?: () => number;
+  /**
+   * Redis: how long one command may wait for its answer. A Redis that is down fails commands at
+   * once; one that accepts the connection but does not answer (frozen, overloaded, a network that
+   * drops packets) fails them after this long, as STORE_UNAVAILABLE.
+   */
+  commandTimeoutMs?: number;
 }
 
 export interface Storage {
@@ -123,7 +131,7 @@ async function* liveEntries<T>(
   }
 }
 
-const openEmbedded = async ({ dataDir, keyPrefix, logger, compactMinRecords }: StorageOptions) => {
+const openEmbedded = async ({ dataDir, keyPrefix, logger, compactMinRecords, now }: StorageOptions) => {
   const failure = {
     what: `the embedded store in ${dataDir}`,
     hint: `Check that ${dataDir} is writable and the disk is not full (or set REDIS_URL to use Redis).`,
@@ -131,6 +139,7 @@ const openEmbedded = async ({ dataDir, keyPrefix, logger, compactMinRecords }: S
   const log = await guard(failure, async () =>
     FileLog.open(dataDir, {
       ...(compactMinRecords === undefined ? {} : { compactMinRecords }),
+      ...(now === undefined ? {} : { now }),
       onWarning: (details, message) => logger?.warn(details, message),
     }),
   );
@@ -139,23 +148,29 @@ const openEmbedded = async ({ dataDir, keyPrefix, logger, compactMinRecords }: S
     failure,
     keyPrefix,
     adapter: () => new KeyvFileStore(log),
-    locks: (namespace) => createEmbeddedLocks({ locks: namespace('lock'), claims: namespace('once') }),
+    locks: (namespace) =>
+      createEmbeddedLocks({ locks: namespace('lock'), claims: namespace('once'), ...(now ? { now } : {}) }),
     close: async () => log.close(),
   });
 };
 
-const openRedis = async (url: string, { keyPrefix, logger, connectTimeoutMs = 3_000 }: StorageOptions) => {
-  const failure = {
+const openRedis = async (
+  url: string,
+  { keyPrefix, logger, connectTimeoutMs = 3_000, commandTimeoutMs = 5_000 }: StorageOptions,
+) => {
+  const failure: FailureHint = {
     what: `Redis at ${redact(url)}`,
     hint: 'Check that Redis is running and REDIS_URL is right, or unset REDIS_URL to use the embedded store.',
+    deadlineMs: commandTimeoutMs,
   };
   let started = false;
   let down = false;
-  const client = await guard(failure, async () =>
+  const client = await guard({ what: failure.what, hint: failure.hint }, async () =>
     createClient({
       url,
       // While Redis is down, commands fail at once instead of queueing: a lock request must fail
-      // closed, not hang until Redis comes back.
+      // closed, not hang until Redis comes back. One sent to a Redis that stops answering fails
+      // at `failure.deadlineMs`.
       disableOfflineQueue: true,
       socket: {
         connectTimeout: connectTimeoutMs,
@@ -172,10 +187,8 @@ const openRedis = async (url: string, { keyPrefix, logger, connectTimeoutMs = 3_
     if (down) logger?.info({}, 'reconnected to redis');
     down = false;
   });
-  const connecting = client.connect();
-  connecting.catch(() => undefined); // still settles after a timeout; that late failure is not news
   try {
-    await withTimeout(connecting, connectTimeoutMs + 1_000);
+    await withDeadline(client.connect(), connectTimeoutMs + 1_000);
     started = true;
   } catch (error) {
     if (client.isOpen) client.destroy();
@@ -201,14 +214,6 @@ const openRedis = async (url: string, { keyPrefix, logger, connectTimeoutMs = 3_
       if (client.isOpen) await client.close().catch(() => client.destroy());
     },
   });
-};
-
-const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 };
 
 /** Error messages reach chat and logs; the Redis password must not. */

@@ -1,13 +1,22 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LockRequest } from '../../src/engine/ports/store.js';
 import type { Storage } from '../../src/storage/keyv.js';
 
 export interface StorageHarness {
-  /** A storage over fresh data that no other test sees. */
-  open(): Promise<Storage>;
+  /** A storage over fresh data that no other test sees, and a way to make its time pass. */
+  open(): Promise<OpenedStorage>;
   /** Data that outlives `close()`: opening again after `restart()` must see what was written. */
   durable(): Promise<DurableHarness>;
+}
+
+export interface OpenedStorage {
+  storage: Storage;
+  /**
+   * Let `ms` pass for every TTL and lock of this storage, without waiting: the embedded store
+   * runs on an injected clock; Redis expires keys on its own clock, so its harness shortens every
+   * key's remaining TTL by `ms` on the server (PTTL, then PEXPIRE or DEL when it runs out).
+   */
+  advance(ms: number): Promise<void>;
 }
 
 export interface DurableHarness {
@@ -30,10 +39,15 @@ const bob: LockRequest = { owner: 'bob', reason: 'apply def456', ttlMs: 10_000 }
 export const describeStoreContract = (name: string, harness: StorageHarness): void => {
   describe(`${name} store contract`, () => {
     const opened: Storage[] = [];
+    let advance: (ms: number) => Promise<void> = async () => {
+      throw new Error('open a storage first');
+    };
+    /** One storage per test: `advance` moves its time. */
     const open = async () => {
-      const storage = await harness.open();
-      opened.push(storage);
-      return storage;
+      const fresh = await harness.open();
+      opened.push(fresh.storage);
+      advance = fresh.advance;
+      return fresh.storage;
     };
     afterEach(async () => {
       await Promise.all(opened.splice(0).map((storage) => storage.close()));
@@ -68,10 +82,12 @@ export const describeStoreContract = (name: string, harness: StorageHarness): vo
 
     it('forgets a record after its ttl', async () => {
       const things = (await open()).store<number>('things');
-      await things.set('brief', 1, 150);
+      await things.set('brief', 1, 10_000);
       await things.set('lasting', 2);
       expect(await things.get('brief')).toBe(1);
-      await sleep(300);
+      await advance(6_000);
+      expect(await things.get('brief')).toBe(1);
+      await advance(6_000);
       expect(await things.get('brief')).toBeUndefined();
       expect(await collect(things.entries())).toEqual([['lasting', 2]]);
     });
@@ -130,9 +146,9 @@ export const describeStoreContract = (name: string, harness: StorageHarness): vo
 
     it('lets anyone take an expired lock, and the old holder cannot get it back', async () => {
       const { locks } = await open();
-      const first = await locks.acquire('deploy', { ...alice, ttlMs: 150 });
+      const first = await locks.acquire('deploy', { ...alice, ttlMs: 5_000 });
       if (!first.ok) throw new Error('not acquired');
-      await sleep(300);
+      await advance(6_000);
       expect(await locks.inspect('deploy')).toBeUndefined();
       const second = await locks.acquire('deploy', bob);
       expect(second.ok).toBe(true);
@@ -143,12 +159,12 @@ export const describeStoreContract = (name: string, harness: StorageHarness): vo
 
     it('extends a lock on renew', async () => {
       const { locks } = await open();
-      const taken = await locks.acquire('deploy', { ...alice, ttlMs: 200 });
+      const taken = await locks.acquire('deploy', { ...alice, ttlMs: 2_000 });
       if (!taken.ok) throw new Error('not acquired');
       const firstExpiry = taken.lock.expiresAt;
-      expect(await taken.lock.renew(5_000)).toBe(true);
+      expect(await taken.lock.renew(60_000)).toBe(true);
       expect(taken.lock.expiresAt).toBeGreaterThan(firstExpiry);
-      await sleep(350);
+      await advance(5_000);
       expect((await locks.acquire('deploy', bob)).ok).toBe(false);
       expect(await locks.inspect('deploy')).toMatchObject({
         owner: 'alice',
@@ -172,8 +188,8 @@ export const describeStoreContract = (name: string, harness: StorageHarness): vo
       await locks.acquire('a-lock', alice);
       const gone = await locks.acquire('c-lock', alice);
       if (gone.ok) await gone.lock.release();
-      await locks.acquire('expired', { ...bob, ttlMs: 100 });
-      await sleep(200);
+      await locks.acquire('expired', { ...bob, ttlMs: 5_000 });
+      await advance(6_000);
       const listed = await locks.list();
       expect(listed.map(({ key, owner, reason }) => ({ key, owner, reason }))).toEqual([
         { key: 'a-lock', owner: 'alice', reason: alice.reason },
@@ -184,11 +200,13 @@ export const describeStoreContract = (name: string, harness: StorageHarness): vo
 
     it('claims a key once per ttl', async () => {
       const { locks } = await open();
-      expect(await locks.claimOnce('slack:delivery-1', 150)).toBe(true);
-      expect(await locks.claimOnce('slack:delivery-1', 150)).toBe(false);
-      expect(await locks.claimOnce('slack:delivery-2', 150)).toBe(true);
-      await sleep(300);
-      expect(await locks.claimOnce('slack:delivery-1', 150)).toBe(true);
+      expect(await locks.claimOnce('slack:delivery-1', 5_000)).toBe(true);
+      expect(await locks.claimOnce('slack:delivery-1', 5_000)).toBe(false);
+      expect(await locks.claimOnce('slack:delivery-2', 5_000)).toBe(true);
+      await advance(4_000);
+      expect(await locks.claimOnce('slack:delivery-1', 5_000)).toBe(false);
+      await advance(2_000);
+      expect(await locks.claimOnce('slack:delivery-1', 5_000)).toBe(true);
     });
 
     it('gives a contested lock to exactly one of 20 parallel callers', async () => {

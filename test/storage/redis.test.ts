@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@keyv/redis';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HecklerError } from '../../src/engine/errors.js';
 import { createStorage } from '../../src/storage/keyv.js';
-import { freePort, startRedis } from '../support/redis.js';
+import { advanceTtls, freePort, startRedis } from '../support/redis.js';
 import { describeStoreContract } from './contract.js';
 
 const redisUrl = inject('redisUrl');
@@ -14,8 +14,17 @@ const redisUrl = inject('redisUrl');
 const uniquePrefix = () => `t${randomUUID().slice(0, 8)}`;
 const unusedDir = join(tmpdir(), 'heckler-unused');
 
+/** For the contract's `advance`: Redis expires keys on its own clock, so their TTLs are shortened on the server. */
+const raw = createClient({ url: redisUrl });
+beforeAll(() => raw.connect());
+afterAll(() => raw.close());
+
 describeStoreContract('redis', {
-  open: () => createStorage({ redisUrl, keyPrefix: uniquePrefix(), dataDir: unusedDir }),
+  open: async () => {
+    const keyPrefix = uniquePrefix();
+    const storage = await createStorage({ redisUrl, keyPrefix, dataDir: unusedDir });
+    return { storage, advance: (ms) => advanceTtls(raw, `${keyPrefix}:`, ms) };
+  },
   durable: async () => {
     const dir = mkdtempSync(join(tmpdir(), 'heckler-redis-'));
     const server = await startRedis({ persistDir: dir });
@@ -79,8 +88,6 @@ describe('redis storage', () => {
   it('puts every key under the key prefix, namespaces and locks apart', async () => {
     const keyPrefix = uniquePrefix();
     const storage = await createStorage({ redisUrl, keyPrefix, dataDir: unusedDir });
-    const raw = createClient({ url: redisUrl });
-    await raw.connect();
     try {
       await storage.store('approvals').set('r1', 'x');
       await storage.locks.acquire('deploy', { owner: 'alice', reason: 'r', ttlMs: 10_000 });
@@ -97,7 +104,24 @@ describe('redis storage', () => {
       });
       expect(() => storage.store('lock')).toThrow(RangeError);
     } finally {
-      await raw.close();
+      await storage.close();
+    }
+  });
+
+  it('lets Redis itself expire records, locks and claims (polled against a deadline, not slept)', async () => {
+    // The contract shortens TTLs on the server; this checks that the PX we set really runs out.
+    const storage = await createStorage({ redisUrl, keyPrefix: uniquePrefix(), dataDir: unusedDir });
+    try {
+      const things = storage.store<number>('things');
+      await things.set('brief', 1, 50);
+      await storage.locks.acquire('deploy', { owner: 'alice', reason: 'r', ttlMs: 50 });
+      expect(await storage.locks.claimOnce('event', 50)).toBe(true);
+      const gone = async () =>
+        (await things.get('brief')) === undefined &&
+        (await storage.locks.inspect('deploy')) === undefined &&
+        (await storage.locks.claimOnce('event', 60_000));
+      await expect.poll(gone, { timeout: 5_000, interval: 10 }).toBe(true);
+    } finally {
       await storage.close();
     }
   });

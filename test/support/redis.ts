@@ -3,14 +3,26 @@ import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { LockClient } from '../../src/storage/locks-redis.js';
 
 export interface RedisServer {
   url: string;
   port: number;
   stop(): Promise<void>;
-  /** Stop and start again on the same port: with `persistDir`, the data survives (a real restart). */
-  restart(): Promise<void>;
+  /**
+   * Stop and start again on the same port: with `persistDir`, the data survives (a real restart).
+   * `shutdown` (the default) sends SHUTDOWN, as an operator would; `crash` is SIGKILL.
+   */
+  restart(how?: StopHow): Promise<void>;
+  /** Stop without starting again (`start` brings it back on the same port). */
+  halt(how?: StopHow): Promise<void>;
+  start(): Promise<void>;
+  /** SIGSTOP: connections stay open and nothing answers, as with a frozen server or a lost network. */
+  pause(): void;
+  resume(): void;
 }
+
+export type StopHow = 'shutdown' | 'crash';
 
 /**
  * A private redis-server on a free loopback port, as a child process. Without `persistDir` it
@@ -27,15 +39,62 @@ export const startRedis = async ({ persistDir }: { persistDir?: string } = {}): 
       : ['--appendonly', 'no']),
   );
   let child = await launch(args, port);
+  let paused = false;
+  const stopIt = async (how: StopHow) => {
+    if (paused && !exited(child)) child.kill('SIGCONT');
+    paused = false;
+    if (how === 'shutdown') await shutdown(child, port);
+    else await kill(child);
+  };
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    stop: () => halt(child),
-    restart: async () => {
-      await halt(child);
+    stop: () => stopIt('crash').then(() => undefined),
+    halt: (how = 'shutdown') => stopIt(how),
+    start: async () => {
       child = await launch(args, port);
     },
+    restart: async (how = 'shutdown') => {
+      await stopIt(how);
+      child = await launch(args, port);
+    },
+    pause: () => {
+      paused = true;
+      child.kill('SIGSTOP');
+    },
+    resume: () => {
+      paused = false;
+      child.kill('SIGCONT');
+    },
   };
+};
+
+// One step on the server per batch: a key's TTL cannot run out between our PTTL and our PEXPIRE.
+const advanceScript = `
+for _, key in ipairs(KEYS) do
+  local ttl = redis.call('PTTL', key)
+  if ttl > 0 then
+    if ttl <= tonumber(ARGV[1]) then redis.call('DEL', key) else redis.call('PEXPIRE', key, ttl - tonumber(ARGV[1])) end
+  end
+end
+return 0`;
+
+/**
+ * Lets `ms` pass for the keys under `prefix`, without waiting: every remaining TTL shrinks by
+ * `ms`, and a key whose TTL runs out is deleted, as Redis's own expiry would by then. Keys without
+ * a TTL are left alone. This is how the storage contract tests Redis TTLs without sleeping.
+ */
+export const advanceTtls = async (
+  client: Pick<LockClient, 'scan' | 'eval'>,
+  prefix: string,
+  ms: number,
+): Promise<void> => {
+  let cursor = '0';
+  do {
+    const page = await client.scan(cursor, { MATCH: `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, COUNT: 500 });
+    cursor = String(page.cursor);
+    if (page.keys.length > 0) await client.eval(advanceScript, { keys: page.keys, arguments: [String(ms)] });
+  } while (cursor !== '0');
 };
 
 /** A port nobody listens on right now (also what the "unreachable Redis" tests point at). */
@@ -83,12 +142,32 @@ const answersPing = (port: number): Promise<boolean> =>
     });
   });
 
-const halt = async (child: ChildProcess): Promise<void> => {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
+const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
+/** SIGKILL: a crash. With `--appendfsync always` every acknowledged write is still on disk. */
+const kill = async (child: ChildProcess): Promise<void> => {
+  if (exited(child)) return;
+  const exit = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exit;
+};
+
+/** The SHUTDOWN command (the append-only file is flushed first); SIGKILL if it has not exited in 10 s. */
+const shutdown = async (child: ChildProcess, port: number): Promise<void> => {
+  if (exited(child)) return;
+  const exit = once(child, 'exit');
+  await new Promise<void>((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    const done = () => {
+      socket.destroy();
+      resolve();
+    };
+    socket.on('error', done);
+    socket.on('close', done);
+    socket.on('connect', () => socket.write('SHUTDOWN\r\n'));
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
+  await exit;
   clearTimeout(timer);
 };
 

@@ -133,7 +133,12 @@ export interface StageLog {
   text: string;
 }
 
-/** Logs stored per stage, under `<build id>/<stage key>`. */
+/**
+ * Logs stored per stage, under `<build id>/<stage key>`, in the `build-logs` namespace the build
+ * service asks its storage for: a keyv namespace with Redis; with the embedded store, files beside
+ * it (`<dataDir>/build-logs/<build>.log`, storage/log-files.ts, wired in compose/builds.ts), so the
+ * store's own log, replayed at every start, does not carry megabytes of output.
+ */
 export interface BuildLogs {
   save(build: number, key: string, text: string): Promise<void>;
   /** One stage's log, or undefined when the stage produced none (not run, skipped). */
