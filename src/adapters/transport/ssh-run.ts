@@ -23,10 +23,10 @@ export type RunOutcome =
  * ssh2 directly: node-ssh's execCommand keeps every chunk whatever we keep (1 GiB from one node
  * crashed the bot). Each stream keeps at most the cap.
  *
- * On timeout, abort or output over the cap: kill the command's process group on the node, keep
- * reading (and dropping) until the channel closes, which it does once the group is gone, and give
- * up after killGraceMs: close the channel and report without it (the node's own `timeout` finishes
- * the job if we could not).
+ * On timeout or abort: kill the command on the node (its process group and session), keep reading
+ * until the channel closes, which it does once they are gone, and give up after killGraceMs: close
+ * the channel and report without it (the node's own `timeout` finishes the job if we could not).
+ * Past the cap: the same kill, but nothing more is read (stopOutput).
  */
 export const runOnConnection = (ssh: NodeSSH, command: string, settings: RunSettings): Promise<RunOutcome> =>
   new Promise((resolve) => {

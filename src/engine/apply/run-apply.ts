@@ -174,11 +174,11 @@ export const startApply = (
       // Whatever ended after the kill (failed, or not even confirmed) was cut short; a node that
       // finished as the grace ran out keeps its result.
       const killed = running.filter((result) => result.status !== 'ok');
+      const unconfirmed = killed.filter((result) => result.status === 'running');
       for (const result of killed) {
-        const unconfirmed = result.status === 'running';
         Object.assign(result, {
           status: 'interrupted',
-          error: unconfirmed
+          error: unconfirmed.includes(result)
             ? `the bot asked the node to kill Puppet at shutdown after the ${grace} grace, but it had not confirmed within ${formatDuration(KILL_WAIT_MS)}: it may still run`
             : `killed at shutdown after the ${grace} grace: it may be part-way`,
         });
@@ -198,7 +198,7 @@ export const startApply = (
       const one = killed.length === 1;
       await finish(
         'interrupted',
-        `the bot shut down while ${names || 'nodes'} ${one ? 'was' : 'were'} being applied: Puppet there was killed after the ${grace} grace, so ${one ? 'it' : 'they'} may be part-way (\`/heckler status\` shows what each runs)`,
+        `the bot shut down while ${names || 'nodes'} ${one ? 'was' : 'were'} being applied: Puppet there was killed after the ${grace} grace, so ${one ? 'it' : 'they'} may be part-way${unconfirmed.length > 0 ? ' (or still running, where the node did not confirm the kill)' : ''} (\`/heckler status\` shows what each runs)`,
       );
     },
     ended,
