@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { type SlackBlock, type SlackMessagePart, toBlockKit } from '../../src/bot/render/blocks.js';
+import {
+  blockTextLength,
+  type SlackBlock,
+  type SlackMessagePart,
+  toBlockKit,
+  toHomeView,
+} from '../../src/bot/render/blocks.js';
 import { ellipsize, paginate, SLACK_LIMITS, splitMrkdwn } from '../../src/bot/render/slack-limits.js';
 import type { Block, Message } from '../../src/engine/ports/message.js';
 import { escapeText } from '../../src/engine/text/mrkdwn.js';
+import { blocksText, MESSAGE_TEXT_LIMIT } from '../fakes/slack-api-methods.js';
 
 const fences = (text: string) => text.split('```').length - 1;
 
@@ -10,6 +17,11 @@ const fences = (text: string) => text.split('```').length - 1;
 const expectWithinLimits = (part: SlackMessagePart, maxBlocks: number = SLACK_LIMITS.blocksPerMessage) => {
   expect(part.blocks.length).toBeLessThanOrEqual(maxBlocks);
   expect(part.text.length).toBeLessThanOrEqual(SLACK_LIMITS.fallbackText);
+  // The text of all blocks, as we count it and as Slack (the fake) does.
+  expect(part.blocks.reduce((sum, b) => sum + blockTextLength(b), 0)).toBeLessThanOrEqual(
+    SLACK_LIMITS.messageText,
+  );
+  expect(blocksText(part.blocks)).toBeLessThanOrEqual(MESSAGE_TEXT_LIMIT);
   const ids = new Set<string>();
   for (const block of part.blocks) {
     if (block.type === 'section' && block.text) {
@@ -264,5 +276,50 @@ describe('toBlockKit within Slack limits', () => {
     const blocks: Block[] = Array.from({ length: 60 }, () => ({ kind: 'divider' }));
     const rendered = toBlockKit({ text: 't', blocks }, { continuedIn: 'below' });
     expect(JSON.stringify(rendered.blocks.at(-1))).toContain('… continued below (1 more)');
+  });
+
+  it('keeps each message within the text budget: a 40,000-character diff becomes four or more messages', () => {
+    const lines = Array.from({ length: 820 }, (_, i) => `${String(i).padStart(3, '0')} ${'+'.repeat(45)}`);
+    const { rendered, parts } = allParts({
+      text: 'diff',
+      blocks: [{ kind: 'code', text: lines.join('\n') }],
+    });
+    expect(lines.join('\n').length).toBeGreaterThan(40_000);
+    expect(parts.length).toBeGreaterThanOrEqual(4);
+    for (const part of parts) expectWithinLimits(part);
+    expect(JSON.stringify(rendered.blocks.at(-1))).toContain(
+      `continued in thread (${rendered.overflow.length} more)`,
+    );
+    const joined = parts.flatMap((p) => sectionTexts(p.blocks)).join('\n');
+    for (const line of lines) expect(joined).toContain(line);
+  });
+
+  it('splits ten long fields, or ten long context elements, into blocks that fit a message', () => {
+    const fields = Array.from({ length: 10 }, (_, i) => ({ label: `node${i}`, value: 'v'.repeat(1900) }));
+    const notes = Array.from({ length: 10 }, (_, i) => `${i} ${'n'.repeat(2990)}`).join('\n');
+    const { parts } = allParts({
+      text: 'wide',
+      blocks: [
+        { kind: 'fields', fields },
+        { kind: 'context', text: notes },
+      ],
+    });
+    for (const part of parts) expectWithinLimits(part);
+    for (const block of parts.flatMap((p) => p.blocks)) {
+      expect(blockTextLength(block)).toBeLessThanOrEqual(SLACK_LIMITS.blockText + SLACK_LIMITS.blockOverhead);
+    }
+    const values = parts
+      .flatMap((p) => p.blocks)
+      .flatMap((b) => (b.type === 'section' ? (b.fields ?? []) : []));
+    expect(values).toHaveLength(10);
+  });
+
+  it('leaves the home tab to its block count alone', () => {
+    const blocks: Block[] = Array.from({ length: 10 }, (_, i) => ({
+      kind: 'section',
+      text: `${i} ${'h'.repeat(2500)}`,
+    }));
+    const view = toHomeView({ text: 'help', blocks });
+    expect(view.blocks).toHaveLength(10);
   });
 });

@@ -4,6 +4,7 @@ import type { SlackBlock } from '../../src/bot/render/blocks.js';
 import { SlackApiError, SlackChat } from '../../src/bot/slack/chat.js';
 import type { Block, Message } from '../../src/engine/ports/message.js';
 import { FakeSlackApi, type SlackCall } from '../fakes/slack-api.js';
+import { manualTime } from '../support/slack-time.js';
 
 const TOKEN = 'xoxb-test-token';
 let fake: FakeSlackApi;
@@ -145,12 +146,24 @@ describe('SlackChat', () => {
     expect((error as SlackApiError).slackError).toBe('invalid_auth');
   });
 
-  it('reports a 429 as ratelimited when the client is set to reject rate-limited calls', async () => {
-    const strict = new SlackChat(client({ rejectRateLimitedCalls: true }));
+  it('waits out a 429 for its Retry-After and tries again; past three tries it fails as ratelimited', async () => {
+    const time = manualTime();
+    const strict = new SlackChat(client({ rejectRateLimitedCalls: true }), { scheduler: time.scheduler });
     fake.rateLimitNext('chat.postMessage', 30);
-    await expect(strict.post('C0OPS', { text: 'x', blocks: [] })).rejects.toMatchObject({
+    const posting = strict.post('C0OPS', { text: 'x', blocks: [] });
+    await time.untilWaiting();
+    expect(time.pending()).toEqual([30_000]);
+    time.advance(30_000);
+    expect(await posting).toMatchObject({ channel: 'C0OPS' });
+    expect(fake.callsTo('chat.postMessage')).toHaveLength(2);
+
+    fake.rateLimitNext('chat.postMessage', 30, 4);
+    const failing = strict.post('C0OPS', { text: 'x', blocks: [] });
+    await expect(time.drive(failing)).rejects.toMatchObject({
       slackError: 'ratelimited',
+      retryAfterMs: 30_000,
     });
+    expect(fake.callsTo('chat.postMessage')).toHaveLength(6);
   });
 });
 

@@ -19,6 +19,20 @@ interface AnyBlock {
   elements?: (TextObject & { type?: string; value?: string; action_id?: string })[];
 }
 
+/** Slack's limit on the text of all blocks of one message (`msg_blocks_too_long` past it). */
+export const MESSAGE_TEXT_LIMIT = 12_000;
+
+/** Every string held under a `text` key, at any depth: what Slack counts of a message's blocks. */
+export const blocksText = (value: unknown): number => {
+  if (Array.isArray(value)) return value.reduce<number>((sum, item) => sum + blocksText(item), 0);
+  if (value === null || typeof value !== 'object') return 0;
+  return Object.entries(value).reduce<number>(
+    (sum, [key, inner]) =>
+      sum + (key === 'text' && typeof inner === 'string' ? inner.length : blocksText(inner)),
+    0,
+  );
+};
+
 /**
  * Answers of the Web API methods Heckler uses, with Slack's response shapes and the checks
  * Slack itself makes, so a message over Slack's limits fails here as it would in production.
@@ -51,6 +65,11 @@ export class FakeWorkspace {
     return undefined;
   }
 
+  /** Messages (not views) whose blocks hold more text than Slack takes in one message. */
+  tooLong(blocks: unknown): boolean {
+    return Array.isArray(blocks) && blocksText(blocks) > MESSAGE_TEXT_LIMIT;
+  }
+
   answer(method: string, args: Args): Answer {
     const { team_id, team, bot_id, user_id } = FAKE_TEAM;
     const limit = method === 'views.publish' ? 100 : 50;
@@ -58,6 +77,8 @@ export class FakeWorkspace {
       method === 'views.publish' ? (args.view as AnyBlock & { blocks?: unknown })?.blocks : args.blocks;
     const invalid = this.invalidBlocks(blocks, limit);
     if (invalid) return { ok: false, error: 'invalid_blocks', errors: [invalid] };
+    if (method !== 'views.publish' && this.tooLong(blocks))
+      return { ok: false, error: 'msg_blocks_too_long' };
     switch (method) {
       case 'auth.test':
         return {
@@ -83,6 +104,13 @@ export class FakeWorkspace {
           text: args.text,
           message: { text: args.text, blocks: args.blocks },
         };
+      }
+      case 'chat.delete': {
+        const channel = this.channelId(args.channel);
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (!this.posted.delete(`${channel}/${String(args.ts)}`))
+          return { ok: false, error: 'message_not_found' };
+        return { ok: true, channel, ts: args.ts };
       }
       case 'chat.getPermalink': {
         const channel = this.channelId(args.channel);

@@ -10,6 +10,8 @@ export interface SlackCall {
   method: string;
   args: Record<string, unknown>;
   token: string | undefined;
+  /** What the fake answered (set once answered; absent for a 429). */
+  answer?: Record<string, unknown>;
 }
 
 /** One post to a response_url. */
@@ -95,9 +97,9 @@ export class FakeSlackApi {
     this.plan(method, { kind: 'error', error });
   }
 
-  /** The next call of `method` answers 429 with `Retry-After: seconds`. */
-  rateLimitNext(method: string, retryAfter = 1): void {
-    this.plan(method, { kind: 'ratelimit', retryAfter });
+  /** The next `times` calls of `method` answer 429 with `Retry-After: seconds`. */
+  rateLimitNext(method: string, retryAfter = 1, times = 1): void {
+    for (let i = 0; i < times; i += 1) this.plan(method, { kind: 'ratelimit', retryAfter });
   }
 
   callsTo(method: string): SlackCall[] {
@@ -176,9 +178,10 @@ export class FakeSlackApi {
       this.responses.push({ id: name, body });
       this.notify();
       const invalid = this.workspace.invalidBlocks(body.blocks, 50);
-      return invalid
-        ? send(res, 400, { ok: false, error: 'invalid_blocks', errors: [invalid] })
-        : send(res, 200, { ok: true });
+      if (invalid) return send(res, 400, { ok: false, error: 'invalid_blocks', errors: [invalid] });
+      if (this.workspace.tooLong(body.blocks))
+        return send(res, 400, { ok: false, error: 'msg_blocks_too_long' });
+      return send(res, 200, { ok: true });
     }
     if (area === 'upload') {
       this.uploads.push({ fileId: path.split('/').pop() ?? '', bytes: raw.length });
@@ -190,7 +193,8 @@ export class FakeSlackApi {
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7) : (args.token as string | undefined);
     delete args.token;
-    this.calls.push({ method: name, args, token });
+    const call: SlackCall = { method: name, args, token };
+    this.calls.push(call);
     this.notify();
     const planned = this.planned.get(name)?.shift();
     if (planned?.kind === 'ratelimit') {
@@ -201,9 +205,15 @@ export class FakeSlackApi {
         { 'retry-after': String(planned.retryAfter) },
       );
     }
-    if (planned?.kind === 'error') return send(res, 200, { ok: false, error: planned.error });
-    if (!token) return send(res, 200, { ok: false, error: 'not_authed' });
-    if (!this.tokens.includes(token)) return send(res, 200, { ok: false, error: 'invalid_auth' });
-    send(res, 200, this.workspace.answer(name, args));
+    const answer =
+      planned?.kind === 'error'
+        ? { ok: false, error: planned.error }
+        : !token
+          ? { ok: false, error: 'not_authed' }
+          : !this.tokens.includes(token)
+            ? { ok: false, error: 'invalid_auth' }
+            : this.workspace.answer(name, args);
+    call.answer = answer;
+    send(res, 200, answer);
   }
 }

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSlackAdapter, type SlackAdapter } from '../../src/bot/slack/app.js';
+import type { SlackChatOptions } from '../../src/bot/slack/chat.js';
 import type { HttpLimits } from '../../src/bot/slack/http-limits.js';
 import { allCommands, type CommandSpec, createDispatcher, createRegistry } from '../../src/commands/index.js';
 import type { Config } from '../../src/config/schema.js';
@@ -39,7 +40,10 @@ export type SlackHarness = Awaited<ReturnType<typeof startSlackHarness>>;
  * The real Bolt app on an ephemeral port with the real dispatcher and embedded storage, its Web
  * API pointed at a fake Slack.
  */
-export const startSlackHarness = async (keyPrefix: string, options: { http?: Partial<HttpLimits> } = {}) => {
+export const startSlackHarness = async (
+  keyPrefix: string,
+  options: { http?: Partial<HttpLimits>; chat?: SlackChatOptions } = {},
+) => {
   const fake = await FakeSlackApi.start({ tokens: [TOKEN] });
   const dataDir = await mkdtemp(join(tmpdir(), 'heckler-slack-'));
   const log = captureLogger([TOKEN, TEST_SIGNING_SECRET], 'info');
@@ -54,6 +58,7 @@ export const startSlackHarness = async (keyPrefix: string, options: { http?: Par
     logger: log.logger,
     clientOptions: { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } },
     ...(options.http ? { http: options.http } : {}),
+    ...(options.chat ? { chatOptions: options.chat } : {}),
   });
   const dispatcher = createDispatcher({
     chat: adapter.chat,

@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { Block, Button, Field, Message } from '../../engine/ports/message.js';
 import { escapeText, unescapeText } from '../../engine/text/mrkdwn.js';
-import { chunk, ellipsize, paginate, SLACK_LIMITS, splitMrkdwn } from './slack-limits.js';
+import { chunk, chunkWithin, ellipsize, paginate, SLACK_LIMITS, splitMrkdwn } from './slack-limits.js';
 
 export type SlackBlock =
   | types.HeaderBlock
@@ -24,6 +24,8 @@ export interface SlackRendering extends SlackMessagePart {
 export interface RenderOptions {
   /** 50 for messages; 100 for a home tab. */
   maxBlocks?: number;
+  /** Text all blocks of one message may hold (SLACK_LIMITS.messageText; unbounded for a home tab). */
+  maxText?: number;
   /** Words for the pointer to the continuations: "thread" for posts, "below" for ephemeral replies. */
   continuedIn?: 'thread' | 'below';
 }
@@ -80,19 +82,32 @@ const fieldTexts = (field: Field): string[] => {
   return splitMrkdwn(value, room).map((part, i) => `${label}${i > 0 ? ' (continued)' : ''}\n${part}`);
 };
 
+const length = (text: string) => text.length;
+
 const fields = (list: readonly Field[]): SlackBlock[] =>
-  chunk(list.flatMap(fieldTexts), SLACK_LIMITS.fieldsPerSection).map((texts) => ({
-    type: 'section',
-    fields: texts.map(mrkdwn),
-  }));
+  chunkWithin(list.flatMap(fieldTexts), SLACK_LIMITS.fieldsPerSection, SLACK_LIMITS.blockText, length).map(
+    (texts) => ({ type: 'section', fields: texts.map(mrkdwn) }),
+  );
 
 const context = (text: string): SlackBlock[] => {
   if (text.trim() === '') return [];
   const parts = splitMrkdwn(safeMrkdwn(text), SLACK_LIMITS.contextText);
-  return chunk(parts, SLACK_LIMITS.contextElements).map((run) => ({
+  return chunkWithin(parts, SLACK_LIMITS.contextElements, SLACK_LIMITS.blockText, length).map((run) => ({
     type: 'context',
     elements: run.map(mrkdwn),
   }));
+};
+
+/** What a block counts against a message's text budget: the text of its text objects and its container. */
+export const blockTextLength = (block: SlackBlock): number => {
+  const texts: (string | undefined)[] = [];
+  if (block.type === 'header') texts.push(block.text.text);
+  if (block.type === 'section') texts.push(block.text?.text, ...(block.fields ?? []).map((f) => f.text));
+  if (block.type === 'context') texts.push(...block.elements.map((e) => ('text' in e ? e.text : undefined)));
+  if (block.type === 'actions') {
+    texts.push(...block.elements.map((e) => (e.type === 'button' ? e.text.text : undefined)));
+  }
+  return texts.reduce<number>((sum, text) => sum + (text?.length ?? 0), SLACK_LIMITS.blockOverhead);
 };
 
 /** A header is plain_text, where Slack shows characters as they are: the literal text, unescaped. */
@@ -157,15 +172,18 @@ const pointer =
   });
 
 /**
- * Renders a neutral message as Block Kit within Slack's limits. Whatever does not fit in one
- * message comes back in `overflow`, to be posted as thread replies (or further ephemeral answers).
+ * Renders a neutral message as Block Kit within Slack's limits: at most 50 blocks and
+ * SLACK_LIMITS.messageText of text per message. Whatever does not fit in one message comes back in
+ * `overflow`, each part within the same limits, to be posted as thread replies (or further
+ * ephemeral answers).
  */
 export const toBlockKit = (message: Message, options: RenderOptions = {}): SlackRendering => {
   const counter = { next: 0 };
   let blocks = message.blocks.flatMap((block) => renderBlock(block, counter));
   if (blocks.length === 0) blocks = sections(message.text);
   const maxBlocks = options.maxBlocks ?? SLACK_LIMITS.blocksPerMessage;
-  const pages = paginate(blocks, maxBlocks, pointer(options.continuedIn ?? 'thread'));
+  const budget = { max: options.maxText ?? SLACK_LIMITS.messageText, weight: blockTextLength };
+  const pages = paginate(blocks, maxBlocks, pointer(options.continuedIn ?? 'thread'), budget);
   const text = ellipsize(safeMrkdwn(message.text), SLACK_LIMITS.fallbackText);
   return {
     text,
@@ -179,7 +197,11 @@ export const toBlockKit = (message: Message, options: RenderOptions = {}): Slack
 
 /** The App Home tab: the whole message, within a view's larger block budget. */
 export const toHomeView = (message: Message): types.HomeView => {
-  const rendering = toBlockKit(message, { maxBlocks: SLACK_LIMITS.blocksPerView });
+  // Slack documents no text budget for views; only their block count bounds them.
+  const rendering = toBlockKit(message, {
+    maxBlocks: SLACK_LIMITS.blocksPerView,
+    maxText: Number.POSITIVE_INFINITY,
+  });
   const blocks = [...rendering.blocks];
   if (rendering.overflow.length > 0) {
     blocks.splice(-1, 1, {

@@ -18,6 +18,15 @@ export const SLACK_LIMITS = {
   buttonValue: 2000,
   /** Top-level `text` is only the notification and fallback once blocks are present. */
   fallbackText: 3000,
+  /**
+   * Slack refuses a message (`msg_blocks_too_long`) whose blocks hold more than about 12,000
+   * characters of text in all, even when each block is within its own limit. Counted here: the text
+   * of every text object, plus `blockOverhead` per block for what its container costs.
+   */
+  messageText: 12_000,
+  blockOverhead: 20,
+  /** What a block made of several texts (fields, context elements) holds in all, so any block fits a message. */
+  blockText: 3000,
 } as const;
 
 const FENCE = '```';
@@ -87,30 +96,64 @@ export const splitMrkdwn = (text: string, max: number): string[] => {
 };
 
 /** Splits a list into runs of at most `size` items. */
-export const chunk = <T>(items: readonly T[], size: number): T[][] => {
+export const chunk = <T>(items: readonly T[], size: number): T[][] => chunkWithin(items, size);
+
+/**
+ * Splits a list into runs of at most `size` items whose weights add up to at most `maxWeight`
+ * (an item heavier than that alone still gets a run of its own).
+ */
+export const chunkWithin = <T>(
+  items: readonly T[],
+  size: number,
+  maxWeight = Number.POSITIVE_INFINITY,
+  weight: (item: T) => number = () => 0,
+): T[][] => {
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  let run: T[] = [];
+  let load = 0;
+  for (const item of items) {
+    const w = weight(item);
+    if (run.length > 0 && (run.length >= size || load + w > maxWeight)) {
+      out.push(run);
+      run = [];
+      load = 0;
+    }
+    run.push(item);
+    load += w;
+  }
+  if (run.length > 0) out.push(run);
   return out;
 };
 
 export interface Pages<B> {
   first: B[];
-  /** Continuation messages, in order, each within `maxBlocks`. */
+  /** Continuation messages, in order, each within `maxBlocks` (and the text budget). */
   rest: B[][];
 }
 
+/** A budget on what the blocks of one message weigh together (their text). */
+export interface PageBudget<B> {
+  max: number;
+  weight(block: B): number;
+}
+
 /**
- * Fits blocks into messages of at most `maxBlocks`. When they overflow, the first message keeps
- * room for the pointer block that `pointer(n)` builds, n being the number of continuations.
+ * Fits blocks into messages of at most `maxBlocks` (and, with a budget, of at most `budget.max`
+ * in weight). When they overflow, the first message keeps room for the pointer block that
+ * `pointer(n)` builds, n being the number of continuations.
  */
 export const paginate = <B>(
   blocks: readonly B[],
   maxBlocks: number,
   pointer: (more: number) => B,
+  budget: PageBudget<B> = { max: Number.POSITIVE_INFINITY, weight: () => 0 },
 ): Pages<B> => {
-  if (blocks.length <= maxBlocks) return { first: [...blocks], rest: [] };
-  const head = blocks.slice(0, maxBlocks - 1);
-  const rest = chunk(blocks.slice(maxBlocks - 1), maxBlocks);
+  const total = blocks.reduce((sum, block) => sum + budget.weight(block), 0);
+  if (blocks.length <= maxBlocks && total <= budget.max) return { first: [...blocks], rest: [] };
+  // The pointer's count is not known yet: room for the widest one it could be.
+  const reserve = budget.weight(pointer(blocks.length));
+  const [head = [], ...tail] = chunkWithin(blocks, maxBlocks - 1, budget.max - reserve, budget.weight);
+  const rest = chunkWithin(tail.flat(), maxBlocks, budget.max, budget.weight);
   return { first: [...head, pointer(rest.length)], rest };
 };
 

@@ -7,7 +7,7 @@ import type { Chat } from '../../engine/ports/chat.js';
 import type { Logger } from '../../engine/ports/logger.js';
 import type { Locks } from '../../engine/ports/store.js';
 import { boltLevel, boltLogger } from './bolt-logger.js';
-import { callSlack, SlackChat } from './chat.js';
+import { callSlack, SlackChat, type SlackChatOptions } from './chat.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.js';
 import { homePublisher, registerListeners } from './listeners.js';
 import { closeServer, startGatedServer } from './server.js';
@@ -19,8 +19,10 @@ export interface SlackAdapterOptions {
   /** `claimOnce` drops Slack's retried deliveries, across replicas when the store is Redis. */
   locks: Locks;
   logger: Logger;
-  /** Tests point the Web API at a fake: `{ slackApiUrl, retryConfig: { retries: 0 } }`. */
+  /** Over DEFAULT_CLIENT_OPTIONS; tests point the Web API at a fake: `{ slackApiUrl, retryConfig: { retries: 0 } }`. */
   clientOptions?: WebClientOptions;
+  /** The update budget, Retry-After waits and continuation memory of the Chat port. */
+  chatOptions?: SlackChatOptions;
   /** Interface the HTTP receiver listens on; loopback unless a proxy in front needs otherwise. */
   host?: string;
   /** Overrides of the HTTP limits (DEFAULT_HTTP_LIMITS); tests shorten the timeouts. */
@@ -36,6 +38,16 @@ export interface SlackAdapter {
   stop(): Promise<void>;
 }
 
+/**
+ * Every Web API call gives up after 10 s and is tried at most 3 more times, over ~7 s of backoff
+ * (@slack/web-api's default tries 10 times over ~30 minutes). A retried post after a timeout may
+ * show twice: Slack has no idempotency key for posts.
+ */
+export const DEFAULT_CLIENT_OPTIONS: WebClientOptions = {
+  timeout: 10_000,
+  retryConfig: { retries: 3, factor: 2, minTimeout: 1_000, maxTimeout: 4_000, randomize: true },
+};
+
 const missing = (what: string, hint: string) =>
   new HecklerError('CONFIG_INVALID', `${what} is not set`, { hint });
 
@@ -50,9 +62,14 @@ export const createSlackAdapter = (options: SlackAdapterOptions): SlackAdapter =
   const level = boltLevel(config.log.level);
   const slackLog = boltLogger(logger, level);
   // Bolt writes its logger into the options object it is given, so each user gets a copy.
-  const clientOptions = (): WebClientOptions => ({ ...options.clientOptions, logger: slackLog });
-  const client = new webApi.WebClient(token, clientOptions());
-  const chat = new SlackChat(client);
+  const clientOptions = (): WebClientOptions => ({
+    ...DEFAULT_CLIENT_OPTIONS,
+    ...options.clientOptions,
+    logger: slackLog,
+  });
+  // SlackChat honours Retry-After per method; the client's own way would hold every call behind one 429.
+  const client = new webApi.WebClient(token, { ...clientOptions(), rejectRateLimitedCalls: true });
+  const chat = new SlackChat(client, options.chatOptions);
   const inflight = new Set<Promise<unknown>>();
   let running: { app: App; server?: Server } | undefined;
 
@@ -84,7 +101,7 @@ export const createSlackAdapter = (options: SlackAdapterOptions): SlackAdapter =
         locks: options.locks,
         logger,
         track,
-        publishHome: homePublisher(client),
+        publishHome: homePublisher(client, (method, run) => chat.call(method, run)),
       };
       if (appToken) {
         const app = new App({ ...appOptions, appToken, socketMode: true });

@@ -1,85 +1,90 @@
-import { webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 import type { Chat, ChatFile, MessageRef } from '../../engine/ports/chat.js';
 import type { Message } from '../../engine/ports/message.js';
 import { type SlackMessagePart, safeMrkdwn, toBlockKit } from '../render/blocks.js';
+import { RateLimits, realScheduler, type Scheduler, SlackApiError } from './call.js';
+import { type Continuation, ContinuationMemory, digestOf } from './continuations.js';
+import { DEFAULT_UPDATE_BUDGET, TokenBucket, type UpdateBudget, UpdateGate } from './update-gate.js';
+
+export { callSlack, SlackApiError } from './call.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 
-/**
- * A failed Web API call. `slackError` is Slack's own code (`channel_not_found`, `invalid_auth`,
- * `ratelimited`, …) so callers can branch on it; the message names it too, for people.
- */
-export class SlackApiError extends Error {
-  readonly method: string;
-  readonly slackError: string;
-
-  constructor(method: string, slackError: string, cause: unknown) {
-    super(`slack ${method} failed: ${slackError}`, { cause });
-    this.name = 'SlackApiError';
-    this.method = method;
-    this.slackError = slackError;
-  }
+export interface SlackChatOptions {
+  /** Time for Retry-After waits and the update budget; tests pass a fake. */
+  scheduler?: Scheduler;
+  /** All `chat.update` calls together (default: a burst of 10, then 50 a minute). */
+  updateBudget?: UpdateBudget;
+  /** Tries after a 429 before a call fails with `ratelimited` (default 3). */
+  rateLimitRetries?: number;
+  /** Messages whose continuation replies are remembered (default 1000). */
+  continuationsKept?: number;
 }
 
-const slackErrorCode = (error: unknown): string => {
-  if (!(error instanceof webApi.SlackError)) return error instanceof Error ? error.message : String(error);
-  if (error instanceof webApi.WebAPIPlatformError) return String(error.data.error);
-  if (error instanceof webApi.WebAPIRateLimitedError) return 'ratelimited';
-  if (error instanceof webApi.WebAPIHTTPError) return `http_${error.statusCode}`;
-  return error.code;
-};
+interface PendingUpdate {
+  ref: MessageRef;
+  message: Message;
+}
 
-/** Runs one Web API call, turning its failure into a SlackApiError that names Slack's code. */
-export const callSlack = async <T>(method: string, call: () => Promise<T>): Promise<T> => {
-  try {
-    return await call();
-  } catch (error) {
-    throw new SlackApiError(method, slackErrorCode(error), error);
-  }
-};
-
-/** The Chat port over Slack's Web API. Messages too big for one Slack message continue in its thread. */
+/**
+ * The Chat port over Slack's Web API. A message too big for one Slack message (50 blocks,
+ * ~12,000 characters of text) continues in its thread; updating it edits those continuations
+ * rather than posting them again. Give it a client with `rejectRateLimitedCalls: true` (the adapter
+ * does): it then honours Retry-After per method itself, where the client would hold every call,
+ * posts included, behind one rate-limited update. Updates share one budget and are coalesced per
+ * message while they wait; posts, replies and whispers never wait for it.
+ */
 export class SlackChat implements Chat {
-  constructor(private readonly client: WebClient) {}
+  private readonly limits: RateLimits;
+  private readonly continuations: ContinuationMemory;
+  private readonly updates: UpdateGate<PendingUpdate>;
+
+  constructor(
+    private readonly client: WebClient,
+    options: SlackChatOptions = {},
+  ) {
+    const scheduler = options.scheduler ?? realScheduler;
+    this.limits = new RateLimits(scheduler, options.rateLimitRetries ?? 3);
+    this.continuations = new ContinuationMemory(options.continuationsKept);
+    const bucket = new TokenBucket(options.updateBudget ?? DEFAULT_UPDATE_BUDGET, scheduler);
+    this.updates = new UpdateGate(bucket, (pending, take) => this.writeUpdate(pending, take));
+  }
+
+  /** Runs one Web API call with Retry-After honoured, failing as a SlackApiError. */
+  call<T>(method: string, call: () => Promise<T>): Promise<T> {
+    return this.limits.call(method, call);
+  }
 
   async post(channel: string, message: Message): Promise<MessageRef> {
     const rendered = toBlockKit(message);
     const ref = await this.postMessage(channel, rendered);
-    await this.postOverflow(ref, rendered.overflow);
+    await this.continue(ref, ref.ts, rendered.overflow);
     return ref;
   }
 
   async permalink(ref: MessageRef): Promise<string | undefined> {
-    const answer = await callSlack('chat.getPermalink', () =>
+    const answer = await this.call('chat.getPermalink', () =>
       this.client.chat.getPermalink({ channel: ref.channel, message_ts: ref.ts }),
     );
     return answer.permalink;
   }
 
-  async update(ref: MessageRef, message: Message): Promise<void> {
-    const rendered = toBlockKit(message);
-    await callSlack('chat.update', () =>
-      this.client.chat.update({
-        channel: ref.channel,
-        ts: ref.ts,
-        text: rendered.text,
-        blocks: rendered.blocks,
-      }),
-    );
-    await this.postOverflow(ref, rendered.overflow);
+  /** Resolves once this state, or a newer one of the same message, is written. */
+  update(ref: MessageRef, message: Message): Promise<void> {
+    return this.updates.submit(`${ref.channel}/${ref.ts}`, { ref, message });
   }
 
   async reply(thread: MessageRef, message: Message): Promise<MessageRef> {
     const rendered = toBlockKit(message);
     const ref = await this.postMessage(thread.channel, rendered, thread.ts);
-    await this.postOverflow(thread, rendered.overflow);
+    await this.continue(ref, thread.ts, rendered.overflow);
     return ref;
   }
 
   async whisper(channel: string, user: string, message: Message): Promise<void> {
     const rendered = toBlockKit(message, { continuedIn: 'below' });
     for (const part of [rendered, ...rendered.overflow]) {
-      await callSlack('chat.postEphemeral', () =>
+      await this.call('chat.postEphemeral', () =>
         this.client.chat.postEphemeral({ channel, user, text: part.text, blocks: part.blocks }),
       );
     }
@@ -93,13 +98,13 @@ export class SlackChat implements Chat {
       content: file.content,
       ...(file.comment ? { initial_comment: safeMrkdwn(file.comment) } : {}),
     };
-    await callSlack('files.uploadV2', () =>
+    await this.call('files.uploadV2', () =>
       this.client.files.uploadV2(thread ? { ...common, thread_ts: thread.ts } : common),
     );
   }
 
   private async postMessage(channel: string, part: SlackMessagePart, threadTs?: string): Promise<MessageRef> {
-    const result = await callSlack('chat.postMessage', () =>
+    const result = await this.call('chat.postMessage', () =>
       this.client.chat.postMessage({
         channel,
         text: part.text,
@@ -113,7 +118,62 @@ export class SlackChat implements Chat {
     return { channel: result.channel ?? channel, ts: result.ts };
   }
 
-  private async postOverflow(thread: MessageRef, overflow: readonly SlackMessagePart[]): Promise<void> {
-    for (const part of overflow) await this.postMessage(thread.channel, part, thread.ts);
+  /** One chat.update, failing at once on a 429 so that the gate can coalesce and wait. */
+  private async updateMessage(ref: MessageRef, part: SlackMessagePart): Promise<void> {
+    await this.limits.call(
+      'chat.update',
+      () =>
+        this.client.chat.update({ channel: ref.channel, ts: ref.ts, text: part.text, blocks: part.blocks }),
+      0,
+    );
+  }
+
+  /**
+   * Posts a new message's continuations in `threadTs` and remembers them (and, for a reply, its
+   * thread, where continuations of a later, longer state go).
+   */
+  private async continue(ref: MessageRef, threadTs: string, overflow: readonly SlackMessagePart[]) {
+    const parts: Continuation[] = [];
+    if (threadTs !== ref.ts) this.continuations.set(ref, { threadTs, parts: [] });
+    for (const part of overflow) {
+      parts.push({ ref: await this.postMessage(ref.channel, part, threadTs), digest: digestOf(part) });
+      this.continuations.set(ref, { threadTs, parts: [...parts] });
+    }
+  }
+
+  /**
+   * Writes the latest state of a message (the gate took a token for it): the message itself, then
+   * its continuations — edited where they exist and changed, posted where new, deleted where no
+   * longer needed.
+   */
+  private async writeUpdate({ ref, message }: PendingUpdate, take: () => Promise<void>): Promise<void> {
+    const rendered = toBlockKit(message);
+    await this.updateMessage(ref, rendered);
+    const known = this.continuations.get(ref) ?? { threadTs: ref.ts, parts: [] };
+    const kept: Continuation[] = [];
+    const remember = () =>
+      this.continuations.set(ref, {
+        threadTs: known.threadTs,
+        parts: [...kept, ...known.parts.slice(kept.length)],
+      });
+    for (const [i, part] of rendered.overflow.entries()) {
+      const digest = digestOf(part);
+      const existing = known.parts[i];
+      if (!existing) kept.push({ ref: await this.postMessage(ref.channel, part, known.threadTs), digest });
+      else if (existing.digest === digest) kept.push(existing);
+      else {
+        await take();
+        await this.updateMessage(existing.ref, part);
+        kept.push({ ref: existing.ref, digest });
+      }
+      remember();
+    }
+    for (const surplus of known.parts.slice(kept.length)) {
+      // A continuation no longer needed goes; one that cannot (already deleted) is forgotten anyway.
+      await this.call('chat.delete', () =>
+        this.client.chat.delete({ channel: surplus.ref.channel, ts: surplus.ref.ts }),
+      ).catch(() => undefined);
+    }
+    this.continuations.set(ref, { threadTs: known.threadTs, parts: kept });
   }
 }

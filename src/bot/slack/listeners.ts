@@ -131,11 +131,13 @@ export const registerListeners = (app: App, deps: ListenerDeps): void => {
 };
 
 export const homePublisher =
-  (client: {
-    views: { publish(args: { user_id: string; view: ReturnType<typeof toHomeView> }): Promise<unknown> };
-  }) =>
+  (
+    client: {
+      views: { publish(args: { user_id: string; view: ReturnType<typeof toHomeView> }): Promise<unknown> };
+    },
+    /** How the call is made: SlackChat.call honours Retry-After. */
+    call: <T>(method: string, run: () => Promise<T>) => Promise<T> = callSlack,
+  ) =>
   async (user: string, message: Message): Promise<void> => {
-    await callSlack('views.publish', () =>
-      client.views.publish({ user_id: user, view: toHomeView(message) }),
-    );
+    await call('views.publish', () => client.views.publish({ user_id: user, view: toHomeView(message) }));
   };

@@ -6,8 +6,22 @@ import type { Message } from '../ports/message.js';
  * One chat message that follows something long-running (a build, an apply), edited at most once
  * per `minUpdateMs`: Slack rate-limits edits of one message, and a person reads it no faster.
  * Changes in between are coalesced into the next edit, which renders whatever is latest then, and
- * the last state is always sent. Thread replies go through `queue`, in order with the edits.
+ * the last state is always sent. An edit refused for rate (an error carrying `retryAfterMs`, as
+ * SlackApiError does for a 429) is sent again, with the latest state, once that time has passed —
+ * up to MAX_RATE_LIMITED times in a row before it is reported. Thread replies go through `queue`,
+ * in order with the edits.
  */
+/** Default gap between two edits of one message. */
+export const MIN_UPDATE_MS = 1_200;
+/** Edits refused for rate in a row before the throttle reports the error and waits for a change. */
+export const MAX_RATE_LIMITED = 5;
+
+/** Slack's Retry-After (or any chat's), when `error` says the call was refused for rate. */
+export const retryAfterOf = (error: unknown): number | undefined => {
+  const value = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+};
+
 export interface ThrottledMessageOptions {
   chat: Pick<Chat, 'update'>;
   clock: Clock;
@@ -19,7 +33,7 @@ export interface ThrottledMessageOptions {
   ref?: MessageRef;
   /** Looks up a message posted earlier, before posting a new one. */
   find?(): Promise<MessageRef | undefined>;
-  /** Default 1 s. */
+  /** Default MIN_UPDATE_MS (1.2 s). */
   minUpdateMs?: number;
   /** Waits before a held-back edit; tests pass a fake. */
   wait?: (ms: number) => Promise<void>;
@@ -44,10 +58,13 @@ export interface ThrottledMessage {
 
 export const createThrottledMessage = (options: ThrottledMessageOptions): ThrottledMessage => {
   const { clock } = options;
-  const minUpdateMs = options.minUpdateMs ?? 1_000;
+  const minUpdateMs = options.minUpdateMs ?? MIN_UPDATE_MS;
   const wait = options.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let ref = options.ref;
   let lastSent = 0;
+  /** Not before this (Retry-After of the last refused edit). */
+  let notBefore = 0;
+  let rateLimited = 0;
   let dirty = true;
   let delayed = false;
   let chain: Promise<void> = Promise.resolve();
@@ -82,12 +99,38 @@ export const createThrottledMessage = (options: ThrottledMessageOptions): Thrott
     return ref;
   };
 
+  /** Sends the latest state once `ms` have passed (one such wait at a time). */
+  const hold = (ms: number) => {
+    delayed = true;
+    void track(
+      wait(ms).then(() => {
+        delayed = false;
+        enqueue(send);
+      }),
+    );
+  };
+
   const send = async () => {
     const target = await ensurePosted();
     if (dirty) {
       dirty = false;
       lastSent = clock.now();
-      await options.chat.update(target, options.render());
+      try {
+        await options.chat.update(target, options.render());
+        rateLimited = 0;
+      } catch (error) {
+        const retryAfterMs = retryAfterOf(error);
+        if (retryAfterMs === undefined || rateLimited >= MAX_RATE_LIMITED) {
+          rateLimited = 0;
+          throw error;
+        }
+        // Refused for rate: the state is not lost, it goes (as the latest then) after Retry-After.
+        rateLimited += 1;
+        dirty = true;
+        notBefore = clock.now() + retryAfterMs;
+        if (!delayed) hold(Math.max(retryAfterMs, minUpdateMs));
+        return;
+      }
     }
     options.onSent?.({ idle: !dirty && !delayed });
   };
@@ -96,15 +139,9 @@ export const createThrottledMessage = (options: ThrottledMessageOptions): Thrott
     enqueue(async () => {
       await ensurePosted();
       if (!dirty || delayed) return;
-      const due = lastSent + minUpdateMs - clock.now();
+      const due = Math.max(lastSent + minUpdateMs, notBefore) - clock.now();
       if (due <= 0) return send();
-      delayed = true;
-      void track(
-        wait(due).then(() => {
-          delayed = false;
-          enqueue(send);
-        }),
-      );
+      hold(due);
     });
 
   return {

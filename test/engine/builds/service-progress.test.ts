@@ -74,6 +74,8 @@ const setup = (logs: BuildLogs = createBuildLogs(memoryStore<StageLog>())) => {
     clock: time.clock,
     logger: captureLogger().logger,
     wait: time.wait,
+    // These tests count in seconds; the default gap (1.2 s) has its own test in test/engine/chat.
+    minUpdateMs: 1_000,
   });
   const count = (kind: string) => chat.events.filter((e) => e.kind === kind).length;
   return { time, chat, progress, count, logs };

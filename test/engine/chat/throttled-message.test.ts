@@ -38,7 +38,7 @@ const setup = () => {
 };
 
 describe('a throttled message', () => {
-  it('posts once, then coalesces a burst of changes into one edit a second later showing the latest', async () => {
+  it('posts once, then coalesces a burst of changes into one edit 1.2 s later showing the latest', async () => {
     const { time, message, set, texts } = setup();
     message.changed();
     for (let n = 1; n <= 20; n += 1) {
@@ -49,15 +49,15 @@ describe('a throttled message', () => {
     // The post went out when the chat work first ran, with the state as it was then.
     expect(texts('post')).toEqual(['state 1']);
     expect(texts('update')).toEqual([]);
-    // Posted at +10 ms: the edit is due a second after that.
-    await time.advance(800);
+    // Posted at +10 ms: the edit is due 1.2 s after that.
+    await time.advance(1_000);
     expect(texts('update')).toEqual([]);
     await time.advance(20);
     await message.settled();
     expect(texts('update')).toEqual(['state 20']);
   });
 
-  it('edits at once when the last edit is old enough, never more than once a second', async () => {
+  it('edits at once when the last edit is old enough, never more than once per 1.2 s', async () => {
     const { time, message, set, texts } = setup();
     message.changed();
     await message.settled();
@@ -68,7 +68,7 @@ describe('a throttled message', () => {
     expect(texts('update')).toEqual(['state 1']);
     set(2);
     message.changed();
-    await time.advance(999);
+    await time.advance(1_199);
     expect(texts('update')).toEqual(['state 1']);
     await time.advance(1);
     await message.settled();
@@ -100,5 +100,49 @@ describe('a throttled message', () => {
     chat.update = original;
     expect(errors.map((e) => (e as Error).message)).toEqual(['reply failed']);
     expect(texts('reply')).toEqual(['still here']);
+  });
+
+  it('sends an edit refused for rate again once its Retry-After has passed, with the latest state', async () => {
+    const { chat, time, message, set, texts, errors } = setup();
+    message.changed();
+    await message.settled();
+    await time.advance(2_000);
+    const original = chat.update.bind(chat);
+    chat.update = async () => {
+      chat.update = original;
+      throw Object.assign(new Error('slack chat.update failed: ratelimited'), { retryAfterMs: 5_000 });
+    };
+    set(1);
+    message.changed();
+    await time.advance(10);
+    set(2);
+    message.changed();
+    await time.advance(4_980);
+    expect(texts('update')).toEqual([]);
+    await time.advance(20);
+    await message.settled();
+    expect(texts('update')).toEqual(['state 2']);
+    expect(errors).toEqual([]);
+  });
+
+  it('reports an edit refused for rate five times in a row, and sends the next change', async () => {
+    const { chat, time, message, set, texts, errors } = setup();
+    message.changed();
+    await message.settled();
+    const original = chat.update.bind(chat);
+    chat.update = async () => {
+      throw Object.assign(new Error('slack chat.update failed: ratelimited'), { retryAfterMs: 3_000 });
+    };
+    set(1);
+    message.changed();
+    for (let i = 0; i < 6; i += 1) await time.advance(3_000);
+    await message.settled();
+    expect(errors.map((e) => (e as Error).message)).toEqual(['slack chat.update failed: ratelimited']);
+    chat.update = original;
+    set(2);
+    message.changed();
+    await time.advance(1_200);
+    await message.settled();
+    expect(texts('update')).toEqual(['state 2']);
   });
 });

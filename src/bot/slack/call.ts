@@ -1,0 +1,96 @@
+import { webApi } from '@slack/bolt';
+
+/** Time as SlackChat sees it; tests pass a fake one that moves when they say. */
+export interface Scheduler {
+  now(): number;
+  wait(ms: number): Promise<void>;
+}
+
+export const realScheduler: Scheduler = {
+  now: () => Date.now(),
+  wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/**
+ * A failed Web API call. `slackError` is Slack's own code (`channel_not_found`, `invalid_auth`,
+ * `ratelimited`, …) so callers can branch on it; the message names it too, for people. A rate-limited
+ * call carries `retryAfterMs`, Slack's Retry-After: the engine's throttle waits that long.
+ */
+export class SlackApiError extends Error {
+  readonly method: string;
+  readonly slackError: string;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(method: string, slackError: string, cause: unknown, retryAfterMs?: number) {
+    super(`slack ${method} failed: ${slackError}`, { cause });
+    this.name = 'SlackApiError';
+    this.method = method;
+    this.slackError = slackError;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+const slackErrorCode = (error: unknown): string => {
+  if (!(error instanceof webApi.SlackError)) return error instanceof Error ? error.message : String(error);
+  if (error instanceof webApi.WebAPIPlatformError) return String(error.data.error);
+  if (error instanceof webApi.WebAPIRateLimitedError) return 'ratelimited';
+  if (error instanceof webApi.WebAPIHTTPError) return `http_${error.statusCode}`;
+  return error.code;
+};
+
+/** Slack's Retry-After of a 429, when the client hands it back (`rejectRateLimitedCalls: true`). */
+const retryAfterMsOf = (error: unknown): number | undefined =>
+  error instanceof webApi.WebAPIRateLimitedError ? Math.max(0, error.retryAfter) * 1000 : undefined;
+
+const toSlackApiError = (method: string, error: unknown): SlackApiError =>
+  error instanceof SlackApiError
+    ? error
+    : new SlackApiError(method, slackErrorCode(error), error, retryAfterMsOf(error));
+
+/** Runs one Web API call, turning its failure into a SlackApiError that names Slack's code. */
+export const callSlack = async <T>(method: string, call: () => Promise<T>): Promise<T> => {
+  try {
+    return await call();
+  } catch (error) {
+    throw toSlackApiError(method, error);
+  }
+};
+
+/**
+ * Slack rate-limits each method on its own and says for how long with Retry-After. After a 429,
+ * calls of that method wait until then (calls of other methods do not), and the call is tried
+ * again, up to `retries` times; past that it fails with `ratelimited` and the Retry-After.
+ */
+export class RateLimits {
+  private readonly blocked = new Map<string, number>();
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly retries: number,
+  ) {}
+
+  async call<T>(method: string, call: () => Promise<T>, retries = this.retries): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      await this.ready(method);
+      try {
+        return await call();
+      } catch (error) {
+        const failure = toSlackApiError(method, error);
+        if (failure.retryAfterMs === undefined || attempt >= retries) throw failure;
+        this.block(method, failure.retryAfterMs);
+      }
+    }
+  }
+
+  /** Calls of `method` wait `ms` from now. */
+  block(method: string, ms: number): void {
+    const until = this.scheduler.now() + ms;
+    this.blocked.set(method, Math.max(this.blocked.get(method) ?? 0, until));
+  }
+
+  private async ready(method: string): Promise<void> {
+    const wait = (this.blocked.get(method) ?? 0) - this.scheduler.now();
+    if (wait > 0) await this.scheduler.wait(wait);
+    else this.blocked.delete(method);
+  }
+}
