@@ -33,6 +33,13 @@ describe('builds config', () => {
       pollEvery: 60_000,
       janitor: { every: 3_600_000, imageAge: 7 * 86_400_000 },
       github: { apiUrl: 'https://api.github.com', statuses: true, repos: {} },
+      resources: {
+        memory: 2 * 1024 ** 3,
+        cpus: 2,
+        pids: 1024,
+        timeout: 3_600_000,
+        max: { memory: 8 * 1024 ** 3, cpus: 4, pids: 4096, timeout: 14_400_000 },
+      },
     });
   });
 
