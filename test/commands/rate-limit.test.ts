@@ -11,7 +11,12 @@ import { embeddedNodeLocks } from '../support/node-locks.js';
 /** Issue 10, item 6: expensive read-only commands have a per-user allowance; cheap ones do not. */
 const manualClock = () => {
   let now = Date.parse('2026-12-02T09:00:00Z');
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 };
 
 const setup = async () => {
