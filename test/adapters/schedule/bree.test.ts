@@ -6,6 +6,15 @@ import { captureLogger } from '../../support/logger.js';
 import { eventually } from '../docker/harness.js';
 
 /** bree starts a worker per tick from the plain-JS job file; the task runs here, in the main thread. */
+
+/** A promise the test opens: tasks wait on it instead of sleeping for a guessed time. */
+const gate = () => {
+  let open: () => void = () => undefined;
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
+};
 let scheduler: Scheduler | undefined;
 
 afterEach(async () => {
@@ -25,6 +34,7 @@ describe('the bree scheduler', () => {
   it('does not start a task again while its last run still goes; the skipped ticks are logged', async () => {
     const log = captureLogger();
     scheduler = createBreeScheduler({ logger: log.logger });
+    const first = gate();
     let active = 0;
     let most = 0;
     let runs = 0;
@@ -32,27 +42,41 @@ describe('the bree scheduler', () => {
       active += 1;
       runs += 1;
       most = Math.max(most, active);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (runs === 1) await first.wait;
       active -= 1;
     });
+    // The first run holds until a later tick has come and been skipped: the log says when.
+    await eventually(async () => (/"job":"slow".*tick skipped/.test(log.text()) ? true : undefined), 10_000);
+    expect(runs).toBe(1);
+    first.open();
     await eventually(async () => (runs >= 2 ? true : undefined), 10_000);
     expect(most).toBe(1);
-    expect(log.text()).toMatch(/"job":"slow".*scheduled task still running; tick skipped/);
   });
 
   it('waits for a running task when stopped, and ticks no more', async () => {
     scheduler = createBreeScheduler({ logger: captureLogger().logger });
+    const running = gate();
     let finished = 0;
     let started = 0;
     await scheduler.every('stopper', 30, async () => {
       started += 1;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await running.wait;
       finished += 1;
     });
     await eventually(async () => (started >= 1 ? true : undefined), 10_000);
-    await scheduler.stop();
+    const stopping = scheduler.stop();
+    expect(finished).toBe(0);
+    running.open();
+    await stopping;
     expect(finished).toBe(started);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Another schedule is the clock: ten of its ticks are several of the stopped one's intervals.
+    const witness = createBreeScheduler({ logger: captureLogger().logger });
+    let ticks = 0;
+    await witness.every('witness', 30, async () => {
+      ticks += 1;
+    });
+    await eventually(async () => (ticks >= 10 ? true : undefined), 10_000);
+    await witness.stop();
     expect(started).toBe(finished);
   });
 
