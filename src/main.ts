@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { createBreeScheduler } from './adapters/schedule/bree.js';
+import { createLeaderScheduler } from './adapters/schedule/leader.js';
 import { ShellChat } from './bot/shell/chat.js';
 import { currentOsUser, resolveShellIdentity } from './bot/shell/identity.js';
 import { runShellSession } from './bot/shell/session.js';
@@ -53,8 +55,23 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
   if (demo) logger.info({ ...demo, dir: config.demo?.dir }, 'demo ready');
   const puppetMissing = puppetMissingNotice(config);
   if (puppetMissing) logger.warn({}, puppetMissing);
-  const fleet = await composeFleet({ config, storage, logger, clock: systemClock, chat, schedule: true });
-  const builds = await composeBuilds({ config, storage, chat, logger, clock: systemClock });
+  // One scheduler for the fleet and the builds, so one lease decides which bot on a shared Redis runs them all.
+  const scheduler = createLeaderScheduler(createBreeScheduler({ logger }), {
+    locks: storage.locks,
+    ttlMs: config.schedule.leaseTtl,
+    clock: systemClock,
+    logger,
+  });
+  const fleet = await composeFleet({
+    config,
+    storage,
+    logger,
+    clock: systemClock,
+    chat,
+    schedule: true,
+    scheduler,
+  });
+  const builds = await composeBuilds({ config, storage, chat, logger, clock: systemClock, scheduler });
   const services: Services = {
     chat,
     config,
@@ -82,6 +99,8 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
       await slack?.stop();
       await fleet?.close();
       await builds?.close();
+      // Stopped by the fleet or the builds already when either exists (stop is shared); the lease is released.
+      await scheduler.stop();
       await storage.close();
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
@@ -137,6 +156,7 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
   if (stopping) return 'serving';
   await fleet?.close();
   await builds?.close();
+  await scheduler.stop();
   await storage.close();
   return 'done';
 };

@@ -13,6 +13,7 @@ import type { Config } from '../config/schema.js';
 import { type ApplyRecord, createApplyRecords } from '../engine/apply/records.js';
 import { type ApplyService, createApplyService } from '../engine/apply/service.js';
 import { createNodeLocks } from '../engine/locks/node-locks.js';
+import type { Scheduler } from '../engine/ports/scheduler.js';
 import type { Chat, Clock, CodeRepo, Logger, NodeTransport } from '../engine/ports/index.js';
 import type { NormalizedReport } from '../engine/puppet/index.js';
 import { nodeDefinitionsAt } from '../engine/review/node-definitions-at.js';
@@ -71,6 +72,8 @@ export const composeFleet = async (options: {
   chat: Chat;
   /** Poll the repository for new commits and re-noop stale reviews in the background (the bot does; tests drive it). */
   schedule?: boolean;
+  /** The scheduler `schedule` uses; the bot passes the one it shares with the builds (bree otherwise). */
+  scheduler?: Scheduler;
   /** Edits of an apply's status message at most this often (default 1 s). */
   minUpdateMs?: number;
 }): Promise<ComposedFleet | undefined> => {
@@ -163,7 +166,7 @@ export const composeFleet = async (options: {
     .catch((error: unknown) =>
       logger.warn({ err: error }, 'could not reconcile applies left by a stopped bot'),
     );
-  const scheduler = options.schedule ? createBreeScheduler({ logger }) : undefined;
+  const scheduler = options.schedule ? (options.scheduler ?? createBreeScheduler({ logger })) : undefined;
   if (scheduler && config.repo) {
     const backfill = config.approvals.backfill;
     await scheduler.every('puppet-commits', config.repo.fetchEvery, async () => {

@@ -83,6 +83,13 @@ const configFileObject = z.strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     })
     .default({ level: 'info' }),
+  /** Schedules (polling, the janitor) run on one bot of those sharing a Redis: the holder of a lease this long. */
+  schedule: z
+    .strictObject({
+      /** Without a renewal the lease lapses after this long, and another bot takes over the schedules. */
+      leaseTtl: duration('30s').refine((ms) => ms >= 1_000 && ms <= 3_600_000, 'between 1s and 1h'),
+    })
+    .prefault({}),
   /** Commands that make every node work (noop, status, nodes --check): at most `count` per user per `per`. */
   limits: z
     .strictObject({
