@@ -7,6 +7,8 @@ import { cancel } from './cancel.js';
 import { confirm } from './confirm.js';
 import { deny } from './deny.js';
 import { help } from './help.js';
+import { ignore } from './ignore.js';
+import { ignores } from './ignores.js';
 import { kill } from './kill.js';
 import { lock } from './lock.js';
 import { locks } from './locks.js';
@@ -16,6 +18,7 @@ import { noop } from './noop.js';
 import { pending } from './pending.js';
 import { status } from './status.js';
 import type { CommandRegistry, CommandSpec } from './types.js';
+import { unignore } from './unignore.js';
 import { unlock } from './unlock.js';
 import { unwatch } from './unwatch.js';
 import { validate } from './validate.js';
@@ -34,6 +37,9 @@ export const allCommands: readonly CommandSpec[] = [
   deny,
   pending,
   audit,
+  ignore,
+  unignore,
+  ignores,
   apply,
   confirm,
   cancel,

@@ -1,6 +1,7 @@
 import type { Config, Role } from '../config/schema.js';
 import type { ApplyService } from '../engine/apply/service.js';
 import type { BuildService } from '../engine/builds/service.js';
+import type { IgnoreService } from '../engine/ignores/service.js';
 import type { NodeLocks } from '../engine/locks/node-locks.js';
 import type { Chat, Clock, Logger, Message, MessageRef } from '../engine/ports/index.js';
 import type { ReviewService } from '../engine/review/service.js';
@@ -52,6 +53,8 @@ export interface Services {
   reviews?: ReviewService;
   /** The Puppet half; absent when heckler.yml configures no `repo`. */
   fleet?: FleetService;
+  /** Ignores made from chat; absent: those of `reviews`, if any. */
+  ignores?: IgnoreService;
   /** Applies (plans, confirm, rollout) and status; absent when heckler.yml configures no `repo`. */
   applies?: ApplyService;
   /** The CI half; absent when no repository is watched. */

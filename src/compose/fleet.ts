@@ -12,6 +12,8 @@ import { reviewMessage } from '../commands/views/review.js';
 import type { Config } from '../config/schema.js';
 import { type ApplyRecord, createApplyRecords } from '../engine/apply/records.js';
 import { type ApplyService, createApplyService } from '../engine/apply/service.js';
+import type { StoredIgnore } from '../engine/delta/ignores.js';
+import { createIgnoreService } from '../engine/ignores/service.js';
 import { createNodeLocks } from '../engine/locks/node-locks.js';
 import type { Scheduler } from '../engine/ports/scheduler.js';
 import type { Chat, Clock, CodeRepo, Logger, NodeTransport } from '../engine/ports/index.js';
@@ -126,6 +128,11 @@ export const composeFleet = async (options: {
     reviews: storage.store<ReviewRecord>('reviews'),
     cursor: storage.store<string>('review-cursor'),
     audit: storage.store<AuditEntry>('audit'),
+    ignores: createIgnoreService({
+      store: storage.store<StoredIgnore>('ignores'),
+      audit: storage.store<AuditEntry>('audit'),
+      clock,
+    }),
     clock,
     logger,
     approvals: config.approvals,

@@ -12,6 +12,13 @@ export interface IgnoreRule {
   titlePattern?: string;
   purpose: string;
   rationale: string;
+  /**
+   * Only on these nodes (a stored ignore's `--nodes`/`--set`); absent: everywhere. A group that
+   * spans nodes in and out of scope splits, so the part out of scope still needs approval.
+   */
+  nodes?: readonly string[];
+  /** A stored ignore's id (`/heckler unignore ID`); absent for rules from heckler.yml. */
+  id?: string;
 }
 
 /**
@@ -193,10 +200,33 @@ const emptyCounts = (): DeltaCounts => ({
   evalError: 0,
 });
 
+/** Which rule (by index) ignores a resource on a node, for types some node-scoped rule names. */
+type PartitionOf = (resource: ResourceChange, node: string) => string;
+
+/**
+ * Where a resource's changes are collected: '' for types no node-scoped rule names (the common
+ * case: one index, matched once per group as before), else the index of the first rule ignoring it
+ * on that node ('-' for none), so a change ignored on some nodes and not on others forms two groups.
+ */
+const partitioner = (rules: readonly { rule: IgnoreRule; matches: Matcher }[]): PartitionOf => {
+  const scopedTypes = new Set(
+    rules.filter(({ rule }) => rule.nodes).map(({ rule }) => rule.type.toLowerCase()),
+  );
+  if (scopedTypes.size === 0) return () => '';
+  const scopes = rules.map(({ rule }) => (rule.nodes ? new Set(rule.nodes) : undefined));
+  return (resource, node) => {
+    if (!scopedTypes.has(resource.type.toLowerCase())) return '';
+    const index = rules.findIndex(
+      ({ matches }, i) => (scopes[i] === undefined || scopes[i].has(node)) && matches(resource),
+    );
+    return index < 0 ? '-' : String(index);
+  };
+};
+
 /** One pass over the deltas, naturally ordered by node so every node list comes out sorted. */
-const collect = (deltas: readonly NodeDelta[]) => {
+const collect = (deltas: readonly NodeDelta[], partitionOf: PartitionOf) => {
   const counts = emptyCounts();
-  const changes = new ChangeIndex();
+  const changes = new Map<string, ChangeIndex>();
   const evalErrors = new Buckets<Omit<EvalErrorGroup, 'nodes'>>();
   const parentErrors = new Buckets<Omit<ParentErrorGroup, 'nodes'>>();
   const failures = new Buckets<Omit<FailureGroup, 'nodes'>>();
@@ -209,7 +239,12 @@ const collect = (deltas: readonly NodeDelta[]) => {
       const failure = { kind: delta.kind, error: delta.error };
       failures.add(JSON.stringify(failure), node, () => failure);
     }
-    for (const resource of delta.resources) changes.add(resource, node);
+    for (const resource of delta.resources) {
+      const partition = partitionOf(resource, node);
+      const index = changes.get(partition) ?? new ChangeIndex();
+      changes.set(partition, index);
+      index.add(resource, node);
+    }
     for (const { message, file, line } of delta.evalErrors) {
       const error = {
         message,
@@ -225,36 +260,52 @@ const collect = (deltas: readonly NodeDelta[]) => {
   return { counts, changes, evalErrors, parentErrors, failures, notInLineage };
 };
 
+/** The rule as a group shows it: its node list stays with the rule, not copied into every review. */
+const shown = (rule: IgnoreRule): IgnoreRule => {
+  if (rule.nodes === undefined) return rule;
+  const { nodes: _, ...rest } = rule;
+  return rest;
+};
+
 /**
  * Groups the per-node deltas of one commit (DESIGN.md §3.4): identical changes collapse into one
  * group with its nodes; the canonical text is built and hashed once per group, not per node.
+ * `ignored` is matched in order: the first rule that applies to a change on a node wins.
  */
 export const groupDeltas = (
   deltas: readonly NodeDelta[],
   options: { ignored: readonly IgnoreRule[] },
 ): GroupedDelta => {
   const rules = options.ignored.map((rule) => ({ rule, matches: matcherOf(rule) }));
-  const collected = collect(deltas);
-  const groups = collected.changes.collected.map(({ resource, nodes, sources }): ChangeGroup => {
-    const ignored = rules.find((rule) => rule.matches(resource))?.rule;
-    const hash = sha256(canonicalChange(resource));
-    return {
-      hash,
-      resource,
-      nodes,
-      sources: [...sources.values()].sort(
-        (a, b) => compareText(a.file ?? '', b.file ?? '') || (a.line ?? 0) - (b.line ?? 0),
-      ),
-      refresh: resource.refresh,
-      ...(ignored ? { ignored } : {}),
-    };
-  });
+  const unscoped = rules.filter(({ rule }) => rule.nodes === undefined);
+  const collected = collect(deltas, partitioner(rules));
+  const groups = [...collected.changes].flatMap(([partition, index]) =>
+    index.collected.map(({ resource, nodes, sources }): ChangeGroup => {
+      const ignored =
+        partition === ''
+          ? unscoped.find((rule) => rule.matches(resource))?.rule
+          : rules[Number(partition)]?.rule;
+      const hash = sha256(canonicalChange(resource));
+      return {
+        hash,
+        resource,
+        nodes,
+        sources: [...sources.values()].sort(
+          (a, b) => compareText(a.file ?? '', b.file ?? '') || (a.line ?? 0) - (b.line ?? 0),
+        ),
+        refresh: resource.refresh,
+        ...(ignored ? { ignored: shown(ignored) } : {}),
+      };
+    }),
+  );
   const order = new Map(groups.map((group) => [group, `${group.resource.type}[${group.resource.title}]`]));
   groups.sort(
     (a, b) =>
       Number(a.ignored !== undefined) - Number(b.ignored !== undefined) ||
       compareText(order.get(a) as string, order.get(b) as string) ||
-      compareText(a.hash, b.hash),
+      compareText(a.hash, b.hash) ||
+      // One change ignored by two node-scoped rules is two ignored groups with one hash.
+      naturalCompare(a.nodes[0] ?? '', b.nodes[0] ?? ''),
   );
   const evalErrorGroups = collected.evalErrors.sorted();
   return {

@@ -1,4 +1,5 @@
-import { deltaWithin } from '../delta/index.js';
+import { NO_IGNORES } from '../delta/ignores.js';
+import { deltaWithin, type IgnoreRule } from '../delta/index.js';
 import type { NodeSpec } from '../ports/index.js';
 import { mention } from '../text/mrkdwn.js';
 import { computeDelta, type FleetState } from './compute.js';
@@ -21,13 +22,16 @@ export const buildRecord = async (
     previous: ReviewRecord | undefined;
     nodes: readonly NodeSpec[];
     state: FleetState;
+    /** Config rules, then the active stored ignores; and the hash of those stored ignores. */
+    ignored: readonly IgnoreRule[];
+    ignoresHash: string;
     writeAudit(entry: AuditEntry): Promise<void>;
   },
 ): Promise<ReviewRecord> => {
-  const { sha, previous, nodes, state, writeAudit } = input;
+  const { sha, previous, nodes, state, writeAudit, ignoresHash } = input;
 
   const { commit, fleetHash, grouped } = await computeDelta(
-    { repo: deps.repo, fleet: deps.fleet, cache: deps.cache, ignored: deps.approvals.ignore },
+    { repo: deps.repo, fleet: deps.fleet, cache: deps.cache, ignored: input.ignored },
     sha,
     nodes,
     state,
@@ -59,6 +63,7 @@ export const buildRecord = async (
     ...identities,
     pluginCode: pluginCodeIn(changed),
     fleetHash,
+    ...(ignoresHash === NO_IGNORES ? {} : { ignoresHash }),
     deltaHash: grouped.deltaHash,
     computedAt: now,
     grouped,
@@ -67,7 +72,12 @@ export const buildRecord = async (
     notes: previous?.notes ?? [],
     ...(previous?.message ? { message: previous.message } : {}),
   };
-  const why = previous?.fleetHash === fleetHash ? 'where nodes had failed' : 'after the fleet changed';
+  const why =
+    previous?.fleetHash !== fleetHash
+      ? 'after the fleet changed'
+      : (previous.ignoresHash ?? NO_IGNORES) !== ignoresHash
+        ? 'after the ignores changed'
+        : 'where nodes had failed';
   if (previous && previous.deltaHash !== record.deltaHash) {
     const lost = standing(previous);
     if (lost?.verdict === 'approve' && deltaWithin(record.grouped, previous.grouped)) {
@@ -96,7 +106,8 @@ export const buildRecord = async (
       `${hhmm(now)} re-nooped after the fleet changed: same delta${standing(previous) ? ', the decision stands' : ''}`,
     );
   }
-  if (reviewStatus(record) === 'auto_approved' && !previous) {
+  // Also when an ignore left nothing to approve in a review that waited for a person.
+  if (reviewStatus(record) === 'auto_approved' && (!previous || reviewStatus(previous) !== 'auto_approved')) {
     await writeAudit({
       at: now,
       sha,

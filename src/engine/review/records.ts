@@ -1,3 +1,4 @@
+import type { StoredIgnore } from '../delta/ignores.js';
 import {
   autoApprove,
   type Deciders,
@@ -56,6 +57,8 @@ export interface ReviewRecord {
   /** Per group needing approval: the owners of each of its sources (all of them must be covered). */
   partOwners?: PartOwnership[][];
   fleetHash: string;
+  /** `ignoresHash` of the stored ignores active when computed; absent: none (older records). */
+  ignoresHash?: string;
   deltaHash: string;
   computedAt: number;
   grouped: GroupedDelta;
@@ -124,11 +127,15 @@ export const needsApproval = (record: ReviewRecord) => groupsNeedingApproval(rec
 
 export interface AuditEntry {
   at: number;
-  sha: string;
-  shortSha: string;
+  /** The commit decided on; absent for entries about no commit (ignores). */
+  sha?: string;
+  shortSha?: string;
   user: string;
-  action: 'approve' | 'deny' | 'auto_approve' | 'void' | 'apply_forced';
-  deltaHash: string;
+  action: 'approve' | 'deny' | 'auto_approve' | 'void' | 'apply_forced' | 'ignore' | 'unignore';
+  /** The delta a decision was bound to; absent for entries about no commit (ignores). */
+  deltaHash?: string;
+  /** An ignore made or removed: which, of what, where, until when. */
+  ignore?: Pick<StoredIgnore, 'id' | 'type' | 'title' | 'nodes' | 'set' | 'expiresAt'>;
   reason?: string;
   via: 'button' | 'command' | 'heckler';
   /** Where a person acted from; a terminal action names the operating-system user too. */

@@ -1,5 +1,7 @@
+import { ignoresHash as hashOfIgnores, NO_IGNORES, ruleOf } from '../delta/ignores.js';
 import { type ChatIdMap, type Decision, decide, type IgnoreRule } from '../delta/index.js';
 import { HecklerError } from '../errors.js';
+import type { IgnoreService } from '../ignores/service.js';
 import type { Chat, Clock, CodeRepo, Logger, Message, MessageRef, NodeSpec, Store } from '../ports/index.js';
 import { validateRevision } from '../repo/revision.js';
 import type { FleetService } from '../runs/fleet-service.js';
@@ -43,6 +45,8 @@ export interface ReviewServiceDeps {
    * owners of changes no file or module owner claims; absent: none.
    */
   nodeDefinitions?: (sha: string) => Promise<(certname: string) => readonly string[]>;
+  /** Ignores made from chat (`/heckler ignore`); absent: only `approvals.ignore` applies. */
+  ignores?: IgnoreService;
   /** The link people follow to a review's current message (Slack permalinks); absent: none. */
   permalink?: (ref: MessageRef) => Promise<string | undefined>;
   /** The commit's chat message; views live with the commands, the engine only posts. */
@@ -67,6 +71,8 @@ export interface DecisionRequest {
 }
 
 export interface ReviewService {
+  /** The ignores its reviews apply (made from chat), when configured. */
+  readonly ignores?: IgnoreService;
   /** A revision → full SHA (validated first; UNKNOWN_REVISION with suggestions). */
   resolve(revision: string, options?: { fetch?: boolean }): Promise<string>;
   /** The commit's review against the fleet as it is now: reused when the fleet has not moved, re-nooped when it has. */
@@ -82,7 +88,7 @@ export interface ReviewService {
   get(sha: string): Promise<ReviewRecord | undefined>;
   decide(request: DecisionRequest): Promise<{ record: ReviewRecord; result: 'recorded' | 'repeated' }>;
   pending(): Promise<ReviewRecord[]>;
-  /** Re-noops every review whose fleet state is stale; approvals survive only an identical delta. */
+  /** Re-noops every review whose fleet state or active ignores are stale; approvals survive a delta that only shrank. */
   refreshStale(): Promise<ReviewRecord[]>;
   auditLog(sha?: string): Promise<AuditEntry[]>;
   /** The commits `to` brings over `from` (git's `from..to`), oldest first: the commits of a range approval. */
@@ -127,6 +133,7 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
   };
 
   const service: ReviewService = {
+    ...(deps.ignores ? { ignores: deps.ignores } : {}),
     get: (sha) => deps.reviews.get(sha),
     async resolve(revision, options = {}) {
       if (options.fetch) await deps.repo.fetch();
@@ -136,14 +143,28 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
       const nodes = options.nodes ?? deps.fleet.nodes();
       const previous = await deps.reviews.get(sha);
       const state = options.state ?? (await readFleetState(deps.fleet, nodes));
+      const active = (await deps.ignores?.active()) ?? [];
+      const ignoresHash = hashOfIgnores(active);
       if (previous) {
         // Nodes that failed or did not answer are tried again (Puppet installed since, a node back up);
         // the noops of the others come from the cache.
         const { failed, unreachable } = previous.grouped.counts;
         const current = previous.schema === REVIEW_SCHEMA;
-        if (current && state.fleetHash === previous.fleetHash && failed + unreachable === 0) return previous;
+        // An ignore made, removed or expired changes what the review shows: it is regrouped.
+        const sameIgnores = (previous.ignoresHash ?? NO_IGNORES) === ignoresHash;
+        if (current && sameIgnores && state.fleetHash === previous.fleetHash && failed + unreachable === 0)
+          return previous;
       }
-      const record = await buildRecord(deps, { sha, previous, nodes, state, writeAudit });
+      const ignored = [...deps.approvals.ignore, ...active.map(ruleOf)];
+      const record = await buildRecord(deps, {
+        sha,
+        previous,
+        nodes,
+        state,
+        writeAudit,
+        ignored,
+        ignoresHash,
+      });
       return serialized(sha, async () => {
         // Decisions made while the noops ran are kept.
         const latest = await deps.reviews.get(sha);
@@ -225,9 +246,11 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
         }
         return revisions.length > 0;
       };
+      const ignoresHash = hashOfIgnores((await deps.ignores?.active()) ?? []);
       const stale: ReviewRecord[] = [];
       for await (const [, record] of deps.reviews.entries()) {
-        if (record.fleetHash === fleetHash || reviewStatus(record) === 'denied') continue;
+        const sameIgnores = (record.ignoresHash ?? NO_IGNORES) === ignoresHash;
+        if ((record.fleetHash === fleetHash && sameIgnores) || reviewStatus(record) === 'denied') continue;
         if (!(await everywhere(record.sha))) stale.push(record);
       }
       const refreshed: ReviewRecord[] = [];
