@@ -15,8 +15,8 @@ import { type ApplyService, createApplyService } from '../engine/apply/service.j
 import type { StoredIgnore } from '../engine/delta/ignores.js';
 import { createIgnoreService } from '../engine/ignores/service.js';
 import { createNodeLocks } from '../engine/locks/node-locks.js';
-import type { Scheduler } from '../engine/ports/scheduler.js';
 import type { Chat, Clock, CodeRepo, Logger, NodeTransport } from '../engine/ports/index.js';
+import type { Scheduler } from '../engine/ports/scheduler.js';
 import type { NormalizedReport } from '../engine/puppet/index.js';
 import { nodeDefinitionsAt } from '../engine/review/node-definitions-at.js';
 import { createNoopCache } from '../engine/review/noop-cache.js';
