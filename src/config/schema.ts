@@ -5,6 +5,7 @@ import { buildsSchema } from './builds-schema.js';
 import { demoSchema } from './demo-schema.js';
 import { duration } from './fields.js';
 import { fleetSchema, puppetSchema, repoSchema } from './fleet-schema.js';
+import { permadiffsSchema } from './permadiffs-schema.js';
 
 const userId = z.string().regex(/^[A-Z0-9_]{2,40}$/, 'a chat user id such as U024BE7LH');
 const userIds = z.array(userId);
@@ -76,6 +77,7 @@ const configFileObject = z.strictObject({
   approvals: approvalsSchema,
   apply: applySchema,
   builds: buildsSchema,
+  permadiffs: permadiffsSchema,
   /** A demo Puppet repository and three local nodes, created at start (see demo-schema.ts). */
   demo: demoSchema.optional(),
   log: z
