@@ -16,6 +16,8 @@ import { logs } from './logs.js';
 import { nodes } from './nodes.js';
 import { noop } from './noop.js';
 import { pending } from './pending.js';
+import { permadiffs } from './permadiffs.js';
+import { scan } from './scan.js';
 import { status } from './status.js';
 import type { CommandRegistry, CommandSpec } from './types.js';
 import { unignore } from './unignore.js';
@@ -44,6 +46,8 @@ export const allCommands: readonly CommandSpec[] = [
   confirm,
   cancel,
   status,
+  permadiffs,
+  scan,
   lock,
   unlock,
   locks,

@@ -3,6 +3,7 @@ import type { ApplyService } from '../engine/apply/service.js';
 import type { BuildService } from '../engine/builds/service.js';
 import type { IgnoreService } from '../engine/ignores/service.js';
 import type { NodeLocks } from '../engine/locks/node-locks.js';
+import type { PermadiffService } from '../engine/permadiffs/service.js';
 import type { Chat, Clock, Logger, Message, MessageRef } from '../engine/ports/index.js';
 import type { ReviewService } from '../engine/review/service.js';
 import type { FleetService } from '../engine/runs/fleet-service.js';
@@ -57,6 +58,8 @@ export interface Services {
   ignores?: IgnoreService;
   /** Applies (plans, confirm, rollout) and status; absent when heckler.yml configures no `repo`. */
   applies?: ApplyService;
+  /** The permadiff scan and its stored state; absent when heckler.yml configures no `repo`. */
+  permadiffs?: PermadiffService;
   /** The CI half; absent when no repository is watched. */
   builds?: BuildService;
 }

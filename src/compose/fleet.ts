@@ -15,6 +15,12 @@ import { type ApplyService, createApplyService } from '../engine/apply/service.j
 import type { StoredIgnore } from '../engine/delta/ignores.js';
 import { createIgnoreService } from '../engine/ignores/service.js';
 import { createNodeLocks } from '../engine/locks/node-locks.js';
+import {
+  createPermadiffService,
+  type PermadiffService,
+  type ScanSummary,
+} from '../engine/permadiffs/service.js';
+import type { PermadiffGroup } from '../engine/permadiffs/state.js';
 import type { Chat, Clock, CodeRepo, Logger, NodeTransport } from '../engine/ports/index.js';
 import type { Scheduler } from '../engine/ports/scheduler.js';
 import type { NormalizedReport } from '../engine/puppet/index.js';
@@ -57,6 +63,7 @@ export interface ComposedFleet {
   service: FleetService;
   reviews: ReviewService;
   applies: ApplyService;
+  permadiffs: PermadiffService;
   /** The Puppet repository's mirror. */
   repo: CodeRepo;
   close(): Promise<void>;
@@ -148,6 +155,27 @@ export const composeFleet = async (options: {
     ...(github ? { githubIdentity: (sha: string) => github.host.commitIdentity(github.repo, sha) } : {}),
     ...(options.chat.permalink ? { permalink: options.chat.permalink.bind(options.chat) } : {}),
   });
+  // Its own cache object over the reviews' namespace: a noop of a node's applied revision made for
+  // a review serves the scan, and the other way round.
+  const permadiffs = createPermadiffService({
+    repo,
+    fleet: service,
+    cache: createNoopCache({
+      fleet: service,
+      store: storage.store<NormalizedReport>('noops'),
+      ttlMs: NOOP_CACHE_TTL_MS,
+    }),
+    groups: storage.store<PermadiffGroup>('permadiffs'),
+    scans: storage.store<ScanSummary>('permadiff-scans'),
+    minRuns: config.permadiffs.minRuns,
+    owners: {
+      chatIds: config.approvals.owners,
+      modulePaths: config.puppet.modulepath,
+      nodeDefinitions: nodeDefinitionsAt(repo, config.puppet.manifest, logger),
+    },
+    clock,
+    logger: logger.child({ part: 'permadiffs' }),
+  });
   const applies = createApplyService({
     repo,
     fleet: service,
@@ -180,12 +208,14 @@ export const composeFleet = async (options: {
       await reviews.pollNewCommits(backfill);
       await reviews.refreshStale();
     });
+    await scheduler.every('permadiff-scan', config.permadiffs.scanEvery, () => permadiffs.scheduled());
   }
   return {
     repo,
     service,
     reviews,
     applies,
+    permadiffs,
     close: async () => {
       await scheduler?.stop();
       await transport.close();

@@ -53,3 +53,20 @@ describe('host normalisation', () => {
     expect(normalizeHost(change, { name: 'node1', certname: 'node1' })).toBe(change);
   });
 });
+
+describe('host normalisation of content checksums', () => {
+  const content = (to: string, diff: string) =>
+    file(diff, { events: [{ property: 'content', from: '{md5}0f0f', to }] });
+
+  it('replaces the checksums of a content whose diff names the host', () => {
+    const one = normalizeHost(content('{md5}aaaa', '-x\n+on node1\n'), { name: 'node1' });
+    const two = normalizeHost(content('{sha256}bbbb', '-x\n+on node2\n'), { name: 'node2' });
+    expect(changeHash(one)).toBe(changeHash(two));
+    expect(one.events[0]?.to).toBe('{checksum of content naming the node}');
+  });
+
+  it('keeps them when the diff does not name the host: a different content is a different change', () => {
+    const one = normalizeHost(content('{md5}aaaa', '-x\n+one\n'), { name: 'node1' });
+    expect(one.events[0]?.to).toBe('{md5}aaaa');
+  });
+});

@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDispatcher, createRegistry } from '../../src/commands/index.js';
+import type { Services } from '../../src/commands/types.js';
+import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
+import type { Message } from '../../src/engine/ports/index.js';
+import { systemClock } from '../../src/engine/ports/index.js';
+import { appliedStatePath } from '../../src/engine/runs/applied-state.js';
+import { captureLogger } from '../support/logger.js';
+import { type ReviewWorld, startReviewWorld } from '../support/review-world.js';
+
+/**
+ * The permadiff scan on three real SSH nodes with real Puppet: an Exec that runs every time, and
+ * a file that names its host and is edited by hand on node2 and node3 (so the two diffs differ
+ * only by the host and must still be one group). Owners come from CODEOWNERS at the applied
+ * revision. A dirty node is listed as not scanned; fixing the manifest resolves both.
+ */
+let world: ReviewWorld;
+let dispatch: (user: string, line: string) => Promise<string>;
+
+const DRIFT = `# Drift on purpose: an exec without unless/creates, a file people edit by hand.
+class drift {
+  exec { 'touch /data/always':
+    command => '/bin/true',
+    path    => ['/bin', '/usr/bin'],
+  }
+  file { '/data/drift.conf':
+    ensure  => file,
+    content => "managed on \${trusted['certname']}\\n",
+  }
+}
+`;
+const SITE = (drift: boolean) => `node default {
+  include motd
+  include webapp
+${drift ? '  include drift\n' : ''}}
+`;
+const CODEOWNERS = `modules/motd/ @alice
+modules/webapp/ @bob @erin
+modules/drift/ @erin
+/manifests/ @carol
+`;
+
+const applyEverywhere = async (sha: string) => {
+  await world.composed.repo.fetch();
+  const runs = await world.composed.service.runSha(sha, world.composed.service.nodes(), 'apply', 'U0ADMIN');
+  expect(runs.flatMap((run) => (run.reached ? [] : [`${run.node}: ${run.error}`]))).toEqual([]);
+};
+const editByHand = async () => {
+  for (const node of ['node2', 'node3'])
+    await world.fleet.ssh(world.fleet.node(node), "printf 'edited by hand\\n' > /data/drift.conf");
+};
+const setDirty = async (node: string, dirty: boolean) => {
+  const spec = world.composed.service.nodes().find((n) => n.name === node);
+  if (!spec) throw new Error(`no ${node}`);
+  const path = appliedStatePath(spec);
+  await world.fleet.ssh(
+    world.fleet.node(node),
+    `sed -i 's/"dirty":${!dirty}/"dirty":${dirty}/' ${path} && grep -q '"dirty":${dirty}' ${path}`,
+  );
+};
+
+beforeAll(async () => {
+  world = await startReviewWorld();
+  const { logger } = captureLogger();
+  const services: Services = {
+    chat: world.chat,
+    config: world.config,
+    commands: createRegistry(),
+    clock: systemClock,
+    logger,
+    version: 'test',
+    nodeLocks: createNodeLocks(world.storage.locks, systemClock),
+    fleet: world.composed.service,
+    reviews: world.composed.reviews,
+    applies: world.composed.applies,
+    permadiffs: world.composed.permadiffs,
+  };
+  const dispatcher = createDispatcher(services);
+  dispatch = async (user, line) => {
+    const answers: Message[] = [];
+    await dispatcher.dispatch({
+      text: line,
+      user,
+      channel: 'C1',
+      respond: async (m) => void answers.push(m),
+    });
+    return answers.map((m) => m.text).join('\n');
+  };
+}, 180_000);
+
+afterAll(async () => {
+  await world?.close();
+});
+
+describe('permadiffs on a real fleet', { timeout: 300_000 }, () => {
+  it('says no scan has run, and only admins may scan', async () => {
+    expect(await dispatch('U0NOBODY', 'permadiffs')).toContain('No permadiff scan has run yet');
+    expect(await dispatch('U0ALICE', 'scan')).toMatch(/needs the admin role|admin/);
+  });
+
+  it('calls a change a permadiff after two scans in a row, grouped across hosts, with owners', async () => {
+    const sha = world.commit('drift: an always-running exec and a hand-edited file', {
+      'modules/drift/manifests/init.pp': DRIFT,
+      'manifests/site.pp': SITE(true),
+      CODEOWNERS,
+    });
+    await applyEverywhere(sha);
+    await editByHand();
+
+    expect(await dispatch('U0ADMIN', 'scan')).toMatch(/3 nodes scanned, 0 permadiffs standing/);
+    expect(await dispatch('U0NOBODY', 'permadiffs')).toContain('No permadiffs.');
+
+    // A scan already running is not started twice.
+    const running = world.composed.permadiffs.scan({ by: 'U0ADMIN' });
+    expect(await dispatch('U0ADMIN', 'scan')).toContain('a permadiff scan is already running');
+    await running;
+
+    const text = await dispatch('U0NOBODY', 'permadiffs');
+    expect(text).toContain('*2 permadiffs*');
+    expect(text).toMatch(/\*Exec\[touch \/data\/always\]\* on node\{1\.\.3\}/);
+    expect(text).toMatch(/\*File\[\/data\/drift\.conf\]\* on node\{2,3\}/);
+    expect(text).toContain('owners: <@U0ERIN>');
+    expect(text).toContain('`modules/drift/manifests/init.pp:3`');
+    expect(text).toContain('`modules/drift/manifests/init.pp:7`');
+    expect(text).toContain('+managed on {{node}}');
+    expect(text).toContain('2 scans in a row');
+    expect(text).toContain('3 nodes scanned');
+
+    expect(await dispatch('U0NOBODY', 'permadiffs --node node1')).toMatch(
+      /\*1 permadiff\* on node1[\s\S]*Exec/,
+    );
+    expect(await dispatch('U0NOBODY', 'permadiffs --owner @erin')).toContain('*2 permadiffs* owned by @erin');
+    expect(await dispatch('U0NOBODY', 'permadiffs --owner @bob')).toContain('No permadiffs owned by @bob.');
+    expect(await dispatch('U0NOBODY', 'permadiffs --new')).toContain('*2 permadiffs* new in the last scan');
+    expect(await dispatch('U0NOBODY', 'permadiffs --node nosuch')).toContain("unknown node 'nosuch'");
+  });
+
+  it('lists a dirty node as not scanned, keeping what it had', async () => {
+    await setDirty('node1', true);
+    expect(await dispatch('U0ADMIN', 'scan')).toMatch(
+      /2 nodes scanned[\s\S]*Could not scan 1 node[\s\S]*node1 \(dirty/,
+    );
+    const text = await dispatch('U0NOBODY', 'permadiffs');
+    expect(text).toMatch(/Exec\[touch \/data\/always\]\* on node\{1\.\.3\}/);
+    expect(text).toMatch(/Could not scan 1 node .*node1 \(dirty/);
+    expect(await dispatch('U0NOBODY', 'permadiffs --new')).toContain('No permadiffs new in the last scan.');
+  });
+
+  it('resolves both once the manifest is fixed and applied', async () => {
+    const sha = world.commit('drift: gone', { 'manifests/site.pp': SITE(false) });
+    await applyEverywhere(sha);
+    expect(await dispatch('U0ADMIN', 'scan node1,node2,node3')).toMatch(
+      /3 nodes scanned, 0 permadiffs standing/,
+    );
+    expect(await dispatch('U0NOBODY', 'permadiffs')).toContain('No permadiffs.');
+    const { groups } = await world.composed.permadiffs.current();
+    const resolved = groups.filter((group) => group.resolvedAt !== undefined).map((g) => g.resource.title);
+    expect(resolved.sort()).toEqual(['/data/drift.conf', 'touch /data/always']);
+  });
+});
