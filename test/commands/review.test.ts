@@ -26,7 +26,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-describe('a commit that changes one file on one node', () => {
+describe('a commit that changes one file on one node', { timeout: 120_000 }, () => {
   it('is posted once with its group, hosts, owners and Approve / Deny', async () => {
     const sha = repo.commits.coauthored;
     expect(await dispatch('U0NOBODY', `noop ${sha.slice(0, 8)}`)).toMatch(
@@ -83,7 +83,7 @@ describe('a commit that changes one file on one node', () => {
   });
 });
 
-describe('merges, authors who own their change, and broken commits', () => {
+describe('merges, authors who own their change, and broken commits', { timeout: 120_000 }, () => {
   it('a merge that adds nothing of its own is approved automatically', async () => {
     await dispatch('U0NOBODY', `noop ${repo.commits.merge}`);
     const { text } = messageOf(repo.commits.merge);
@@ -134,7 +134,7 @@ describe('merges, authors who own their change, and broken commits', () => {
   });
 });
 
-describe('staleness', () => {
+describe('staleness', { timeout: 120_000 }, () => {
   it('a change of the fleet state outside the bot re-noops reviews; an identical delta keeps its approval', async () => {
     const feature = repo.commits.feature;
     // Someone marks node1 dirty by hand (a failed manual apply): its files do not change.
@@ -196,7 +196,7 @@ describe('staleness', () => {
 
 const feature = () => repo.commits.feature;
 
-describe('new commits on the branch', () => {
+describe('new commits on the branch', { timeout: 120_000 }, () => {
   const pushSiteLine = async (file: string, author: string) => {
     const site = readFileSync(join(repo.path, 'manifests/site.pp'), 'utf8');
     const line = `file { '${file}': ensure => file, content => "${file}\\n" }\n`;
