@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatcher, createRegistry } from '../../src/commands/index.js';
 import type { Services } from '../../src/commands/types.js';
 import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
+import { createPermadiffService, type ScanSummary } from '../../src/engine/permadiffs/service.js';
+import type { PermadiffGroup } from '../../src/engine/permadiffs/state.js';
 import type { Message } from '../../src/engine/ports/index.js';
 import { systemClock } from '../../src/engine/ports/index.js';
+import type { NormalizedReport } from '../../src/engine/puppet/types.js';
+import { createNoopCache } from '../../src/engine/review/noop-cache.js';
 import { appliedStatePath } from '../../src/engine/runs/applied-state.js';
 import { captureLogger } from '../support/logger.js';
 import { type ReviewWorld, startReviewWorld } from '../support/review-world.js';
@@ -133,6 +137,36 @@ describe('permadiffs on a real fleet', { timeout: 300_000 }, () => {
     expect(await dispatch('U0NOBODY', 'permadiffs --owner @bob')).toContain('No permadiffs owned by @bob.');
     expect(await dispatch('U0NOBODY', 'permadiffs --new')).toContain('*2 permadiffs* new in the last scan');
     expect(await dispatch('U0NOBODY', 'permadiffs --node nosuch')).toContain("unknown node 'nosuch'");
+  });
+
+  it('keeps its state in the store, and a scheduled tick during a scan does not start another', async () => {
+    // A second service over the same namespaces: what it reads was stored, not held in memory.
+    const { logger, text } = captureLogger();
+    const other = createPermadiffService({
+      repo: world.composed.repo,
+      fleet: world.composed.service,
+      cache: createNoopCache({
+        fleet: world.composed.service,
+        store: world.storage.store<NormalizedReport>('noops'),
+        ttlMs: 60_000,
+      }),
+      groups: world.storage.store<PermadiffGroup>('permadiffs'),
+      scans: world.storage.store<ScanSummary>('permadiff-scans'),
+      minRuns: 2,
+      owners: { chatIds: world.config.approvals.owners, modulePaths: world.config.puppet.modulepath },
+      clock: systemClock,
+      logger,
+    });
+    const before = await other.current();
+    expect(before.groups.map((group) => group.resource.title).sort()).toEqual([
+      '/data/drift.conf',
+      'touch /data/always',
+    ]);
+    const scanning = other.scan({ by: 'U0ADMIN' });
+    await other.scheduled();
+    await scanning;
+    expect(text()).toContain('permadiff scan skipped: the previous one is still running');
+    expect(text().match(/permadiff scan finished/g)).toHaveLength(1);
   });
 
   it('lists a dirty node as not scanned, keeping what it had', async () => {
