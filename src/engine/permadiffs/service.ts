@@ -3,6 +3,7 @@ import { HecklerError } from '../errors.js';
 import type { Clock, CodeRepo, Logger, NodeSpec, Store } from '../ports/index.js';
 import type { AppliedOf, NoopCache } from '../review/noop-cache.js';
 import type { FleetService } from '../runs/fleet-service.js';
+import { escapeText } from '../text/mrkdwn.js';
 import { normalizeHost } from './normalize.js';
 import { type OwnerSettings, ownersAtRevisions } from './owners.js';
 import { advance, type Observation, type PermadiffGroup } from './state.js';
@@ -134,7 +135,7 @@ export const createPermadiffService = (deps: PermadiffDeps): PermadiffService =>
       if (running)
         throw new HecklerError(
           'LOCK_HELD',
-          `a permadiff scan is already running (started by ${running.by} at ${new Date(running.startedAt).toISOString()})`,
+          `a permadiff scan is already running (started by ${escapeText(running.by)} at ${new Date(running.startedAt).toISOString()})`,
           { hint: 'wait for it: `/heckler permadiffs` shows its result when it ends' },
         );
       const startedAt = deps.clock.now();
