@@ -80,7 +80,9 @@ const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'s
     logger,
     version,
     nodeLocks: createNodeLocks(storage.locks, systemClock),
-    ...(fleet ? { fleet: fleet.service, reviews: fleet.reviews, applies: fleet.applies } : {}),
+    ...(fleet
+      ? { fleet: fleet.service, reviews: fleet.reviews, applies: fleet.applies, permadiffs: fleet.permadiffs }
+      : {}),
     ...(builds ? { builds: builds.service } : {}),
   };
   const dispatcher = createDispatcher(services);

@@ -38,6 +38,7 @@ describe('the demo (./heckler with examples/heckler.yml, from an empty directory
     const demo = join(cwd, '.heckler-demo');
     const { code, stdout, stderr } = await heckler(cwd, [
       '/heckler nodes',
+      '/heckler permadiffs',
       '/heckler noop v2',
       '/as bob',
       'click 1',
@@ -97,6 +98,9 @@ describe('the demo (./heckler with examples/heckler.yml, from an empty directory
     expect(answerTo(stdout, '/heckler nodes')).toContain(
       '│ == Fleet: 3 nodes ==\n│ • *demo1* local · sets: canaries\n│ • *demo2* local\n│ • *demo3* local\n',
     );
+
+    // The composition root wires the permadiff scan: before the first scan it says so.
+    expect(answerTo(stdout, '/heckler permadiffs')).toContain('No permadiff scan has run yet');
 
     // The delta of v2 is bob's change, grouped across the three nodes, owned by carol.
     const review = answerTo(stdout, '/heckler noop v2');

@@ -42,7 +42,7 @@ export interface PermadiffService {
 export interface PermadiffDeps {
   repo: CodeRepo;
   fleet: FleetService;
-  /** The reviews' noop cache: keyed by applied revision, so a fleet that has not moved costs nothing. */
+  /** The reviews' noop cache: a scan refreshes it, so reviews right after a scan cost nothing. */
   cache: NoopCache;
   groups: Store<PermadiffGroup>;
   scans: Store<ScanSummary>;
@@ -88,7 +88,9 @@ export const createPermadiffService = (deps: PermadiffDeps): PermadiffService =>
     const scanned: string[] = [];
     // One revision at a time, as reviews do: each node has one checkout.
     for (const [revision, onRevision] of byRevision) {
-      const noops = await deps.cache.noops(revision, onRevision, applied);
+      // Each scan is an observation of its own: a cached noop would count one observation twice
+      // and never see drift that came after it. The fresh noops refresh the cache reviews use.
+      const noops = await deps.cache.noops(revision, onRevision, applied, { fresh: true });
       for (const node of onRevision) {
         const delta = deltaForNode({
           node: node.name,

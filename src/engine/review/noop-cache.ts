@@ -15,6 +15,8 @@ export interface NoopCache {
     sha: string,
     nodes: readonly NodeSpec[],
     applied: ReadonlyMap<string, AppliedOf>,
+    /** Run Puppet again even where a noop is cached, and cache the new one (a permadiff scan observes anew). */
+    options?: { fresh?: boolean },
   ): Promise<Map<string, NodeNoop>>;
 }
 
@@ -27,7 +29,7 @@ export const createNoopCache = (deps: {
   store: Store<NormalizedReport>;
   ttlMs: number;
 }): NoopCache => ({
-  async noops(sha, nodes, applied) {
+  async noops(sha, nodes, applied, options = {}) {
     const keyOf = (node: string) =>
       noopCacheKey({
         node,
@@ -38,7 +40,7 @@ export const createNoopCache = (deps: {
     const found = new Map<string, NodeNoop>();
     const missing: NodeSpec[] = [];
     for (const node of nodes) {
-      const cached = await deps.store.get(keyOf(node.name));
+      const cached = options.fresh ? undefined : await deps.store.get(keyOf(node.name));
       if (cached) found.set(node.name, { status: 'ok', report: cached });
       else missing.push(node);
     }
