@@ -20,7 +20,7 @@ import {
   newCommit,
   setUpFanout,
 } from './support/fanout-setup.js';
-import { measure, median, peakRssMiB, spread } from './support/measure.js';
+import { measure, median, peakRssMiB, spread, targetLine } from './support/measure.js';
 
 /**
  * `npm run bench -- fanout` (DESIGN.md §7): the bot's overhead to noop one commit over 200 SSH
@@ -331,6 +331,16 @@ export const run = async (): Promise<void> => {
     out(
       `total ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${loadavg()[0]?.toFixed(1)} at the end (other work on this machine skews both sides)`,
     );
+    if (steady.h.length > 0)
+      out(targetLine('steady/ssh', ratioOf(steady.h, steady.fair), { op: '≤', limit: TARGET, unit: '×' }));
+    if (incremental.h.length > 0)
+      out(
+        targetLine('new-commit/ssh-bundle', ratioOf(incremental.h, incremental.fair), {
+          op: '≤',
+          limit: TARGET,
+          unit: '×',
+        }),
+      );
   } finally {
     await composed?.close();
     await bench?.close();

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { nodeInput, RESOURCES } from './grouping-data.js';
 import type { PhaseResult } from './grouping-phase.js';
-import { median, spread } from './support/measure.js';
+import { median, spread, targetLine } from './support/measure.js';
 
 /**
  * `npm run bench -- grouping` (DESIGN.md §7): the delta noop and grouping of 2,000 node reports ×
@@ -116,6 +116,8 @@ const report = (nodes: number, runs: number, naive: boolean, mode: string, dir: 
     `target (b) < ${TARGET_S} s: ${deltaS.toFixed(2)} s wall — ${verdict(deltaS < TARGET_S)} (${median(cpu(deltas)).toFixed(2)} CPU-s; the floor alone takes ${floorS.toFixed(2)} s)`,
   );
   out(`target peak RSS < 1 GB: ${mib(peakMiB)} — ${verdict(peakMiB < TARGET_MIB)}`);
+  out(targetLine('grouping-wall-s', deltaS, { op: '<', limit: TARGET_S, unit: ' s' }));
+  out(targetLine('grouping-rss-mb', peakMiB, { op: '<', limit: TARGET_MIB, digits: 0 }));
 };
 
 const wall = (results: PhaseResult[]) => results.map((r) => r.wallS);

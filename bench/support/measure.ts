@@ -77,3 +77,18 @@ export const spread = (values: readonly number[], unit = 's', digits = 2): strin
 
 /** Peak resident set size of this process so far, in MiB. */
 export const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+
+/**
+ * The line every benchmark ends with, one per target, in a form scripts read:
+ * `target NAME: VALUE (goal OP GOAL) met` or `… MISSED`.
+ */
+export const targetLine = (
+  name: string,
+  value: number,
+  goal: { op: '<' | '≤'; limit: number; unit?: string; digits?: number },
+): string => {
+  const unit = goal.unit ?? '';
+  const digits = goal.digits ?? 2;
+  const met = goal.op === '<' ? value < goal.limit : value <= goal.limit;
+  return `target ${name}: ${value.toFixed(digits)}${unit} (goal ${goal.op} ${goal.limit}${unit}) ${met ? 'met' : 'MISSED'}`;
+};
