@@ -1,32 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
-import { HecklerError } from '../../src/engine/errors.js';
+import { describe, expect, it } from 'vitest';
+import { configFiles } from '../support/config-files.js';
 
 /** The keys behind verified approvals: approvals.requireVerified and repo.github. */
-const dir = mkdtempSync(join(tmpdir(), 'heckler-review-keys-'));
-const example = join(import.meta.dirname, '../../examples/heckler.yml');
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let files = 0;
-const load = (yaml: string) => {
-  files += 1;
-  const path = join(dir, `c${files}.yml`);
-  writeFileSync(path, yaml);
-  return loadConfig({ argv: ['--config', path], env: {}, defaultPath: example });
-};
-
-const failure = (yaml: string): HecklerError => {
-  try {
-    load(yaml);
-  } catch (error) {
-    if (error instanceof HecklerError) return error;
-    throw error;
-  }
-  throw new Error('expected loadConfig to fail');
-};
+const { load, failure } = configFiles('review-keys');
 
 describe('approvals.requireVerified', () => {
   it('is off unless set', () => {

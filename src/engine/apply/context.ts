@@ -1,4 +1,5 @@
 import type { ApplySettings } from '../../config/apply-schema.js';
+import { showMessage } from '../chat/show-message.js';
 import { HecklerError } from '../errors.js';
 import type { InventoryContext } from '../fleet/inventory.js';
 import type { NodeLocks } from '../locks/node-locks.js';
@@ -83,13 +84,11 @@ export const createApplyContext = (deps: ApplyServiceDeps): ApplyContext => {
     },
     saved: () => saves,
     async showNow(record) {
-      try {
-        const message = deps.views.status(record, clock.now());
-        if (record.message) await deps.chat.update(record.message, message);
-        else record.message = await deps.chat.post(record.channel, message);
-      } catch (error) {
-        logger.warn({ err: error, apply: record.id }, 'could not show the apply in chat');
-      }
+      await showMessage(deps.chat, record, record.channel, deps.views.status(record, clock.now()), {
+        logger,
+        context: { apply: record.id },
+        what: 'the apply',
+      });
     },
     async mustGet(id) {
       const record = await deps.records.get(id);

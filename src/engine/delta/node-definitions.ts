@@ -1,4 +1,4 @@
-import { RE2JS } from 're2js';
+import { matchesSomewhere, patternProblem } from '../text/safe-regex.js';
 
 /**
  * Which manifest defines a node: the `node` statements of Puppet manifests, and Puppet's rule for
@@ -265,32 +265,6 @@ export interface DefiningFiles {
   problems: string[];
 }
 
-/** Longer patterns are not node patterns anyone wrote, and compiling them costs time. */
-const MAX_PATTERN = 1000;
-/** Compiled patterns (or why not), shared by every certname asked about; emptied when full. */
-const compiled = new Map<string, RE2JS | string>();
-
-const compile = (source: string): RE2JS | string => {
-  const known = compiled.get(source);
-  if (known !== undefined) return known;
-  let result: RE2JS | string;
-  if (source.length > MAX_PATTERN) result = `longer than ${MAX_PATTERN} characters`;
-  else {
-    try {
-      result = RE2JS.compile(source);
-    } catch (error) {
-      // RE2 refuses what needs backtracking (backreferences, lookaround) and Ruby-only syntax.
-      result = (error instanceof Error ? error.message : String(error)).replace(
-        /^error parsing regexp: /,
-        '',
-      );
-    }
-  }
-  if (compiled.size >= 500) compiled.clear();
-  compiled.set(source, result);
-  return result;
-};
-
 const unique = (definitions: readonly NodeDefinition[]) => [...new Set(definitions.map((d) => d.file))];
 
 /**
@@ -304,12 +278,10 @@ export const definingFiles = (definitions: readonly NodeDefinition[], certname: 
   const problems: string[] = [];
   const matched = definitions.filter((definition) => {
     if (definition.matcher.kind !== 'regex') return false;
-    const pattern = compile(definition.matcher.source);
-    if (typeof pattern !== 'string') return pattern.test(name);
+    const problem = patternProblem(definition.matcher.source);
+    if (problem === undefined) return matchesSomewhere(definition.matcher.source, name);
     const shown = definition.matcher.source.slice(0, 80);
-    problems.push(
-      `${definition.file}:${definition.line}: /${shown}/ cannot be checked (${pattern}); taken to match nothing`,
-    );
+    problems.push(`${definition.file}:${definition.line}: /${shown}/ ${problem}; taken to match nothing`);
     return false;
   });
   if (matched.length > 0) return { files: unique(matched), rule: 'regex', definitions: matched, problems };

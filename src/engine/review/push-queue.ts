@@ -1,3 +1,4 @@
+import { showMessage } from '../chat/show-message.js';
 import type { Chat, Clock, CodeRepo, Logger, Message, MessageRef, NodeSpec, Store } from '../ports/index.js';
 import type { FleetService } from '../runs/fleet-service.js';
 import { type FleetState, readFleetState } from './compute.js';
@@ -89,13 +90,11 @@ export const pollBranch = async (deps: PushQueueDeps, backfill: number): Promise
 };
 
 const showPush = async (deps: PushQueueDeps, push: PushRecord, drained: boolean) => {
-  const message = deps.presentPush(push);
-  try {
-    if (push.message) await deps.chat.update(push.message, message);
-    else push.message = await deps.chat.post(deps.channel, message);
-  } catch (error) {
-    deps.logger.warn({ err: error, head: push.head }, 'could not post the push summary');
-  }
+  await showMessage(deps.chat, push, deps.channel, deps.presentPush(push), {
+    logger: deps.logger,
+    context: { head: push.head },
+    what: 'the push summary',
+  });
   if (drained) await deps.cursor.delete('push');
   else await deps.cursor.set('push', JSON.stringify(push));
 };

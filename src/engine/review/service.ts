@@ -1,3 +1,4 @@
+import { showMessage } from '../chat/show-message.js';
 import { ignoresHash as hashOfIgnores, NO_IGNORES, ruleOf } from '../delta/ignores.js';
 import { type ChatIdMap, type Decision, decide, type IgnoreRule } from '../delta/index.js';
 import { HecklerError } from '../errors.js';
@@ -121,13 +122,11 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
       await deps.reviews.set(record.sha, record);
       return record;
     }
-    const message = deps.present(record);
-    try {
-      if (record.message) await deps.chat.update(record.message, message);
-      else record.message = await deps.chat.post(deps.channel, message);
-    } catch (error) {
-      deps.logger.warn({ err: error, sha: record.sha }, 'could not post the review message');
-    }
+    await showMessage(deps.chat, record, deps.channel, deps.present(record), {
+      logger: deps.logger,
+      context: { sha: record.sha },
+      what: 'the review message',
+    });
     await deps.reviews.set(record.sha, record);
     return record;
   };

@@ -232,6 +232,19 @@ describe('ownership per distinct source', () => {
     expect(definers('node1.example.com')).toEqual(['manifests/nodes/web.pp']);
     expect(definers('node2.example.com')).toEqual(['manifests/nodes/db.pp']);
     expect(definers('node3.example.com')).toEqual([]);
+    // Asked again for the same commit (every review of commits sharing a parent), git is not read again.
+    let listed = 0;
+    const counting: CodeRepo = {
+      ...repo,
+      listFiles: (sha, dir) => {
+        listed++;
+        return repo.listFiles(sha, dir);
+      },
+    };
+    const at = nodeDefinitionsAt(counting, 'manifests', captureLogger().logger);
+    await at(commit.parents[0] as string);
+    await at(commit.parents[0] as string);
+    expect(listed).toBe(1);
     const read = await ownershipOf(repo, commit, unowned, options([], definers));
     expect(read.partOwners[0]?.map((part) => [part.of, part.owners])).toEqual([
       ['node definitions in manifests/nodes/db.pp', ['U0BOB']],
