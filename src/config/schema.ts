@@ -6,6 +6,7 @@ import { demoSchema } from './demo-schema.js';
 import { duration } from './fields.js';
 import { fleetSchema, puppetSchema, repoSchema } from './fleet-schema.js';
 import { permadiffsSchema } from './permadiffs-schema.js';
+import { slackSchema } from './slack-schema.js';
 
 const userId = z.string().regex(/^[A-Z0-9_]{2,40}$/, 'a chat user id such as U024BE7LH');
 const userIds = z.array(userId);
@@ -62,14 +63,7 @@ const configFileObject = z.strictObject({
         .default('heckler'),
     })
     .default({ dataDir: '.heckler-data', keyPrefix: 'heckler' }),
-  slack: z
-    .strictObject({
-      /** Interface the HTTP receiver binds (HTTP mode); 127.0.0.1 when a proxy on this host fronts it. */
-      host: z.string().min(1).default('0.0.0.0'),
-      port: z.number().int().min(0).max(65535).default(3000),
-      path: z.string().startsWith('/').default('/slack/events'),
-    })
-    .default({ host: '0.0.0.0', port: 3000, path: '/slack/events' }),
+  slack: slackSchema,
   /** The Puppet repository; without it the Puppet commands say how to configure one. */
   repo: repoSchema.optional(),
   puppet: puppetSchema,

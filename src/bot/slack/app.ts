@@ -19,7 +19,7 @@ export interface SlackAdapterOptions {
   /** `claimOnce` drops Slack's retried deliveries, across replicas when the store is Redis. */
   locks: Locks;
   logger: Logger;
-  /** Over DEFAULT_CLIENT_OPTIONS; tests point the Web API at a fake: `{ slackApiUrl, retryConfig: { retries: 0 } }`. */
+  /** Over DEFAULT_CLIENT_OPTIONS and `slack.apiUrl`; tests shorten retries: `{ retryConfig: { retries: 0 } }`. */
   clientOptions?: WebClientOptions;
   /** The update budget, Retry-After waits and continuation memory of the Chat port. */
   chatOptions?: SlackChatOptions;
@@ -64,6 +64,7 @@ export const createSlackAdapter = (options: SlackAdapterOptions): SlackAdapter =
   // Bolt writes its logger into the options object it is given, so each user gets a copy.
   const clientOptions = (): WebClientOptions => ({
     ...DEFAULT_CLIENT_OPTIONS,
+    slackApiUrl: config.slack.apiUrl,
     ...options.clientOptions,
     logger: slackLog,
   });
@@ -104,7 +105,9 @@ export const createSlackAdapter = (options: SlackAdapterOptions): SlackAdapter =
         publishHome: homePublisher(client, (method, run) => chat.call(method, run)),
       };
       if (appToken) {
-        const app = new App({ ...appOptions, appToken, socketMode: true });
+        // The Socket Mode client opens its connection with a Web API client of its own, built from these.
+        const installerOptions = { clientOptions: clientOptions() };
+        const app = new App({ ...appOptions, appToken, socketMode: true, installerOptions });
         registerListeners(app, deps);
         await app.start();
         running = { app };
