@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import Bree from 'bree';
 import type { Logger } from '../../engine/ports/logger.js';
 import type { Scheduler } from '../../engine/ports/scheduler.js';
+import { checkCron, checkTimeZone, cronValidateOptions } from './cron.js';
 
 /** The one job file every schedule uses: it posts `tick` to the main thread and ends. */
 export const TICK_JOB = fileURLToPath(new URL('./tick-job.mjs', import.meta.url));
@@ -55,15 +56,36 @@ export const createBreeScheduler = ({ logger }: BreeSchedulerOptions): Scheduler
     errorHandler: (error, { name }) => logger.warn({ err: error, job: name }, 'scheduler worker failed'),
   });
 
+  const register = (name: string, task: () => Promise<void>) => {
+    if (tasks.has(name)) throw new Error(`a schedule named '${name}' exists already`);
+    tasks.set(name, task);
+  };
+
   return {
     every: async (name, intervalMs, task) => {
-      if (tasks.has(name)) throw new Error(`a schedule named '${name}' exists already`);
       if (!Number.isInteger(intervalMs) || intervalMs < 1 || intervalMs > MAX_INTERVAL_MS) {
         throw new RangeError(`schedule '${name}': interval ${intervalMs} ms is outside 1 ms … 24 days`);
       }
-      tasks.set(name, task);
+      register(name, task);
       // No `timeout`: the first tick comes after one interval, not at start.
       await bree.add({ name, path: TICK_JOB, interval: intervalMs });
+      await bree.start(name);
+    },
+    cron: async (name, { expression, timezone }, task) => {
+      // The config checked both already; a bad value from elsewhere fails here, before bree guesses.
+      const check = checkCron(expression);
+      if (!check.ok) throw new RangeError(`schedule '${name}': ${check.errors.join('; ')}`);
+      if (!checkTimeZone(timezone))
+        throw new RangeError(`schedule '${name}': unknown time zone '${timezone}'`);
+      register(name, task);
+      await bree.add({
+        name,
+        path: TICK_JOB,
+        cron: expression.trim(),
+        hasSeconds: check.hasSeconds,
+        cronValidate: cronValidateOptions(check.hasSeconds),
+        timezone,
+      });
       await bree.start(name);
     },
     stop: async () => {

@@ -110,14 +110,20 @@ export const createLeaderScheduler = (inner: Scheduler, options: LeaderScheduler
     await campaign();
   };
 
+  const gated = (name: string, task: () => Promise<void>) => async () => {
+    if (!stopped && leading()) await task();
+    else logger.debug({ job: name }, 'not the scheduler leader; tick skipped');
+  };
+
   return {
     leading,
     campaign,
     every: async (name, intervalMs, task) => {
-      await inner.every(name, intervalMs, async () => {
-        if (!stopped && leading()) await task();
-        else logger.debug({ job: name }, 'not the scheduler leader; tick skipped');
-      });
+      await inner.every(name, intervalMs, gated(name, task));
+      await start();
+    },
+    cron: async (name, schedule, task) => {
+      await inner.cron(name, schedule, gated(name, task));
       await start();
     },
     // Shared by several owners (the fleet and the builds): the first stop does the work, later ones wait for it.

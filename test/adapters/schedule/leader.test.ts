@@ -26,6 +26,7 @@ const cranked = () => {
   const tasks = new Map<string, () => Promise<void>>();
   const inner: Scheduler = {
     every: async (name, _intervalMs, task) => void tasks.set(name, task),
+    cron: async (name, _schedule, task) => void tasks.set(name, task),
     stop: async () => undefined,
   };
   return { inner, tick: async (name: string) => tasks.get(name)?.() };
