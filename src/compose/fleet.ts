@@ -85,6 +85,8 @@ export const composeFleet = async (options: {
   scheduler?: Scheduler;
   /** Edits of an apply's status message at most this often (default 1 s). */
   minUpdateMs?: number;
+  /** Instead of SSH or local per node (tests); closed with the fleet. */
+  transport?: NodeTransport;
 }): Promise<ComposedFleet | undefined> => {
   const { config, storage, logger, clock } = options;
   if (!config.repo) return undefined;
@@ -96,7 +98,8 @@ export const composeFleet = async (options: {
     env: config.childEnv,
   });
   const { ssh } = config.fleet;
-  const transport = routeByNode({
+  // Makes nothing until a node is used, so an injected transport leaves it idle.
+  const perNode = routeByNode({
     ssh: () =>
       createSshTransport({
         knownHostsPath: ssh.knownHosts,
@@ -108,6 +111,7 @@ export const composeFleet = async (options: {
       }),
     local: () => createLocalTransport(),
   });
+  const transport = options.transport ?? perNode;
   const runCommand = async (command: string) =>
     (await run('sh', ['-c', command], { timeout: 30_000, env: config.childEnv })).stdout;
   const service = createFleetService({
