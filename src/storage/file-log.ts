@@ -92,9 +92,13 @@ export class FileLog {
     return entry && !this.#expired(entry) ? entry.value : undefined;
   }
 
-  set(key: string, value: unknown, ttlMs?: number): void {
+  /** `ttlMs` 'keep': the entry keeps the expiry it has (none when it is new or expired). */
+  set(key: string, value: unknown, ttlMs?: number | 'keep'): void {
     const entry: Entry = { value: value ?? null };
-    if (ttlMs !== undefined && ttlMs > 0) entry.expiresAt = this.#now() + ttlMs;
+    if (ttlMs === 'keep') {
+      const existing = this.#entries.get(key);
+      if (existing?.expiresAt !== undefined && !this.#expired(existing)) entry.expiresAt = existing.expiresAt;
+    } else if (ttlMs !== undefined && ttlMs > 0) entry.expiresAt = this.#now() + ttlMs;
     this.#append(toRecord(key, entry));
     this.#entries.set(key, entry);
     this.#compactIfWorthIt();

@@ -64,6 +64,22 @@ export class KeyvFileStore extends EventEmitter implements KeyvStoreAdapter {
     }
   }
 
+  /** The serialized value at `key` (namespace added), as `swap` compares it. */
+  read(key: string): string | undefined {
+    const value = this.#log.get(this.#prefixed(key));
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  /**
+   * Stores `next` if the serialized value is still `expected` (undefined: absent). One process
+   * owns the log and this runs without awaiting between the check and the write, so it is atomic.
+   */
+  swap(key: string, expected: string | undefined, next: string, ttlMs: number | 'keep' | undefined): boolean {
+    if (this.read(key) !== expected) return false;
+    this.#log.set(this.#prefixed(key), next, ttlMs);
+    return true;
+  }
+
   /** The FileLog belongs to whoever opened it; closing one namespace must not close the others. */
   async disconnect(): Promise<void> {}
 

@@ -2,6 +2,8 @@ import KeyvRedis, { createClient } from '@keyv/redis';
 import { Keyv, type KeyvStoreAdapter } from 'keyv';
 import type { Logger } from '../engine/ports/logger.js';
 import type { Locks, Store } from '../engine/ports/store.js';
+import { atomicOps, type RawSwap } from './atomic.js';
+import { redisSwap } from './atomic-redis.js';
 import { FileLog } from './file-log.js';
 import { KeyvFileStore } from './file-store.js';
 import { createEmbeddedLocks } from './locks-embedded.js';
@@ -50,6 +52,8 @@ interface Backend {
   keyPrefix: string;
   /** A fresh adapter per namespace: Keyv writes its namespace into the adapter it is given. */
   adapter(): KeyvStoreAdapter;
+  /** Compare-and-set on the namespace the adapter was given (set by Keyv before this is called). */
+  swap(adapter: KeyvStoreAdapter): RawSwap;
   locks(namespace: <T>(name: string) => Store<T>): Locks;
   close(): Promise<void>;
 }
@@ -80,6 +84,14 @@ const assemble = (backend: Backend): Storage => {
       set: (id, value, ttlMs) => run(async () => void (await keyv.set(id, value, ttlMs))),
       delete: (id) => run(() => keyv.delete(id)),
       entries: () => liveEntries<T>(keyv, adapter, run),
+      ...atomicOps(keyv, backend.swap(adapter), {
+        run,
+        contended: (id) =>
+          storeUnavailable(new Error(`record ${name}/${id} kept changing under concurrent writes`), {
+            what: backend.failure.what,
+            hint: 'Try again; if it persists, something is rewriting that record in a loop.',
+          }),
+      }),
     };
     stores.set(name, store as Store<unknown>);
     return store;
@@ -148,6 +160,13 @@ const openEmbedded = async ({ dataDir, keyPrefix, logger, compactMinRecords, now
     failure,
     keyPrefix,
     adapter: () => new KeyvFileStore(log),
+    swap: (adapter) => {
+      const file = adapter as KeyvFileStore;
+      return {
+        read: async (id) => file.read(id),
+        swap: async (id, expected, next, ttl) => file.swap(id, expected, next, ttl),
+      };
+    },
     locks: (namespace) =>
       createEmbeddedLocks({ locks: namespace('lock'), claims: namespace('once'), ...(now ? { now } : {}) }),
     close: async () => log.close(),
@@ -202,6 +221,10 @@ const openRedis = async (
       // Each adapter adds its own listeners to the shared client: make room so Node does not warn.
       client.setMaxListeners(client.getMaxListeners() + 1);
       return new KeyvRedis(client, { throwOnErrors: true, throwOnConnectError: true });
+    },
+    swap: (adapter) => {
+      const redis = adapter as KeyvRedis<unknown>;
+      return redisSwap(client, (id) => redis.createKeyPrefix(id, redis.namespace));
     },
     locks: () =>
       createRedisLocks({

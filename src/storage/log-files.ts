@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Locks, Store } from '../engine/ports/store.js';
 import type { Storage } from './keyv.js';
+import { inProcessAtomics } from './memory-store.js';
 import { appendOrCutBack, nodeFs, type SyncFs } from './sync-fs.js';
 import { guard } from './unavailable.js';
 
@@ -84,7 +85,7 @@ export const createLogFiles = ({ dir, fs = nodeFs }: { dir: string; fs?: SyncFs 
     }
   };
 
-  return {
+  const base: Pick<Store<LogPart>, 'get' | 'set'> = {
     get: (id) =>
       guard(failure, async () => {
         const parsed = parseId(id);
@@ -100,6 +101,10 @@ export const createLogFiles = ({ dir, fs = nodeFs }: { dir: string; fs?: SyncFs 
         }
         append(value.build, value.key, value.text);
       }),
+  };
+  return {
+    ...base,
+    ...inProcessAtomics(base),
     delete: (id) =>
       guard(failure, async () => {
         const parsed = parseId(id);

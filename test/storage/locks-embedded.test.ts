@@ -4,22 +4,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/engine/ports/store.js';
 import { createEmbeddedLocks } from '../../src/storage/locks-embedded.js';
+import { createMemoryStore } from '../../src/storage/memory-store.js';
 
 const root = mkdtempSync(join(tmpdir(), 'heckler-locks-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A plain in-memory Store: the locks must depend on the port only. */
-const memoryStore = <T>(): Store<T> => {
-  const data = new Map<string, T>();
-  return {
-    get: async (id) => data.get(id),
-    set: async (id, value) => void data.set(id, value),
-    delete: async (id) => data.delete(id),
-    entries: async function* () {
-      yield* data;
-    },
-  };
-};
+const memoryStore = <T>(): Store<T> => createMemoryStore<T>();
 
 describe('embedded locks', () => {
   it('expires by the injected clock, without waiting', async () => {

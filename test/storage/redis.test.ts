@@ -126,6 +126,59 @@ describe('redis storage', () => {
     }
   });
 
+  it('loses no update and repeats no number between two storages racing on one Redis', async () => {
+    // Two Storage instances are two clients, as two replicas would be: only the server's
+    // compare-and-set keeps their writes apart.
+    const keyPrefix = uniquePrefix();
+    const [one, two] = await Promise.all([
+      createStorage({ redisUrl, keyPrefix, dataDir: unusedDir }),
+      createStorage({ redisUrl, keyPrefix, dataDir: unusedDir }),
+    ]);
+    try {
+      const writers = Array.from({ length: 60 }, (_, i) => ({
+        storage: i % 2 === 0 ? one : two,
+        name: `w${i}`,
+      }));
+      await Promise.all(
+        writers.map(({ storage, name }) =>
+          storage.store<string[]>('docs').update('d', (current) => [...(current ?? []), name]),
+        ),
+      );
+      expect([...((await one.store<string[]>('docs').get('d')) ?? [])].sort()).toEqual(
+        writers.map(({ name }) => name).sort(),
+      );
+      const ids = await Promise.all(
+        writers.map(({ storage }) => storage.store<number>('seq').increment('apply')),
+      );
+      expect([...ids].sort((a, b) => a - b)).toEqual(writers.map((_, i) => i + 1));
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
+  it('writes what keyv writes: same key, same serialized value, readable both ways', async () => {
+    const keyPrefix = uniquePrefix();
+    const storage = await createStorage({ redisUrl, keyPrefix, dataDir: unusedDir });
+    try {
+      const docs = storage.store<{ text: string }>('docs');
+      await docs.set('by-set', { text: ':colon' });
+      await docs.update('by-update', () => ({ text: ':colon' }));
+      expect(await raw.get(`${keyPrefix}:docs::by-update`)).toBe(await raw.get(`${keyPrefix}:docs::by-set`));
+      const counters = storage.store<number>('counters');
+      await counters.set('by-set', 7);
+      await counters.increment('by-increment');
+      expect(await raw.get(`${keyPrefix}:counters::by-set`)).toBe('{"value":7}');
+      expect(await raw.get(`${keyPrefix}:counters::by-increment`)).toBe('{"value":1}');
+      // A counter with a ttl keeps it, and keyv still reads it.
+      await counters.set('brief', 1, 60_000);
+      expect(await counters.increment('brief')).toBe(2);
+      expect(await counters.get('brief')).toBe(2);
+      expect(await raw.pTTL(`${keyPrefix}:counters::brief`)).toBeGreaterThan(50_000);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('refuses work after close instead of reconnecting', async () => {
     const storage = await createStorage({ redisUrl, keyPrefix: uniquePrefix(), dataDir: unusedDir });
     const things = storage.store<number>('things');

@@ -10,6 +10,26 @@ export interface Store<T> {
   delete(id: string): Promise<boolean>;
   /** Every live record of this namespace, in no particular order. */
   entries(): AsyncIterable<[string, T]>;
+  /**
+   * Compare-and-set, atomic across every replica sharing the store: `change` gets the record as
+   * stored now (undefined: none) and returns the record to store, or undefined to leave it as it
+   * is (nothing is written). When another writer got in first, `change` runs again on the newer
+   * record, so it must be pure: no I/O, no side effects but on its own locals (the last run is
+   * the one that counts). It may throw to refuse; then nothing is written and the error goes to
+   * the caller. Resolves to the record as stored afterwards, as `get` would read it. `ttlMs`
+   * gives the record a new lifetime; without it the record keeps the expiry it had (none, for a
+   * new one).
+   */
+  update(
+    id: string,
+    change: (current: T | undefined) => T | undefined,
+    ttlMs?: number,
+  ): Promise<T | undefined>;
+  /**
+   * Adds one to the number stored at `id` (absent: 0) and resolves to the new number; atomic
+   * across replicas, so N calls anywhere give 1..N exactly once. The record must be a number.
+   */
+  increment(id: string): Promise<number>;
 }
 
 export interface LockInfo {

@@ -4,22 +4,13 @@ import { type BuildLogs, createBuildLogs, type StageLog } from '../../../src/eng
 import { createChatProgress } from '../../../src/engine/builds/progress.js';
 import type { BuildRecord, StageRecord } from '../../../src/engine/builds/records.js';
 import type { MessageRef, Store } from '../../../src/engine/ports/index.js';
+import { createMemoryStore } from '../../../src/storage/memory-store.js';
 import { newBuild, pipeline, stage } from '../../adapters/docker/harness.js';
 import { RecordingChat } from '../../fakes/recording-chat.js';
 import { captureLogger } from '../../support/logger.js';
 
 /** An in-memory store: the progress only needs get and set. */
-const memoryStore = <T>(): Store<T> => {
-  const map = new Map<string, T>();
-  return {
-    get: async (id) => map.get(id),
-    set: async (id, value) => void map.set(id, value),
-    delete: async (id) => map.delete(id),
-    entries: async function* () {
-      yield* map.entries();
-    },
-  };
-};
+const memoryStore = <T>(): Store<T> => createMemoryStore<T>();
 
 /** A clock the test moves, and timers that fire only when it does. */
 const fakeTime = () => {
