@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { HecklerError } from '../engine/errors.js';
+import { HecklerError, isHecklerError } from '../engine/errors.js';
+import { type CommandOutcome, type Metrics, noMetrics } from '../engine/ports/metrics.js';
 import { formatDuration } from '../engine/text/duration.js';
 import { authorize, rolesOf } from './authorize.js';
 import { describeError } from './describe-error.js';
@@ -12,12 +13,36 @@ export interface Dispatcher {
   dispatch(request: ChatRequest): Promise<void>;
 }
 
+export interface DispatcherOptions {
+  /** Each request counted by command name and outcome. */
+  metrics?: Metrics;
+}
+
+/** How a request ended, for the commands counter: a user's mistake is not a failure of the bot. */
+export const outcomeOf = (error: unknown): CommandOutcome => {
+  if (!isHecklerError(error)) return 'error';
+  switch (error.code) {
+    case 'USAGE':
+    case 'UNKNOWN_COMMAND':
+      return 'usage';
+    case 'NOT_AUTHORIZED':
+      return 'denied';
+    case 'RATE_LIMITED':
+      return 'rate_limited';
+    default:
+      return 'refused';
+  }
+};
+
 /** Shared by every chat adapter, so a command behaves the same typed in Slack, clicked, or in the shell. */
-export const createDispatcher = (services: Services): Dispatcher => {
+export const createDispatcher = (services: Services, options: DispatcherOptions = {}): Dispatcher => {
   const { count, per } = services.config.limits.expensive;
   const expensive = createRateLimiter({ max: count, windowMs: per, clock: services.clock });
+  const metrics = options.metrics ?? noMetrics;
   return {
     async dispatch(request) {
+      /** The registry's name once parsed; what the user typed never becomes a label. */
+      let name = 'unknown';
       const cmdId = randomBytes(4).toString('hex');
       const log = services.logger.child({ cmdId, user: request.user, channel: request.channel });
       const roles = rolesOf(request.user, services.config.roles);
@@ -39,6 +64,7 @@ export const createDispatcher = (services: Services): Dispatcher => {
             ? { command: services.commands.get('help'), call: { name: 'help', args: {}, flags: {} } }
             : parsed;
         if (!command) return;
+        name = command.name;
         authorize(command, call, roles, services.config);
         const costly = typeof command.expensive === 'function' ? command.expensive(call) : command.expensive;
         if (costly) {
@@ -55,7 +81,9 @@ export const createDispatcher = (services: Services): Dispatcher => {
           'command',
         );
         await command.run(ctx, call);
+        metrics.commandHandled(name, 'ok');
       } catch (error) {
+        metrics.commandHandled(name, outcomeOf(error));
         log.info({ code: (error as { code?: string }).code }, 'command refused or failed');
         try {
           await request.respond(describeError(error, log));

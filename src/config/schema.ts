@@ -5,6 +5,7 @@ import { buildsSchema } from './builds-schema.js';
 import { demoSchema } from './demo-schema.js';
 import { duration } from './fields.js';
 import { fleetSchema, puppetSchema, repoSchema } from './fleet-schema.js';
+import { metricsSchema } from './metrics-schema.js';
 import { permadiffsSchema } from './permadiffs-schema.js';
 import { slackSchema } from './slack-schema.js';
 
@@ -64,6 +65,7 @@ const configFileObject = z.strictObject({
     })
     .default({ dataDir: '.heckler-data', keyPrefix: 'heckler' }),
   slack: slackSchema,
+  metrics: metricsSchema,
   /** The Puppet repository; without it the Puppet commands say how to configure one. */
   repo: repoSchema.optional(),
   puppet: puppetSchema,

@@ -1,7 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { ErrorCode, type HTTPReceiver } from '@slack/bolt';
+import type { OpsRoutes } from '../../adapters/metrics/routes.js';
 import type { Logger } from '../../engine/ports/logger.js';
 import { BodyBudget, readBody } from './body.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits, type Refusals, refusalLog } from './http-limits.js';
@@ -90,6 +92,10 @@ export interface GatedServerOptions {
   logger: Logger;
   limits?: Partial<HttpLimits>;
   now?: () => number;
+  /** /metrics, /healthz and /readyz, answered before any Slack check (GET only). */
+  ops?: OpsRoutes;
+  /** Milliseconds from a signed request's arrival to the end of Bolt's answer (the ack). */
+  onAck?: (ms: number) => void;
 }
 
 /**
@@ -157,7 +163,7 @@ export const startGatedServer = async (
     res.end();
   };
 
-  const gate = async (req: IncomingMessage, res: ServerResponse) => {
+  const gate = async (req: IncomingMessage, res: ServerResponse, arrived: number) => {
     const timestamp = req.headers['x-slack-request-timestamp'];
     const signature = req.headers['x-slack-signature'];
     const verdict = judgeTimestamp(timestamp, now());
@@ -182,6 +188,8 @@ export const startGatedServer = async (
       return refuseAs(req, res, 401, 'bad-signature');
     }
     res.once('close', read.release);
+    const { onAck } = options;
+    if (onAck) res.once('finish', () => onAck(performance.now() - arrived));
     // Bolt uses a body already read instead of reading the (now drained) stream again.
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = read.body;
     pass(req, res);
@@ -195,10 +203,13 @@ export const startGatedServer = async (
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, limits.headersTimeoutMs / 2)),
     },
     (req, res) => {
+      const arrived = performance.now();
+      // Operations endpoints answer GETs on their exact paths and refuse other methods there.
+      if (options.ops?.handle(req, res)) return;
       // Every POST is gated, whatever its path: Bolt normalizes paths (`/slack/./events`), so a
       // gate that compared paths itself could be walked around.
       if (req.method?.toUpperCase() !== 'POST') return pass(req, res);
-      gate(req, res).catch((error: unknown) => {
+      gate(req, res, arrived).catch((error: unknown) => {
         logger.error({ err: error, url: req.url }, 'slack request gate failed');
         if (!res.headersSent) refuse(res, 500);
       });
