@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, runOk, waitFor } from '../support/process.js';
+import { ensureInstalled, run, runOk, waitFor } from '../support/process.js';
 
 const root = join(import.meta.dirname, '../..');
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -153,6 +153,21 @@ describe('the compiled build (npm run build, bin/heckler.js under plain node)', 
     expect(files.filter((url) => /\.[cm]?ts$/.test(url))).toEqual([]);
     expect(files.filter((url) => /\/(tsx|typescript|esbuild|vitest)\//.test(url))).toEqual([]);
     expect(files.filter((url) => url.startsWith(pathToFileURL(join(root, 'src')).href))).toEqual([]);
+  });
+
+  it('noops the demo on real Puppet: the report processor is installed from beside its compiled module', async () => {
+    ensureInstalled([
+      { command: 'git', pkg: 'git' },
+      { command: 'puppet', pkg: 'puppet' },
+    ]);
+    const bot = startBin([], ['/heckler noop v2', '/heckler whoami'], 'User id: U0ALICE');
+    expect(await bot.answered, bot.output().stderr).toBe(true);
+    const { code, stdout, stderr } = await bot.finish();
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const review = stdout.slice(stdout.indexOf('> /heckler noop v2'), stdout.indexOf('> /heckler whoami'));
+    expect(review).toContain('│ 3 nodes would change · 0 unchanged · 0 failed · 0 unreachable\n');
+    expect(review).toContain('│ -workers = 1\n│ +workers = 4\n');
   });
 
   it('refuses to start without a build, saying how to make one', async () => {
