@@ -1,7 +1,8 @@
 import type { ChatIdMap } from '../engine/delta/index.js';
 import { HecklerError } from '../engine/errors.js';
+import { type PermadiffIgnore, permadiffIgnores, splitIgnored } from '../engine/permadiffs/ignored.js';
 import type { PermadiffService } from '../engine/permadiffs/service.js';
-import { type PermadiffGroup, permadiffNodes, standing } from '../engine/permadiffs/state.js';
+import type { PermadiffGroup } from '../engine/permadiffs/state.js';
 import { escapeText, USER_ID } from '../engine/text/mrkdwn.js';
 import { NAME_PATTERN } from './fleet-args.js';
 import type { CommandSpec, Services } from './types.js';
@@ -13,6 +14,12 @@ export const permadiffsOf = (services: Services): PermadiffService => {
   throw new HecklerError('CONFIG_INVALID', 'permadiff scans need a Puppet repository', {
     hint: 'add `repo.url` and `fleet.nodes` to heckler.yml (see the configuration reference in README.md)',
   });
+};
+
+/** The ignores a permadiff list applies: those made from chat, then `approvals.ignore`. */
+export const activeIgnores = async (services: Services): Promise<PermadiffIgnore[]> => {
+  const stored = await (services.ignores ?? services.reviews?.ignores)?.active();
+  return permadiffIgnores(stored ?? [], services.config.approvals.ignore);
 };
 
 const idsOf = (value: string | readonly string[] | undefined): string[] =>
@@ -81,16 +88,17 @@ export const permadiffs: CommandSpec = {
         hint: '`/heckler nodes` lists the fleet',
       });
     const byOwner = typeof owner === 'string' ? ownerMatcher(owner, ctx.services) : () => true;
-    const groups = standing(state.groups, state.minRuns)
-      .filter(byOwner)
-      .filter((group) => typeof node !== 'string' || permadiffNodes(group, state.minRuns).includes(node))
-      .filter((group) => call.flags.new !== true || group.since === state.lastScan?.at)
-      .sort((a, b) => permadiffNodes(b, state.minRuns).length - permadiffNodes(a, state.minRuns).length);
+    const keep = <T extends { group: PermadiffGroup; nodes: string[] }>(entries: T[]) =>
+      entries
+        .filter((entry) => byOwner(entry.group))
+        .filter((entry) => typeof node !== 'string' || entry.nodes.includes(node))
+        .filter((entry) => call.flags.new !== true || entry.group.since === state.lastScan?.at);
+    const split = splitIgnored(state.groups, state.minRuns, await activeIgnores(ctx.services));
     const filtered = [
       typeof owner === 'string' ? ` owned by ${escapeText(owner)}` : '',
       typeof node === 'string' ? ` on ${escapeText(node)}` : '',
       call.flags.new === true ? ' new in the last scan' : '',
     ].join('');
-    await ctx.respond(permadiffsMessage(state, groups, filtered));
+    await ctx.respond(permadiffsMessage(state, keep(split.standing), keep(split.ignored), filtered));
   },
 };

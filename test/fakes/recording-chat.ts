@@ -5,6 +5,7 @@ export type ChatEvent =
   | { kind: 'update'; ref: MessageRef; message: Message }
   | { kind: 'reply'; thread: MessageRef; message: Message; ref: MessageRef }
   | { kind: 'whisper'; channel: string; user: string; message: Message }
+  | { kind: 'direct'; user: string; message: Message; ref: MessageRef }
   | { kind: 'upload'; channel: string; file: ChatFile; thread?: MessageRef };
 
 /** A Chat that remembers everything said through it, for assertions. */
@@ -34,6 +35,12 @@ export class RecordingChat implements Chat {
 
   async whisper(channel: string, user: string, message: Message): Promise<void> {
     this.events.push({ kind: 'whisper', channel, user, message });
+  }
+
+  async direct(user: string, message: Message): Promise<MessageRef> {
+    const ref = { channel: `D-${user}`, ts: `${this.next++}.000` };
+    this.events.push({ kind: 'direct', user, message, ref });
+    return ref;
   }
 
   async upload(channel: string, file: ChatFile, thread?: MessageRef): Promise<void> {

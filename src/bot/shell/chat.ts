@@ -45,6 +45,12 @@ export class ShellChat implements Chat {
     this.print(`#${channel} · ${ref.ts} (only visible to @${this.users[user] ?? user})`, message, ref);
   }
 
+  async direct(user: string, message: Message): Promise<MessageRef> {
+    const ref = { channel: `@${user}`, ts: `m${this.nextMessage++}` };
+    this.print(`private to @${this.users[user] ?? user} · ${ref.ts}`, message, ref);
+    return ref;
+  }
+
   async upload(channel: string, file: ChatFile, thread?: MessageRef): Promise<void> {
     const where = thread ? ` ↳ thread of ${thread.ts}` : '';
     // A build log or a node's output may carry escape sequences: the terminal shows them inert.

@@ -90,6 +90,11 @@ export class SlackChat implements Chat {
     }
   }
 
+  /** `chat.postMessage` with a user id as the channel posts in the app's DM with that user. */
+  async direct(user: string, message: Message): Promise<MessageRef> {
+    return this.post(user, message);
+  }
+
   async upload(channel: string, file: ChatFile, thread?: MessageRef): Promise<void> {
     const common = {
       channel_id: channel,

@@ -1,16 +1,25 @@
 import { compressHosts } from '../../engine/delta/index.js';
+import type { IgnoredEntry, PermadiffEntry } from '../../engine/permadiffs/ignored.js';
 import type { NotScanned, PermadiffState, ScanSummary } from '../../engine/permadiffs/service.js';
-import { type PermadiffGroup, permadiffNodes } from '../../engine/permadiffs/state.js';
+import type { PermadiffGroup } from '../../engine/permadiffs/state.js';
 import type { Block, Message } from '../../engine/ports/index.js';
 import type { PartOwnership } from '../../engine/review/records.js';
-import { escapeText as esc, mentionAll } from '../../engine/text/mrkdwn.js';
+import { escapeText as esc, mention, mentionAll } from '../../engine/text/mrkdwn.js';
 
 /** Lines of a diff shown per group; the rest is counted, never dropped without a word. */
 const DIFF_LINES = 12;
 
-const when = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+export const when = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
-const ownersText = (parts: readonly PartOwnership[]) => {
+/** Literal text cut to `max` characters with a visible ellipsis (before escaping, so no entity is split). */
+export const clip = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+
+/** `Type[title]` as mrkdwn; a title longer than a chat line is cut visibly (the file has it whole). */
+export const resourceName = (group: PermadiffGroup) =>
+  esc(clip(`${group.resource.type}[${group.resource.title}]`, 300));
+
+export const ownersText = (parts: readonly PartOwnership[]) => {
   const named = parts.map((part) => {
     const who = [mentionAll(part.owners), ...part.unmapped.map((name) => `${esc(name)} (unmapped)`)]
       .filter(Boolean)
@@ -25,33 +34,73 @@ const sourcesText = (group: PermadiffGroup) => {
     s.file === undefined ? '' : `${s.file}${s.line === undefined ? '' : `:${s.line}`}`,
   );
   const known = [...new Set(at.filter(Boolean))];
-  return known.length > 0 ? known.map((s) => `\`${esc(s)}\``).join(', ') : 'unknown file';
+  if (known.length === 0) return 'unknown file';
+  const shown = known.slice(0, 5).map((s) => `\`${esc(clip(s, 200))}\``);
+  return known.length > 5 ? `${shown.join(', ')} and ${known.length - 5} more` : shown.join(', ');
 };
 
-const shortDiff = (diff: string): string => {
-  const lines = diff.replace(/\n$/, '').split('\n');
-  if (lines.length <= DIFF_LINES) return lines.join('\n');
-  return `${lines.slice(0, DIFF_LINES).join('\n')}\n… ${lines.length - DIFF_LINES} more lines`;
+/** At most `lines` lines of at most `width` characters; what is left out is counted. */
+export const shortDiff = (diff: string, lines = DIFF_LINES, width = Number.POSITIVE_INFINITY): string => {
+  const all = diff.replace(/\n$/, '').split('\n');
+  const cut = all.map((line) => (line.length > width ? `${line.slice(0, width)}…` : line));
+  const clipped = cut.some((line, i) => line !== all[i]);
+  const shown = cut.length <= lines ? cut : [...cut.slice(0, lines), `… ${cut.length - lines} more lines`];
+  return clipped ? [...shown, '(long lines shortened)'].join('\n') : shown.join('\n');
 };
 
-/** One group: what, where, whose, since when; the diff (host names shown as {{node}}) below it. */
-const groupBlocks = (group: PermadiffGroup, minRuns: number): { text: string; blocks: Block[] } => {
-  const nodes = permadiffNodes(group, minRuns);
+/** The literal detail shown under a group: its diff, or its property changes. */
+export const detailOf = (group: PermadiffGroup): string =>
+  group.resource.diff ??
+  group.resource.events.map((e) => `${e.property}: ${e.from ?? 'absent'} → ${e.to ?? 'absent'}`).join('\n');
+
+export interface GroupView {
+  /** Compressed host names longer than this are cut (the rest counted). */
+  maxHosts?: number;
+  diffLines?: number;
+  diffWidth?: number;
+}
+
+/** Compressed host names, at most `max` characters of them; the rest counted. */
+export const hostsText = (nodes: readonly string[], max = Number.POSITIVE_INFINITY): string => {
+  const entries = compressHosts(nodes);
+  const shown: string[] = [];
+  let length = 0;
+  for (const entry of entries) {
+    if (shown.length > 0 && length + entry.length > max) break;
+    shown.push(entry);
+    length += entry.length + 2;
+  }
+  const rest = entries.length - shown.length;
+  return esc(shown.join(', ')) + (rest > 0 ? ` and ${rest} more host group${rest === 1 ? '' : 's'}` : '');
+};
+
+/** One group on `nodes`: what, where, whose, since when; the diff (host names shown as {{node}}) below it. */
+export const groupBlocks = (
+  group: PermadiffGroup,
+  nodes: readonly string[],
+  view: GroupView = {},
+): { text: string; blocks: Block[] } => {
   const streak = Math.min(...nodes.map((node) => group.nodes[node]?.streak ?? 0));
   const firstSeen = Math.min(...nodes.map((node) => group.nodes[node]?.firstSeen ?? group.firstSeen));
-  const { type, title } = group.resource;
   const head =
-    `• *${esc(`${type}[${title}]`)}* on ${esc(compressHosts(nodes).join(', '))}` +
+    `• *${resourceName(group)}* on ${hostsText(nodes, view.maxHosts)}` +
     `${group.resource.refresh ? ' (runs a refresh)' : ''}\n` +
     `  owners: ${ownersText(group.owners)} · ${sourcesText(group)} · first seen ${when(firstSeen)} · ` +
     `${streak} scans in a row`;
-  const events = group.resource.events.map(
-    (e) => `${e.property}: ${e.from ?? 'absent'} → ${e.to ?? 'absent'}`,
-  );
-  const detail = group.resource.diff ? shortDiff(group.resource.diff) : events.join('\n');
+  const full = detailOf(group);
+  const detail = full ? shortDiff(full, view.diffLines, view.diffWidth) : '';
   const blocks: Block[] = [{ kind: 'section', text: head }];
   if (detail) blocks.push({ kind: 'code', text: detail });
   return { text: detail ? `${head}\n\`\`\`${esc(detail)}\`\`\`` : head, blocks };
+};
+
+/** One collapsed line for an ignored part: resource, where, who, why, until. */
+export const ignoredLine = (entry: IgnoredEntry): string => {
+  const { rule, by, expiresAt } = entry.ignore;
+  const who = by === undefined ? 'in heckler.yml' : `by ${mention(by)}`;
+  const until = expiresAt === undefined ? '' : ` until ${when(expiresAt)}`;
+  const id = rule.id === undefined ? '' : ` (\`${esc(rule.id)}\`)`;
+  return `${resourceName(entry.group)} on ${hostsText(entry.nodes, 200)} — ignored ${who}${until}${id}: ${esc(clip(rule.purpose, 300))}`;
 };
 
 export const notScannedText = (notScanned: readonly NotScanned[]): string =>
@@ -65,13 +114,14 @@ export const notScannedText = (notScanned: readonly NotScanned[]): string =>
         )
         .join('; ');
 
-const scanLine = (scan: ScanSummary) =>
+export const scanLine = (scan: ScanSummary) =>
   `Last scan ${when(scan.at)}: ${scan.scanned.length} node${scan.scanned.length === 1 ? '' : 's'} scanned.`;
 
-/** `/heckler permadiffs`: the standing set (already filtered), what was filtered, what could not be scanned. */
+/** `/heckler permadiffs`: the standing set (already filtered), ignored parts collapsed, what could not be scanned. */
 export const permadiffsMessage = (
   state: PermadiffState,
-  groups: readonly PermadiffGroup[],
+  entries: readonly PermadiffEntry[],
+  ignored: readonly IgnoredEntry[],
   filtered: string,
 ): Message => {
   const { lastScan, minRuns } = state;
@@ -80,17 +130,22 @@ export const permadiffsMessage = (
       'No permadiff scan has run yet: an admin can run `/heckler scan` now, or wait for the schedule.';
     return { text, blocks: [{ kind: 'section', text }] };
   }
-  const parts = groups.map((group) => groupBlocks(group, minRuns));
+  const parts = entries.map((entry) => groupBlocks(entry.group, entry.nodes));
   const title =
-    groups.length === 0
+    entries.length === 0
       ? `No permadiffs${filtered}.`
-      : `*${groups.length} permadiff${groups.length === 1 ? '' : 's'}*${filtered} (seen in ${minRuns}+ scans in a row on clean nodes):`;
+      : `*${entries.length} permadiff${entries.length === 1 ? '' : 's'}*${filtered} (seen in ${minRuns}+ scans in a row on clean nodes):`;
+  const ignoredText =
+    ignored.length === 0
+      ? ''
+      : `${ignored.length} ignored (collapsed):\n${ignored.map((entry) => `• ${ignoredLine(entry)}`).join('\n')}`;
   const footer = [scanLine(lastScan), notScannedText(lastScan.notScanned)].filter(Boolean).join('\n');
   return {
-    text: [title, ...parts.map((p) => p.text), footer].join('\n'),
+    text: [title, ...parts.map((p) => p.text), ignoredText, footer].filter(Boolean).join('\n'),
     blocks: [
       { kind: 'section', text: title },
       ...parts.flatMap((p) => p.blocks),
+      ...(ignoredText ? [{ kind: 'context' as const, text: ignoredText }] : []),
       { kind: 'context', text: footer },
     ],
   };

@@ -22,6 +22,11 @@ export interface Chat {
   reply(thread: MessageRef, message: Message): Promise<MessageRef>;
   /** A message only `user` sees (Slack: ephemeral). */
   whisper(channel: string, user: string, message: Message): Promise<void>;
+  /**
+   * A private message to `user` outside any channel (Slack: the app's direct-message conversation
+   * with them); it stays, unlike a whisper, and can be replied to in its thread.
+   */
+  direct(user: string, message: Message): Promise<MessageRef>;
   /** Shares a file in the channel (or in a message's thread). */
   upload(channel: string, file: ChatFile, thread?: MessageRef): Promise<void>;
   /** A link people can follow to a posted message (Slack: its permalink); absent where there is none. */

@@ -7,10 +7,11 @@ const failure = (yaml: string): string => refusal(yaml).message;
 
 describe('permadiffs', () => {
   it('scans every 6 h and needs 2 runs unless set', () => {
-    expect(load('{}').permadiffs).toEqual({ scanEvery: 21_600_000, minRuns: 2 });
+    expect(load('{}').permadiffs).toEqual({ scanEvery: 21_600_000, minRuns: 2, notifyOwners: false });
     expect(load('permadiffs:\n  scanEvery: 30m\n  minRuns: 3\n').permadiffs).toEqual({
       scanEvery: 1_800_000,
       minRuns: 3,
+      notifyOwners: false,
     });
   });
 
