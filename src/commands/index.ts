@@ -6,6 +6,7 @@ import { builds } from './builds.js';
 import { cancel } from './cancel.js';
 import { confirm } from './confirm.js';
 import { deny } from './deny.js';
+import { doctor } from './doctor.js';
 import { help } from './help.js';
 import { ignore } from './ignore.js';
 import { ignores } from './ignores.js';
@@ -58,6 +59,7 @@ export const allCommands: readonly CommandSpec[] = [
   validate,
   watch,
   unwatch,
+  doctor,
 ];
 
 export const createRegistry = (commands: readonly CommandSpec[] = allCommands): CommandRegistry => {

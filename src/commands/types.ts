@@ -1,4 +1,5 @@
 import type { Config, Role } from '../config/schema.js';
+import type { Doctor } from '../doctor/compose.js';
 import type { ApplyService } from '../engine/apply/service.js';
 import type { BuildService } from '../engine/builds/service.js';
 import type { IgnoreService } from '../engine/ignores/service.js';
@@ -62,6 +63,8 @@ export interface Services {
   permadiffs?: PermadiffService;
   /** The CI half; absent when no repository is watched. */
   builds?: BuildService;
+  /** `doctor` from chat: the same checks as the CLI, over the running bot's store and transport. */
+  doctor?: Doctor;
 }
 
 /**
