@@ -11,6 +11,10 @@ const benchmarks: Record<string, { about: string; run?: () => Promise<void> }> =
     about: 'delta + grouping of 2,000 reports x 500 resources vs JSON.parse (issue: delta noops)',
     run: () => import('./grouping.js').then((m) => m.run()),
   },
+  ack: {
+    about: '200 slash commands at once: ms to the ack, idle and grouping, vs bare Bolt (issue 14)',
+    run: () => import('./ack.js').then((m) => m.run()),
+  },
   build: {
     about: 'a 5-stage build through Heckler vs the docker CLI (issue: builds)',
     run: () => import('./build.js').then((m) => m.run()),
