@@ -29,7 +29,9 @@ export type ErrorCode =
   /** A click or command quoted a view that has changed since (a review re-nooped). */
   | 'OUTDATED'
   /** Too many costly commands from one user in a short time. */
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  /** A worker thread doing the bot's heavy work (grouping a delta) died under a job. */
+  | 'WORKER_FAILED';
 
 export interface HecklerErrorOptions {
   /** What the user can do about it, in one sentence. */

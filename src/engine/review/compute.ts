@@ -1,4 +1,5 @@
 import {
+  type DeltaInput,
   deltaForNode,
   fleetStateHash,
   type GroupedDelta,
@@ -9,6 +10,7 @@ import {
 } from '../delta/index.js';
 import { HecklerError } from '../errors.js';
 import type { CodeRepo, CommitInfo, NodeSpec } from '../ports/index.js';
+import { nextTurn, type Offload } from '../ports/offload.js';
 import type { FleetService } from '../runs/fleet-service.js';
 import { escapeText } from '../text/mrkdwn.js';
 import { unlessUnrelated } from './lineage.js';
@@ -43,7 +45,30 @@ export interface ComputeDeps {
   fleet: FleetService;
   cache: NoopCache;
   ignored: readonly IgnoreRule[];
+  /** Where the grouping runs: worker threads in the bot; inline without one. */
+  offload?: Offload;
 }
+
+/**
+ * Each node's delta as its noops come, then the grouping (DESIGN.md §3.4), without holding the
+ * event loop: every node's subtraction is a turn of its own (Slack's requests are answered
+ * between), and the grouping, one long computation, runs on `offload` when there is one.
+ */
+export const deltasAndGroups = async (
+  inputs: Iterable<DeltaInput> | AsyncIterable<DeltaInput>,
+  options: { ignored: readonly IgnoreRule[]; offload?: Offload | undefined; also?: readonly NodeDelta[] },
+): Promise<{ deltas: NodeDelta[]; grouped: GroupedDelta }> => {
+  const deltas: NodeDelta[] = [];
+  for await (const input of inputs) {
+    deltas.push(deltaForNode(input));
+    await nextTurn();
+  }
+  deltas.push(...(options.also ?? []));
+  const grouped = options.offload
+    ? await options.offload.groupDeltas(deltas, { ignored: options.ignored })
+    : groupDeltas(deltas, { ignored: options.ignored });
+  return { deltas, grouped };
+};
 
 export interface FleetState {
   applied: Map<string, AppliedOf>;
@@ -99,19 +124,21 @@ export const computeDelta = async (
   for (const revision of [sha, ...commit.parents])
     noops.push(await deps.cache.noops(revision, inLineage, applied));
   const [own, ...parents] = noops;
-  const deltas = [
-    ...inLineage.map((node) =>
-      deltaForNode({
-        node: node.name,
-        commit: own?.get(node.name) ?? { status: 'failed', error: 'no noop result' },
-        parents: commit.parents.map((revision, index) => ({
-          revision,
-          applied: applied.get(node.name)?.revision === revision,
-          noop: parents[index]?.get(node.name) ?? { status: 'failed', error: 'no noop result' },
-        })),
-      }),
-    ),
-    ...outside.map(notInLineage),
-  ];
-  return { commit, fleetHash, deltas, grouped: groupDeltas(deltas, { ignored: deps.ignored }) };
+  const inputs = inLineage.map(
+    (node): DeltaInput => ({
+      node: node.name,
+      commit: own?.get(node.name) ?? { status: 'failed', error: 'no noop result' },
+      parents: commit.parents.map((revision, index) => ({
+        revision,
+        applied: applied.get(node.name)?.revision === revision,
+        noop: parents[index]?.get(node.name) ?? { status: 'failed', error: 'no noop result' },
+      })),
+    }),
+  );
+  const { deltas, grouped } = await deltasAndGroups(inputs, {
+    ignored: deps.ignored,
+    offload: deps.offload,
+    also: outside.map(notInLineage),
+  });
+  return { commit, fleetHash, deltas, grouped };
 };

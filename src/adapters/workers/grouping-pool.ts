@@ -1,0 +1,36 @@
+import type { ChangeGroup, GroupedDelta, IgnoreRule } from '../../engine/delta/group.js';
+import type { NodeDelta } from '../../engine/delta/subtract.js';
+import type { Logger } from '../../engine/ports/logger.js';
+import type { Offload } from '../../engine/ports/offload.js';
+import { WorkerPool } from './pool.js';
+import { slices } from './protocol.js';
+import type { GroupedRest } from './tasks.js';
+
+/** Nodes' deltas per message to a worker: each clones in about a millisecond on the bot's thread. */
+export const NODES_PER_PART = 20;
+
+export interface GroupingPool extends Offload {
+  close(): Promise<void>;
+}
+
+/**
+ * The Offload port over worker threads: `groupDeltas` runs in a worker, its input and result
+ * cloned in small parts so the bot's event loop answers Slack between them.
+ */
+export const createGroupingPool = (options: {
+  size?: number;
+  logger: Logger;
+  entry?: URL;
+  resourceLimits?: { maxOldGenerationSizeMb?: number };
+}): GroupingPool => {
+  const pool = new WorkerPool({ size: options.size ?? 1, ...options });
+  return {
+    async groupDeltas(deltas: readonly NodeDelta[], args: { ignored: readonly IgnoreRule[] }) {
+      const { parts, value } = await pool.run('groupDeltas', slices(deltas, NODES_PER_PART), {
+        ignored: args.ignored,
+      });
+      return { groups: (parts as ChangeGroup[][]).flat(), ...(value as GroupedRest) } satisfies GroupedDelta;
+    },
+    close: () => pool.close(),
+  };
+};
