@@ -9,7 +9,7 @@ import { RecordingChat } from '../fakes/recording-chat.js';
 import { testConfig } from '../support/config.js';
 import { captureLogger } from '../support/logger.js';
 import { embeddedNodeLocks } from '../support/node-locks.js';
-import { parseExposition, valueOf } from './exposition.js';
+import { parseExposition, sampleValue } from './exposition.js';
 
 describe('how a request ended', () => {
   it.each([
@@ -68,7 +68,7 @@ describe('the dispatcher counts what it handled', () => {
     await say('U0ADMIN', 'doctor');
     const samples = parseExposition((await metrics.scrape()).body);
     const count = (command: string, outcome: string) =>
-      valueOf(samples, 'heckler_commands_total', { command, outcome });
+      sampleValue(samples, 'heckler_commands_total', { command, outcome });
     expect(count('help', 'ok')).toBe(2);
     expect(count('whoami', 'ok')).toBe(1);
     expect(count('unknown', 'usage')).toBe(1);

@@ -26,7 +26,7 @@ export const parseExposition = (text: string): Sample[] => {
 };
 
 /** The value of the one sample with this name whose labels include `labels`; 0 when none. */
-export const valueOf = (
+export const sampleValue = (
   samples: readonly Sample[],
   name: string,
   labels: Record<string, string> = {},

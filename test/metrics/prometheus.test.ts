@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bounded, lockKind } from '../../src/adapters/metrics/labels.js';
 import { createPrometheusMetrics } from '../../src/adapters/metrics/prometheus.js';
-import { labelValues, parseExposition, valueOf } from './exposition.js';
+import { labelValues, parseExposition, sampleValue } from './exposition.js';
 
 const make = (
   extra: Parameters<typeof createPrometheusMetrics>[0] extends infer O ? Partial<O> : never = {},
@@ -48,10 +48,10 @@ describe('the Prometheus adapter', () => {
     metrics.commandHandled('deploy prod; rm -rf /', 'usage');
     metrics.commandHandled('help', 'weird' as never);
     const samples = await scrape(metrics);
-    expect(valueOf(samples, 'heckler_commands_total', { command: 'help', outcome: 'ok' })).toBe(2);
-    expect(valueOf(samples, 'heckler_commands_total', { command: 'noop', outcome: 'denied' })).toBe(1);
-    expect(valueOf(samples, 'heckler_commands_total', { command: 'unknown', outcome: 'usage' })).toBe(1);
-    expect(valueOf(samples, 'heckler_commands_total', { command: 'help', outcome: 'error' })).toBe(1);
+    expect(sampleValue(samples, 'heckler_commands_total', { command: 'help', outcome: 'ok' })).toBe(2);
+    expect(sampleValue(samples, 'heckler_commands_total', { command: 'noop', outcome: 'denied' })).toBe(1);
+    expect(sampleValue(samples, 'heckler_commands_total', { command: 'unknown', outcome: 'usage' })).toBe(1);
+    expect(sampleValue(samples, 'heckler_commands_total', { command: 'help', outcome: 'error' })).toBe(1);
     expect(labelValues(samples, 'heckler_commands_total', 'command').sort()).toEqual([
       'help',
       'noop',
@@ -66,14 +66,16 @@ describe('the Prometheus adapter', () => {
     metrics.nodeRun('web2', 'apply', 'failed', 40_000);
     metrics.nodeRun('attacker.example', 'apply', 'some error text', 10);
     const samples = await scrape(metrics);
-    expect(valueOf(samples, 'heckler_node_run_seconds_count', { node: 'web1', mode: 'noop' })).toBe(2);
-    expect(valueOf(samples, 'heckler_node_run_seconds_sum', { node: 'web1', mode: 'noop' })).toBeCloseTo(2.2);
-    expect(valueOf(samples, 'heckler_node_run_seconds_bucket', { node: 'web1', mode: 'noop', le: '1' })).toBe(
-      1,
+    expect(sampleValue(samples, 'heckler_node_run_seconds_count', { node: 'web1', mode: 'noop' })).toBe(2);
+    expect(sampleValue(samples, 'heckler_node_run_seconds_sum', { node: 'web1', mode: 'noop' })).toBeCloseTo(
+      2.2,
     );
-    expect(valueOf(samples, 'heckler_node_run_seconds_count', { node: 'other', mode: 'apply' })).toBe(1);
-    expect(valueOf(samples, 'heckler_node_runs_total', { mode: 'noop', outcome: 'changes' })).toBe(1);
-    expect(valueOf(samples, 'heckler_node_runs_total', { mode: 'apply', outcome: 'failed' })).toBe(2);
+    expect(
+      sampleValue(samples, 'heckler_node_run_seconds_bucket', { node: 'web1', mode: 'noop', le: '1' }),
+    ).toBe(1);
+    expect(sampleValue(samples, 'heckler_node_run_seconds_count', { node: 'other', mode: 'apply' })).toBe(1);
+    expect(sampleValue(samples, 'heckler_node_runs_total', { mode: 'noop', outcome: 'changes' })).toBe(1);
+    expect(sampleValue(samples, 'heckler_node_runs_total', { mode: 'apply', outcome: 'failed' })).toBe(2);
     expect(labelValues(samples, 'heckler_node_run_seconds_count', 'node').sort()).toEqual([
       'other',
       'web1',
@@ -88,10 +90,10 @@ describe('the Prometheus adapter', () => {
     metrics.applyFinished('passed');
     metrics.applyFinished('running');
     const samples = await scrape(metrics);
-    expect(valueOf(samples, 'heckler_review_decisions_total', { decision: 'approve' })).toBe(1);
-    expect(valueOf(samples, 'heckler_review_decisions_total', { decision: 'deny' })).toBe(0);
+    expect(sampleValue(samples, 'heckler_review_decisions_total', { decision: 'approve' })).toBe(1);
+    expect(sampleValue(samples, 'heckler_review_decisions_total', { decision: 'deny' })).toBe(0);
     expect(labelValues(samples, 'heckler_review_decisions_total', 'decision')).not.toContain('ignore');
-    expect(valueOf(samples, 'heckler_applies_total', { status: 'passed' })).toBe(1);
+    expect(sampleValue(samples, 'heckler_applies_total', { status: 'passed' })).toBe(1);
     expect(labelValues(samples, 'heckler_applies_total', 'status')).not.toContain('running');
   });
 
@@ -104,22 +106,24 @@ describe('the Prometheus adapter', () => {
     let queued = 3;
     const metrics = make({ locks: async () => locks, buildQueueLength: async () => queued });
     let samples = await scrape(metrics);
-    expect(valueOf(samples, 'heckler_locks_held', { kind: 'node' })).toBe(2);
-    expect(valueOf(samples, 'heckler_locks_held', { kind: 'leader' })).toBe(1);
-    expect(valueOf(samples, 'heckler_build_queue_length')).toBe(3);
+    expect(sampleValue(samples, 'heckler_locks_held', { kind: 'node' })).toBe(2);
+    expect(sampleValue(samples, 'heckler_locks_held', { kind: 'leader' })).toBe(1);
+    expect(sampleValue(samples, 'heckler_build_queue_length')).toBe(3);
     locks = [];
     queued = 0;
     samples = await scrape(metrics);
     // A kind with no lock left is gone, not stuck at its last count.
     expect(labelValues(samples, 'heckler_locks_held', 'kind')).toEqual([]);
-    expect(valueOf(samples, 'heckler_build_queue_length')).toBe(0);
+    expect(sampleValue(samples, 'heckler_build_queue_length')).toBe(0);
   });
 
   it('keeps two registries apart (two bots in one process)', async () => {
     const one = make();
     const two = make();
     one.commandHandled('help', 'ok');
-    expect(valueOf(await scrape(two), 'heckler_commands_total', { command: 'help', outcome: 'ok' })).toBe(0);
+    expect(sampleValue(await scrape(two), 'heckler_commands_total', { command: 'help', outcome: 'ok' })).toBe(
+      0,
+    );
   });
 
   it('times acks and build waits in seconds', async () => {
@@ -128,9 +132,9 @@ describe('the Prometheus adapter', () => {
     metrics.buildStarted(90_000);
     metrics.buildStarted(-5);
     const samples = await scrape(metrics);
-    expect(valueOf(samples, 'heckler_ack_latency_seconds_bucket', { le: '0.05' })).toBe(1);
-    expect(valueOf(samples, 'heckler_ack_latency_seconds_bucket', { le: '0.025' })).toBe(0);
-    expect(valueOf(samples, 'heckler_build_wait_seconds_sum')).toBe(90);
-    expect(valueOf(samples, 'heckler_build_wait_seconds_count')).toBe(2);
+    expect(sampleValue(samples, 'heckler_ack_latency_seconds_bucket', { le: '0.05' })).toBe(1);
+    expect(sampleValue(samples, 'heckler_ack_latency_seconds_bucket', { le: '0.025' })).toBe(0);
+    expect(sampleValue(samples, 'heckler_build_wait_seconds_sum')).toBe(90);
+    expect(sampleValue(samples, 'heckler_build_wait_seconds_count')).toBe(2);
   });
 });
