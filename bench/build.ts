@@ -89,7 +89,6 @@ export const run = async (): Promise<void> => {
     const records = createBuildRecords({
       records: storage.store<BuildRecord>('builds'),
       counter: storage.store<number>('build-seq'),
-      locks: storage.locks,
       clock: systemClock,
     });
     const queue = createBuildQueue({

@@ -124,6 +124,7 @@ export const composeFleet = async (options: {
     runCommand,
     clock,
     logger,
+    locks: storage.locks,
   });
   const github = githubForPuppetRepo({ repo: config.repo, token: config.secrets.githubToken, logger });
   const reviews = createReviewService({
@@ -188,7 +189,6 @@ export const composeFleet = async (options: {
     records: createApplyRecords({
       records: storage.store<ApplyRecord>('applies'),
       counter: storage.store<number>('apply-counter'),
-      locks: storage.locks,
     }),
     chat: options.chat,
     views: applyViews,

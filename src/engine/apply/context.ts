@@ -99,11 +99,16 @@ export const createApplyContext = (deps: ApplyServiceDeps): ApplyContext => {
       return record;
     },
     async expire(record, note) {
-      record.status = 'expired';
-      if (note) record.note = note;
       ctx.disarm(record.id);
-      await ctx.save(record);
+      // From the state the caller saw only: another replica may have confirmed the plan since.
+      const seen = record.status;
+      const stored = await deps.records.update(record.id, (current) =>
+        current.status === seen ? { ...current, status: 'expired', ...(note ? { note } : {}) } : undefined,
+      );
+      if (stored?.status !== 'expired') return;
+      Object.assign(record, stored);
       await ctx.showNow(record);
+      await ctx.save(record);
     },
     armExpiry(record) {
       const expireLater = () =>

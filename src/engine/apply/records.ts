@@ -1,8 +1,7 @@
 import type { Selector } from '../fleet/inventory.js';
 import type { MessageRef } from '../ports/chat.js';
-import type { Locks, Store } from '../ports/store.js';
+import type { Store } from '../ports/store.js';
 import type { RunOutcome } from '../puppet/outcome.js';
-import { nextInSequence } from '../sequence.js';
 
 /**
  * planned → confirmed → running → passed | failed | cancelled | interrupted; a plan never
@@ -156,18 +155,28 @@ export interface ApplyRecords {
   create(apply: NewApply): Promise<ApplyRecord>;
   get(id: number): Promise<ApplyRecord | undefined>;
   save(record: ApplyRecord): Promise<void>;
+  /**
+   * A state change that can race another replica (a confirm, a cancel, an expiry): `change` gets
+   * the record as stored now and returns the new one, or undefined to leave it (see `Store.update`).
+   */
+  update(
+    id: number,
+    change: (current: ApplyRecord) => ApplyRecord | undefined,
+  ): Promise<ApplyRecord | undefined>;
   /** Newest first. */
   list(filter?: { status?: readonly ApplyStatus[] }): Promise<ApplyRecord[]>;
 }
 
-/** Ids come from a counter under a lock, so replicas sharing Redis never hand out one twice. */
+/**
+ * Ids come from the store's atomic increment of `counter`'s `next` (the last id handed out), so
+ * replicas sharing Redis never hand out one twice.
+ */
 export const createApplyRecords = (options: {
   records: Store<ApplyRecord>;
   counter: Store<number>;
-  locks: Locks;
 }): ApplyRecords => {
-  const { records, counter, locks } = options;
-  const nextId = () => nextInSequence({ name: 'apply', counter, locks });
+  const { records, counter } = options;
+  const nextId = () => counter.increment('next');
   return {
     async create(apply) {
       const record: ApplyRecord = { id: await nextId(), ...apply };
@@ -176,6 +185,7 @@ export const createApplyRecords = (options: {
     },
     get: (id) => records.get(String(id)),
     save: (record) => records.set(String(record.id), record),
+    update: (id, change) => records.update(String(id), (current) => current && change(current)),
     async list({ status } = {}) {
       const found: ApplyRecord[] = [];
       for await (const [, record] of records.entries())

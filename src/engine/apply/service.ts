@@ -166,9 +166,28 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
               hint: `its message says what would unblock it; then ${again(record)}`,
             },
           );
-        await startConfirmed(ctx, record, user);
-        await auditForced(record, user, origin);
-        return { record, result: 'started' as const };
+        // Replicas may get the same Confirm at once: the one whose claim lands starts the apply.
+        let won = false;
+        const claimed = await deps.records.update(id, (current) => {
+          won = current.status === 'planned';
+          return won
+            ? { ...current, status: 'confirmed', confirmedBy: user, confirmedAt: clock.now() }
+            : undefined;
+        });
+        if (!won || !claimed) return { record: claimed ?? record, result: 'already' as const };
+        try {
+          await startConfirmed(ctx, claimed, user);
+        } catch (error) {
+          // Not started (blocked, or the fleet moved): the claim is undone so it can be confirmed
+          // again; an expired plan stays expired.
+          if (claimed.status === 'confirmed') {
+            const { confirmedBy: _, confirmedAt: __, ...planned } = claimed;
+            await ctx.save({ ...planned, status: 'planned' });
+          }
+          throw error;
+        }
+        await auditForced(claimed, user, origin);
+        return { record: claimed, result: 'started' as const };
       }),
     cancel: (id, user, admin) =>
       ctx.serialized(id, async () => {
@@ -179,11 +198,19 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
             `only ${mention(record.requestedBy)}, who asked for apply #${id}, or an admin may cancel it`,
           );
         if (record.status === 'planned') {
-          Object.assign(record, { status: 'cancelled', cancelledBy: user, cancelledAt: clock.now() });
-          ctx.disarm(id);
-          await ctx.save(record);
-          await ctx.showNow(record);
-          return { record, result: 'dropped' as const };
+          // A confirm on another replica may land first: then this is a running apply, not a plan.
+          const dropped = await deps.records.update(id, (current) =>
+            current.status === 'planned'
+              ? { ...current, status: 'cancelled', cancelledBy: user, cancelledAt: clock.now() }
+              : undefined,
+          );
+          if (dropped?.status === 'cancelled' && dropped.cancelledBy === user) {
+            ctx.disarm(id);
+            await ctx.showNow(dropped);
+            await ctx.save(dropped);
+            return { record: dropped, result: 'dropped' as const };
+          }
+          if (dropped) Object.assign(record, dropped);
         }
         const running = runs.get(id);
         if (running) {

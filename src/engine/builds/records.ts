@@ -1,6 +1,5 @@
 import type { Clock } from '../ports/clock.js';
-import type { Locks, Store } from '../ports/store.js';
-import { nextInSequence } from '../sequence.js';
+import type { Store } from '../ports/store.js';
 import type { Pipeline } from './pipeline.js';
 
 /**
@@ -104,15 +103,13 @@ export interface BuildRecords {
 
 export interface BuildRecordsOptions {
   records: Store<BuildRecord>;
-  /** One value under `next`: the last id handed out. */
+  /** One value under `next`: the last id handed out, counted on by the store's atomic increment. */
   counter: Store<number>;
-  /** Serializes id allocation across replicas sharing one Redis. */
-  locks: Locks;
   clock: Clock;
 }
 
-export const createBuildRecords = ({ records, counter, locks, clock }: BuildRecordsOptions): BuildRecords => {
-  const nextId = () => nextInSequence({ name: 'build', counter, locks });
+export const createBuildRecords = ({ records, counter, clock }: BuildRecordsOptions): BuildRecords => {
+  const nextId = () => counter.increment('next');
 
   return {
     create: async (build) => {

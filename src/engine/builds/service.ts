@@ -94,7 +94,6 @@ export const createBuildService = (options: BuildServiceOptions): BuildService =
   const records = createBuildRecords({
     records: storage.store<BuildRecord>('builds'),
     counter: storage.store<number>('build-seq'),
-    locks: storage.locks,
     clock,
   });
   const logs = createBuildLogs(storage.store<StageLog>('build-logs'));

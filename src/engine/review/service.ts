@@ -4,6 +4,7 @@ import { type ChatIdMap, type Decision, decide, type IgnoreRule } from '../delta
 import { HecklerError } from '../errors.js';
 import type { IgnoreService } from '../ignores/service.js';
 import type { Chat, Clock, CodeRepo, Logger, Message, MessageRef, NodeSpec, Store } from '../ports/index.js';
+import type { Offload } from '../ports/offload.js';
 import { validateRevision } from '../repo/revision.js';
 import type { FleetService } from '../runs/fleet-service.js';
 import { mention } from '../text/mrkdwn.js';
@@ -48,6 +49,8 @@ export interface ReviewServiceDeps {
   nodeDefinitions?: (sha: string) => Promise<(certname: string) => readonly string[]>;
   /** Ignores made from chat (`/heckler ignore`); absent: only `approvals.ignore` applies. */
   ignores?: IgnoreService;
+  /** Where a review's grouping runs (worker threads in the bot); absent: inline. */
+  offload?: Offload;
   /** The link people follow to a review's current message (Slack permalinks); absent: none. */
   permalink?: (ref: MessageRef) => Promise<string | undefined>;
   /** The commit's chat message; views live with the commands, the engine only posts. */
@@ -103,32 +106,33 @@ export interface ReviewService {
 
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 
-export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
-  const queues = new Map<string, Promise<unknown>>();
-  /** One change to a review at a time in this process (a click racing a re-noop). */
-  const serialized = <T>(sha: string, work: () => Promise<T>): Promise<T> => {
-    const next = (queues.get(sha) ?? Promise.resolve()).then(work, work);
-    queues.set(
-      sha,
-      next.catch(() => undefined),
-    );
-    return next;
-  };
+/** The person decided on a delta the review no longer shows (`refuseOutdated` says so in words). */
+const isOutdated = (record: ReviewRecord, request: DecisionRequest) =>
+  request.shownHash !== undefined && !record.deltaHash.startsWith(request.shownHash.toLowerCase());
 
+export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
   const writeAudit = (entry: AuditEntry) => appendAudit(deps.audit, entry);
 
+  /**
+   * Posts or edits the review's message. The message ref of a new post is written with `update`
+   * so that a decision another replica stored meanwhile is kept.
+   */
   const publish = async (record: ReviewRecord, quiet = false): Promise<ReviewRecord> => {
-    if (quiet && !record.message) {
-      await deps.reviews.set(record.sha, record);
-      return record;
-    }
+    if (quiet && !record.message) return record;
+    const posted = record.message;
     await showMessage(deps.chat, record, deps.channel, deps.present(record), {
       logger: deps.logger,
       context: { sha: record.sha },
       what: 'the review message',
     });
-    await deps.reviews.set(record.sha, record);
-    return record;
+    const message = record.message;
+    if (message === posted || !message) return record;
+    return (
+      (await deps.reviews.update(
+        record.sha,
+        (latest) => latest && { ...latest, message: latest.message ?? message },
+      )) ?? record
+    );
   };
 
   const service: ReviewService = {
@@ -164,64 +168,77 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
         ignored,
         ignoresHash,
       });
-      return serialized(sha, async () => {
-        // Decisions made while the noops ran are kept.
-        const latest = await deps.reviews.get(sha);
-        // Decisions made while the noops ran are kept, and so is an approval carried over above.
-        const carried = record.decisions.filter((decision) => !previous?.decisions.includes(decision));
-        if (latest) record.decisions = [...latest.decisions, ...carried];
-        return publish(record, options.quiet);
-      });
+      // Decisions made while the noops ran are kept (written by any replica), and so is an
+      // approval carried over above.
+      const carried = record.decisions.filter((decision) => !previous?.decisions.includes(decision));
+      const stored = await deps.reviews.update(sha, (latest) => ({
+        ...record,
+        decisions: latest ? [...latest.decisions, ...carried] : record.decisions,
+        ...((record.message ?? latest?.message) ? { message: record.message ?? latest?.message } : {}),
+      }));
+      return publish(stored ?? record, options.quiet);
     },
-    decide(request) {
-      return serialized(request.sha, async () => {
-        const record = await deps.reviews.get(request.sha);
-        if (!record) {
-          throw new HecklerError('NOT_FOUND', `${request.sha.slice(0, 7)} has not been nooped yet`, {
-            hint: `run \`/heckler noop ${request.sha.slice(0, 7)}\` first; decisions are bound to a noop`,
-          });
-        }
-        await refuseOutdated(record, request, deps.permalink);
+    async decide(request) {
+      const short = request.sha.slice(0, 7);
+      const notFound = () =>
+        new HecklerError('NOT_FOUND', `${short} has not been nooped yet`, {
+          hint: `run \`/heckler noop ${short}\` first; decisions are bound to a noop`,
+        });
+      const at = deps.clock.now();
+      // What the last run of the change saw and chose; it runs again when another replica wrote first.
+      let seen = undefined as ReviewRecord | undefined;
+      let outcome = undefined as ReturnType<typeof decide> | undefined;
+      let incoming = undefined as Decision | undefined;
+      const stored = await deps.reviews.update(request.sha, (record) => {
+        seen = record;
+        outcome = undefined;
+        if (!record) return undefined;
+        // Outdated is answered below, after the store, because its words need the message's link.
+        if (isOutdated(record, request)) return undefined;
         refuseNotAllowed(record, request, deps.roles);
         refuseUnapprovable(record, request, deps.approvals);
-        const incoming: Decision = {
+        incoming = {
           verdict: request.verdict,
           user: request.user,
-          at: deps.clock.now(),
+          at,
           commit: record.sha,
           deltaHash: record.deltaHash,
           via: request.via,
           ...(request.reason ? { reason: request.reason } : {}),
         };
-        const outcome = decide(record.decisions, incoming);
-        if (outcome.result === 'already_decided') {
-          const d = outcome.decision;
-          throw new HecklerError(
-            'USAGE',
-            `${record.shortSha} was already ${d.verdict === 'approve' ? 'approved' : 'denied'} by ${mention(d.user)} at ${hhmm(d.at)}`,
-            {
-              hint:
-                d.verdict === 'deny'
-                  ? `a typed \`/heckler approve ${record.shortSha}\` overturns a denial`
-                  : 'the first decision stands',
-            },
-          );
-        }
-        if (outcome.result === 'repeated') return { record, result: 'repeated' as const };
-        record.decisions.push(incoming);
-        await writeAudit({
-          at: incoming.at,
-          sha: record.sha,
-          shortSha: record.shortSha,
-          user: request.user,
-          action: request.verdict,
-          deltaHash: record.deltaHash,
-          via: request.via,
-          ...(request.reason ? { reason: request.reason } : {}),
-          ...auditOrigin(request.origin),
-        });
-        return { record: await publish(record), result: 'recorded' as const };
+        outcome = decide(record.decisions, incoming);
+        return outcome.result === 'recorded'
+          ? { ...record, decisions: [...record.decisions, incoming] }
+          : undefined;
       });
+      if (!seen || !stored) throw notFound();
+      await refuseOutdated(seen, request, deps.permalink);
+      if (outcome?.result === 'already_decided') {
+        const d = outcome.decision;
+        throw new HecklerError(
+          'USAGE',
+          `${stored.shortSha} was already ${d.verdict === 'approve' ? 'approved' : 'denied'} by ${mention(d.user)} at ${hhmm(d.at)}`,
+          {
+            hint:
+              d.verdict === 'deny'
+                ? `a typed \`/heckler approve ${stored.shortSha}\` overturns a denial`
+                : 'the first decision stands',
+          },
+        );
+      }
+      if (outcome?.result !== 'recorded' || !incoming) return { record: stored, result: 'repeated' as const };
+      await writeAudit({
+        at: incoming.at,
+        sha: stored.sha,
+        shortSha: stored.shortSha,
+        user: request.user,
+        action: request.verdict,
+        deltaHash: stored.deltaHash,
+        via: request.via,
+        ...(request.reason ? { reason: request.reason } : {}),
+        ...auditOrigin(request.origin),
+      });
+      return { record: await publish(stored), result: 'recorded' as const };
     },
     async pending() {
       const out: ReviewRecord[] = [];

@@ -12,6 +12,7 @@ import type {
   CodeRepo,
   CommitInfo,
   ExecResult,
+  Locks,
   Logger,
   NodeSpec,
   NodeTransport,
@@ -22,6 +23,7 @@ import { validateRevision } from '../repo/revision.js';
 import { type AppliedRead, type AppliedState, readAppliedState } from './applied-state.js';
 import { type NodeRun, runPuppetOnNode } from './puppet-on-node.js';
 import { createProcessorInstaller } from './report-processor.js';
+import { createRunLock, type RunLockOptions } from './run-lock.js';
 
 export interface FleetServiceDeps {
   repo: CodeRepo;
@@ -35,6 +37,13 @@ export interface FleetServiceDeps {
   runCommand: CommandRunner;
   clock: Clock;
   logger: Logger;
+  /**
+   * The store's locks, for the node run lock (run-lock.ts) that keeps bots sharing one Redis off
+   * each other's nodes; absent, runs on a node take turns in this process only (one bot).
+   */
+  locks?: Locks;
+  /** Tunes the run lock (ttl, renewal, how long a run waits for another bot's). */
+  runLock?: Omit<RunLockOptions, 'locks'>;
 }
 
 export interface RevisionRun {
@@ -94,6 +103,24 @@ export const createFleetService = (deps: FleetServiceDeps): FleetService => {
     installProcessor,
     clock: deps.clock,
   };
+  const withRunLock = deps.locks && createRunLock({ ...deps.runLock, locks: deps.locks }, deps.logger);
+  const lockedRun = async (node: NodeSpec, sha: string, mode: PuppetMode, by: string): Promise<NodeRun> => {
+    if (!withRunLock) return runPuppetOnNode(runDeps, node, sha, mode, by);
+    const started = deps.clock.now();
+    const locked = await withRunLock(node.name, `${mode} of ${sha.slice(0, 7)}`, () =>
+      runPuppetOnNode(runDeps, node, sha, mode, by),
+    );
+    if (locked.ok) return locked.value;
+    return {
+      node: node.name,
+      sha,
+      reached: false,
+      unreachable: false,
+      // Literal text, as every NodeRun.error.
+      error: `node busy: ${locked.busy} is running Puppet there on another bot; try again when it has finished`,
+      durationMs: deps.clock.now() - started,
+    };
+  };
   const concurrency = deps.fleet.ssh.concurrency;
   const unwrap = <T>(outcomes: NodeOutcome<T>[], onError: (node: string, error: unknown) => T): T[] =>
     outcomes.map((outcome) => (outcome.ok ? outcome.value : onError(outcome.node, outcome.error)));
@@ -141,7 +168,7 @@ export const createFleetService = (deps: FleetServiceDeps): FleetService => {
       }));
     },
     async runOne(sha, node, mode, by) {
-      const run = await onNode(node.name, () => runPuppetOnNode(runDeps, node, sha, mode, by));
+      const run = await onNode(node.name, () => lockedRun(node, sha, mode, by));
       // The node recorded what it runs; the mirror and the noop time are conveniences.
       try {
         if (run.reached && run.applied) await deps.applied.set(run.node, run.applied);

@@ -51,7 +51,6 @@ export const createHarness = async (
   const records = createBuildRecords({
     records: storage.store<BuildRecord>('builds'),
     counter: storage.store<number>('build-seq'),
-    locks: storage.locks,
     clock: systemClock,
   });
   const logs = createBuildLogs(storage.store<StageLog>('build-logs'));
