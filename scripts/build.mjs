@@ -37,4 +37,4 @@ for (const entry of assets) {
   const from = join(entry.parentPath, entry.name);
   cpSync(from, join(out, relative(src, from)));
 }
-process.stdout.write(`build: ${relative(process.cwd(), out) || '.'} (${assets.length} assets copied)\n`);
+process.stdout.write(`build: ${out} (${assets.length} files copied beside the modules)\n`);
