@@ -6,6 +6,7 @@ import { builds } from './builds.js';
 import { cancel } from './cancel.js';
 import { confirm } from './confirm.js';
 import { deny } from './deny.js';
+import { digest } from './digest.js';
 import { doctor } from './doctor.js';
 import { help } from './help.js';
 import { ignore } from './ignore.js';
@@ -48,6 +49,7 @@ export const allCommands: readonly CommandSpec[] = [
   cancel,
   status,
   permadiffs,
+  digest,
   scan,
   lock,
   unlock,

@@ -31,6 +31,7 @@ import { createReviewService, type ReviewService } from '../engine/review/servic
 import type { AppliedState } from '../engine/runs/applied-state.js';
 import { createFleetService, type FleetService, type LastNoop } from '../engine/runs/fleet-service.js';
 import type { Storage } from '../storage/keyv.js';
+import { composeDigest } from './permadiff-digest.js';
 
 const run = promisify(execFile);
 /** A noop stays valid while its (node, commit, applied revision) does; a week bounds the store. */
@@ -205,6 +206,16 @@ export const composeFleet = async (options: {
     .catch((error: unknown) =>
       logger.warn({ err: error }, 'could not reconcile applies left by a stopped bot'),
     );
+  const digest = composeDigest({
+    config,
+    storage,
+    chat: options.chat,
+    clock,
+    logger,
+    permadiffs,
+    reviews,
+    applies,
+  });
   const scheduler = options.schedule ? (options.scheduler ?? createBreeScheduler({ logger })) : undefined;
   if (scheduler && config.repo) {
     const backfill = config.approvals.backfill;
@@ -213,13 +224,18 @@ export const composeFleet = async (options: {
       await reviews.refreshStale();
     });
     await scheduler.every('permadiff-scan', config.permadiffs.scanEvery, () => permadiffs.scheduled());
+    const { digest: when } = config.permadiffs;
+    if (when)
+      await scheduler.cron('permadiff-digest', { expression: when.cron, timezone: when.timezone }, () =>
+        digest.scheduled(),
+      );
   }
   return {
     repo,
     service,
     reviews,
     applies,
-    permadiffs,
+    permadiffs: { ...permadiffs, digest },
     close: async () => {
       await scheduler?.stop();
       await transport.close();

@@ -4,6 +4,7 @@ import type { Clock, CodeRepo, Logger, NodeSpec, Store } from '../ports/index.js
 import type { AppliedOf, NoopCache } from '../review/noop-cache.js';
 import type { FleetService } from '../runs/fleet-service.js';
 import { escapeText } from '../text/mrkdwn.js';
+import type { DigestService } from './digest-service.js';
 import { normalizeHost } from './normalize.js';
 import { type OwnerSettings, ownersAtRevisions } from './owners.js';
 import { advance, type Observation, type PermadiffGroup } from './state.js';
@@ -37,6 +38,8 @@ export interface PermadiffService {
   /** The schedule's tick: a scan, or a log line when the previous one is still running. */
   scheduled(): Promise<void>;
   current(): Promise<PermadiffState>;
+  /** The digest of this state (`/heckler digest`, the digest schedule), when the bot composes one. */
+  readonly digest?: DigestService;
 }
 
 export interface PermadiffDeps {

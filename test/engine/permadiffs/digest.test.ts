@@ -244,19 +244,19 @@ describe('stale locks and long-waiting commits', () => {
     {
       name: 'a person holding a lock for two days',
       lock: lock('web1', 'U0BOB', 48),
-      running: [],
+      running: [] as number[],
       stale: 'held long',
     },
     {
       name: 'a person holding it for an hour',
       lock: lock('web1', 'U0BOB', 1),
-      running: [],
+      running: [] as number[],
       stale: undefined,
     },
     {
       name: 'an apply that is no longer running',
       lock: lock('web2', 'heckler:apply#7', 1),
-      running: [],
+      running: [] as number[],
       stale: 'apply not running',
     },
     {
