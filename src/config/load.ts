@@ -34,7 +34,11 @@ export const loadConfig = ({ argv, env, defaultPath }: LoadOptions): Config => {
   const demoProblems: string[] = [];
   const raw = withDockerEnv(withDemo(readConfigFile(path), demoProblems), env, demoProblems);
   const parsed = configFileSchema.safeParse(raw, { reportInput: true });
-  const problems = [...(parsed.success ? [] : parsed.error.issues.flatMap(describeIssue)), ...demoProblems];
+  const fileProblems = [
+    ...(parsed.success ? [] : parsed.error.issues.flatMap(describeIssue)),
+    ...demoProblems,
+  ];
+  const problems = [...fileProblems];
   const secrets = readSecrets(env);
   const wantsShell = argv.includes('--shell');
   const mode = secrets.slackBotToken && !wantsShell ? 'slack' : 'shell';
@@ -52,6 +56,10 @@ export const loadConfig = ({ argv, env, defaultPath }: LoadOptions): Config => {
     problems.push('REDIS_URL: expected a redis:// or rediss:// URL, found another kind of value');
   }
   const registry = parsed.success ? readRegistrySecrets(parsed.data, env, problems) : undefined;
+  // The file is fine and one variable is not: that one line, without blaming the file.
+  if (parsed.success && fileProblems.length === 0 && problems.length === 1) {
+    throw new HecklerError('CONFIG_INVALID', problems[0] ?? '');
+  }
   if (!parsed.success || problems.length > 0) {
     throw configError(path, problems);
   }

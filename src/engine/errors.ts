@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'OUTDATED'
   /** Too many costly commands from one user in a short time. */
   | 'RATE_LIMITED'
+  /** The chat service cannot be reached or will not talk to the bot (at start: the process exits). */
+  | 'CHAT_UNAVAILABLE'
   /** A worker thread doing the bot's heavy work (grouping a delta) died under a job. */
   | 'WORKER_FAILED';
 

@@ -1,14 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSlackAdapter, type SlackAdapter } from '../../src/bot/slack/app.js';
 import type { SlackChatOptions } from '../../src/bot/slack/chat.js';
 import type { HttpLimits } from '../../src/bot/slack/http-limits.js';
-import { allCommands, type CommandSpec, createDispatcher, createRegistry } from '../../src/commands/index.js';
+import { allCommands, type CommandSpec } from '../../src/commands/index.js';
+import { composeApp } from '../../src/compose/app.js';
 import type { Config } from '../../src/config/schema.js';
-import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
-import { systemClock } from '../../src/engine/ports/index.js';
-import { createStorage } from '../../src/storage/keyv.js';
 import { FakeSlackApi } from '../fakes/slack-api.js';
 import { testConfig } from './config.js';
 import { captureLogger } from './logger.js';
@@ -37,8 +34,8 @@ export const adminOnly: CommandSpec = {
 export type SlackHarness = Awaited<ReturnType<typeof startSlackHarness>>;
 
 /**
- * The real Bolt app on an ephemeral port with the real dispatcher and embedded storage, its Web
- * API pointed at a fake Slack.
+ * The bot as composeApp builds it in Slack HTTP mode, on an ephemeral loopback port with embedded
+ * storage, its Web API (slack.apiUrl) pointed at a fake Slack.
  */
 export const startSlackHarness = async (
   keyPrefix: string,
@@ -47,36 +44,32 @@ export const startSlackHarness = async (
   const fake = await FakeSlackApi.start({ tokens: [TOKEN] });
   const dataDir = await mkdtemp(join(tmpdir(), 'heckler-slack-'));
   const log = captureLogger([TOKEN, TEST_SIGNING_SECRET], 'info');
-  const storage = await createStorage({ dataDir, keyPrefix, logger: log.logger });
   const config: Config = testConfig(
-    { slack: { port: 0, path: '/slack/events' } },
+    { slack: { port: 0, path: '/slack/events', apiUrl: fake.apiUrl }, storage: { dataDir, keyPrefix } },
     { secrets: { slackBotToken: TOKEN, slackSigningSecret: TEST_SIGNING_SECRET }, mode: 'slack' },
   );
-  const adapter: SlackAdapter = createSlackAdapter({
-    config,
-    locks: storage.locks,
+  const app = await composeApp(config, {
     logger: log.logger,
-    clientOptions: { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } },
-    ...(options.http ? { http: options.http } : {}),
-    ...(options.chat ? { chatOptions: options.chat } : {}),
-  });
-  const dispatcher = createDispatcher({
-    chat: adapter.chat,
-    config,
-    commands: createRegistry([...allCommands, adminOnly]),
-    clock: systemClock,
-    logger: log.logger,
+    commands: [...allCommands, adminOnly],
     version: '0.0.0-test',
-    nodeLocks: createNodeLocks(storage.locks, systemClock),
+    scheduler: false,
+    slack: {
+      host: '127.0.0.1',
+      clientOptions: { retryConfig: { retries: 0 } },
+      ...(options.http ? { http: options.http } : {}),
+      ...(options.chat ? { chatOptions: options.chat } : {}),
+    },
   });
-  const { port } = await adapter.start(dispatcher);
+  const { port } = await app.start();
   const url = `http://127.0.0.1:${port}/slack/events`;
   let responseIds = 0;
   const nextResponseId = () => `R${++responseIds}`;
 
   return {
     fake,
-    adapter,
+    app,
+    /** The surface: its `chat` is the bot's Chat port over the fake. */
+    adapter: app.surface,
     log,
     url,
     nextResponseId,
@@ -87,8 +80,7 @@ export const startSlackHarness = async (
       return { response: await sendSigned(url, body, options), id };
     },
     async stop() {
-      await adapter.stop();
-      await storage.close();
+      await app.stop();
       await fake.stop();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -24,6 +24,8 @@ export interface ShellSessionOptions {
   users: Readonly<Record<string, string>>;
   /** Who the terminal starts as, the OS user behind it, and whether `/as` may change the former. */
   identity: ShellIdentity;
+  /** Ends the session after the line being handled, as `exit` would (the bot is stopping). */
+  signal?: AbortSignal;
 }
 
 /** Runs until `exit` or the end of input. Every line is handled to completion before the next. */
@@ -49,6 +51,8 @@ export const runShellSession = async (options: ShellSessionOptions): Promise<voi
     output: options.interactive ? output : undefined,
     terminal: options.interactive,
   });
+  if (options.signal?.aborted) rl.close();
+  options.signal?.addEventListener('abort', () => rl.close(), { once: true });
   rl.setPrompt(prompt());
   say(banner(identity, users));
   rl.prompt();

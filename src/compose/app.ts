@@ -1,0 +1,250 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createBreeScheduler } from '../adapters/schedule/bree.js';
+import { createLeaderScheduler } from '../adapters/schedule/leader.js';
+import type { ChatSurface, SurfaceStarted } from '../bot/surface.js';
+import type { Dispatcher } from '../commands/dispatch.js';
+import { createDispatcher, createRegistry } from '../commands/index.js';
+import type { CommandSpec, Services } from '../commands/types.js';
+import type { Config } from '../config/schema.js';
+import { DEMO_NODES } from '../demo/config.js';
+import { puppetMissingNotice } from '../demo/preflight.js';
+import { prepareDemo } from '../demo/repo.js';
+import { createNodeLocks } from '../engine/locks/node-locks.js';
+import {
+  type Chat,
+  type Clock,
+  type Logger,
+  type NodeTransport,
+  systemClock,
+} from '../engine/ports/index.js';
+import type { Scheduler } from '../engine/ports/scheduler.js';
+import { createStorage, type Storage } from '../storage/keyv.js';
+import { type ComposedBuilds, composeBuilds } from './builds.js';
+import { type ComposedFleet, composeFleet } from './fleet.js';
+import {
+  headlessSurface,
+  loggerFor,
+  type ShellOverrides,
+  type SlackOverrides,
+  shellIdentityFor,
+  surfaceFor,
+} from './surface.js';
+
+/**
+ * What a test or bench swaps for its own; everything left out comes from the config, as in
+ * production. Parts passed in belong to the caller: the app does not close them.
+ */
+export interface AppOverrides {
+  clock?: Clock;
+  /** Default: stdout in Slack mode, `<dataDir>/heckler.log` in the shell. */
+  logger?: Logger;
+  /** Default: Redis when REDIS_URL is set, else the embedded store in storage.dataDir. */
+  storage?: Storage;
+  /** The chat surface; default the one config.mode names. */
+  surface?: ChatSurface;
+  /** A Chat with nothing coming in (the caller dispatches): the surface is headless. */
+  chat?: Chat;
+  /** Every node's commands through this instead of SSH or local (closed with the fleet, like `scheduler`). */
+  transport?: NodeTransport;
+  /**
+   * Runs the polls, scans and janitor; `false` schedules nothing (tests drive them). Default: bree
+   * behind the store lease, so of several bots on one Redis only one runs them.
+   */
+  scheduler?: Scheduler | false;
+  slack?: SlackOverrides;
+  shell?: ShellOverrides;
+  /** Default: every command of src/commands. */
+  commands?: readonly CommandSpec[];
+  /** Default: package.json's. */
+  version?: string;
+  /** Edits of an apply's status message at most this often. */
+  applyMinUpdateMs?: number;
+  // The metrics registry (issue 14 §2) joins here: one `metrics` override, handed to the
+  // dispatcher, the fleet, the builds and the HTTP surface's /metrics, /healthz and /readyz.
+}
+
+export interface HecklerApp {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  storage: Storage;
+  surface: ChatSurface;
+  chat: Chat;
+  services: Services;
+  dispatcher: Dispatcher;
+  /** The Puppet half, when heckler.yml names a repository. */
+  fleet?: ComposedFleet;
+  /** The CI half, when any repository is watched. */
+  builds?: ComposedBuilds;
+  scheduler?: Scheduler;
+  /** Starts the surface; logs `heckler is listening` (with the port, if any). */
+  start(): Promise<SurfaceStarted>;
+  /**
+   * SIGTERM: no new requests; applies already running get `apply.shutdownGrace` (or `graceMs`) to
+   * finish, then records, locks and messages are settled and everything is closed. Idempotent.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
+  /** Closes everything without waiting on applies (they are idle: the shell waited for them). */
+  close(): Promise<void>;
+}
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const packageVersion = (): string =>
+  (JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { version: string }).version;
+
+/**
+ * The composition root: the one place that knows every adapter. main.ts, the tests and the benches
+ * all build the bot here; the config says what to build, overrides swap parts for their own.
+ */
+export const composeApp = async (config: Config, overrides: AppOverrides = {}): Promise<HecklerApp> => {
+  const custom = overrides.surface ?? overrides.chat;
+  const identity = !custom && config.mode === 'shell' ? shellIdentityFor(config, overrides.shell) : undefined;
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? loggerFor(config);
+  const storage =
+    overrides.storage ??
+    (await createStorage({
+      dataDir: config.storage.dataDir,
+      keyPrefix: config.storage.keyPrefix,
+      logger,
+      ...(config.secrets.redisUrl ? { redisUrl: config.secrets.redisUrl } : {}),
+    }));
+  let fleet: ComposedFleet | undefined;
+  let builds: ComposedBuilds | undefined;
+  let scheduler: Scheduler | undefined;
+  // Stopped by the fleet or the builds already when either exists (stop is shared); the lease is released.
+  const closeParts = async () => {
+    await fleet?.close();
+    await builds?.close();
+    await scheduler?.stop();
+    if (!overrides.storage) await storage.close();
+  };
+  try {
+    // The demo's repository and node folders exist before the mirror clones the one and nodes use the others.
+    const demo = config.demo ? await prepareDemo(config.demo.dir) : undefined;
+    if (demo) logger.info({ ...demo, dir: config.demo?.dir }, 'demo ready');
+    const notices: string[] = [];
+    if (demo && config.demo) {
+      const created = demo.createdRepo ? ' (created just now: three commits, tags v1 and v2)' : '';
+      notices.push(
+        `(demo: Puppet repository ${demo.repo}${created}; nodes ${DEMO_NODES.join(', ')} run here, in ${config.demo.dir}/nodes. Try /heckler nodes, then /heckler noop v2)`,
+      );
+    }
+    const puppetMissing = puppetMissingNotice(config);
+    if (puppetMissing) {
+      logger.warn({}, puppetMissing);
+      notices.push(puppetMissing);
+    }
+    const surface =
+      overrides.surface ??
+      (overrides.chat
+        ? headlessSurface(overrides.chat)
+        : surfaceFor({
+            config,
+            logger,
+            locks: storage.locks,
+            identity,
+            notices,
+            ...(overrides.slack ? { slack: overrides.slack } : {}),
+            ...(overrides.shell ? { shell: overrides.shell } : {}),
+          }));
+    // Before the mirror clones or Docker is asked: a bot that cannot reach its chat stops here.
+    await surface.check();
+    const chat = surface.chat;
+    // One scheduler for the fleet and the builds, so one lease decides which bot on a shared Redis runs them all.
+    scheduler =
+      overrides.scheduler === false
+        ? undefined
+        : (overrides.scheduler ??
+          createLeaderScheduler(createBreeScheduler({ logger }), {
+            locks: storage.locks,
+            ttlMs: config.schedule.leaseTtl,
+            clock,
+            logger,
+          }));
+    fleet = await composeFleet({
+      config,
+      storage,
+      logger,
+      clock,
+      chat,
+      schedule: scheduler !== undefined,
+      ...(scheduler ? { scheduler } : {}),
+      ...(overrides.transport ? { transport: overrides.transport } : {}),
+      ...(overrides.applyMinUpdateMs === undefined ? {} : { minUpdateMs: overrides.applyMinUpdateMs }),
+    });
+    builds = await composeBuilds({
+      config,
+      storage,
+      chat,
+      logger,
+      clock,
+      schedule: scheduler !== undefined,
+      ...(scheduler ? { scheduler } : {}),
+    });
+    const services: Services = {
+      chat,
+      config,
+      commands: createRegistry(overrides.commands),
+      clock,
+      logger,
+      version: overrides.version ?? packageVersion(),
+      nodeLocks: createNodeLocks(storage.locks, clock),
+      ...(fleet
+        ? {
+            fleet: fleet.service,
+            reviews: fleet.reviews,
+            applies: fleet.applies,
+            permadiffs: fleet.permadiffs,
+          }
+        : {}),
+      ...(builds ? { builds: builds.service } : {}),
+    };
+    const dispatcher = createDispatcher(services);
+    const applies = fleet?.applies;
+
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= (async () => {
+        await surface.stop();
+        await closeParts();
+      })();
+      return closing;
+    };
+    let stopping: Promise<void> | undefined;
+    return {
+      config,
+      logger,
+      clock,
+      storage,
+      surface,
+      chat,
+      services,
+      dispatcher,
+      ...(fleet ? { fleet } : {}),
+      ...(builds ? { builds } : {}),
+      ...(scheduler ? { scheduler } : {}),
+      async start() {
+        const started = await surface.start(dispatcher);
+        logger.info(
+          { ...started, surface: surface.kind, store: storage.kind, version: services.version },
+          'heckler is listening',
+        );
+        return started;
+      },
+      stop(options = {}) {
+        stopping ??= (async () => {
+          await applies?.shutdown(options.graceMs);
+          await close();
+        })();
+        return stopping;
+      },
+      close,
+    };
+  } catch (error) {
+    // A part that failed to start (the mirror cannot clone, Docker is down) leaves nothing open behind it.
+    await closeParts().catch(() => undefined);
+    throw error;
+  }
+};
