@@ -17,12 +17,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { createGroupingPool } from '../../src/adapters/workers/grouping-pool.js';
 import { createSlackSurface } from '../../src/bot/slack/app.js';
 import { allCommands, createDispatcher, createRegistry } from '../../src/commands/index.js';
-import { deltaForNode, groupDeltas, type NodeDelta } from '../../src/engine/delta/index.js';
+import type { DeltaInput } from '../../src/engine/delta/index.js';
 import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
 import { systemClock } from '../../src/engine/ports/index.js';
 import type { NormalizedReport } from '../../src/engine/puppet/types.js';
+import { deltasAndGroups } from '../../src/engine/review/compute.js';
 import { createLogger } from '../../src/log.js';
 import { createStorage } from '../../src/storage/keyv.js';
 import { testConfig } from '../../test/support/config.js';
@@ -44,21 +46,27 @@ const readNoops = async (i: number) => {
   return { commit: JSON.parse(commit) as NormalizedReport, parent: JSON.parse(parent) as NormalizedReport };
 };
 
-/** What computeDelta does with the noops: a delta per node as its noops arrive, then the grouping. */
+/** The bot's pool, as composeFleet makes it (src/compose/fleet.ts). */
+const grouping = createGroupingPool({
+  size: 1,
+  logger: createLogger({ level: 'warn', secrets: [], destination: process.stderr }),
+});
+
+/** What computeDelta does with the noops, through the same function: a delta per node as its noops arrive, then the grouping. */
 const groupOnce = async (progress: (read: number) => void): Promise<number> => {
-  const deltas: NodeDelta[] = [];
-  for (let i = 0; i < nodes; i++) {
-    progress(i);
-    const { commit, parent } = await readNoops(i);
-    deltas.push(
-      deltaForNode({
+  async function* inputs(): AsyncGenerator<DeltaInput> {
+    for (let i = 0; i < nodes; i++) {
+      progress(i);
+      const { commit, parent } = await readNoops(i);
+      yield {
         node: nodeName(i, nodes),
         commit: { status: 'ok', report: commit },
         parents: [{ revision: 'parent', noop: { status: 'ok', report: parent } }],
-      }),
-    );
+      };
+    }
   }
-  return groupDeltas(deltas, { ignored: IGNORED }).groups.length;
+  const { grouped } = await deltasAndGroups(inputs(), { ignored: IGNORED, offload: grouping });
+  return grouped.groups.length;
 };
 
 /** The burst starts once the first grouping has read this share of the nodes: it meets the end of

@@ -6,6 +6,7 @@ import { githubForPuppetRepo } from '../adapters/github/puppet-repo.js';
 import { createBreeScheduler } from '../adapters/schedule/bree.js';
 import { createLocalTransport } from '../adapters/transport/local.js';
 import { createSshTransport } from '../adapters/transport/ssh.js';
+import { createGroupingPool } from '../adapters/workers/grouping-pool.js';
 import { applyViews } from '../commands/views/apply-progress.js';
 import { pushSummaryMessage } from '../commands/views/push-summary.js';
 import { reviewMessage } from '../commands/views/review.js';
@@ -128,7 +129,10 @@ export const composeFleet = async (options: {
     locks: storage.locks,
   });
   const github = githubForPuppetRepo({ repo: config.repo, token: config.secrets.githubToken, logger });
+  // A review's grouping runs in a worker thread, so Slack's acks never wait behind it (issue 14 §3).
+  const grouping = createGroupingPool({ size: 1, logger: logger.child({ part: 'workers' }) });
   const reviews = createReviewService({
+    offload: grouping,
     repo,
     fleet: service,
     cache: createNoopCache({
@@ -239,6 +243,7 @@ export const composeFleet = async (options: {
     close: async () => {
       await scheduler?.stop();
       await transport.close();
+      await grouping.close();
       repo.close();
     },
   };

@@ -53,7 +53,11 @@ export class WorkerPool {
     if (!(Number.isInteger(options.size) && options.size >= 1))
       throw new RangeError(`a worker pool needs at least one thread, got ${options.size}`);
     this.entry = options.entry ?? WORKER_ENTRY;
-    for (let i = 0; i < options.size; i++) this.slots.push(this.spawn());
+  }
+
+  /** Worker threads alive now. */
+  get threads(): number {
+    return this.slots.length;
   }
 
   /** Runs `task` in a worker on `parts` (each posted as its own message) and `args`. */
@@ -133,7 +137,7 @@ export class WorkerPool {
     this.slots.splice(index, 1);
     slot.worker.removeAllListeners();
     void slot.worker.terminate();
-    this.options.logger.error({ err: error, task: slot.job?.task }, 'worker thread died; starting another');
+    this.options.logger.error({ err: error, task: slot.job?.task }, 'worker thread died; another starts with the next job');
     if (slot.job) {
       this.settle(
         slot.job,
@@ -147,8 +151,11 @@ export class WorkerPool {
         ),
       );
     }
-    this.slots.push(this.spawn());
     this.dispatch();
+  }
+
+  private busy(): number {
+    return this.slots.filter((slot) => slot.job).length;
   }
 
   private settle(job: Job, error: Error): void {
@@ -158,6 +165,10 @@ export class WorkerPool {
   }
 
   private dispatch(): void {
+    // Threads start with the first jobs that need them: a bot that never groups starts none.
+    while (this.slots.length < Math.min(this.options.size, this.queue.length + this.busy())) {
+      this.slots.push(this.spawn());
+    }
     for (const slot of this.slots) {
       if (slot.job) continue;
       const job = this.queue.shift();

@@ -94,3 +94,50 @@ export class RateLimits {
     else this.blocked.delete(method);
   }
 }
+
+/**
+ * Work that follows an ack (running a command, posting its answer) starts here one piece per turn
+ * of the event loop, so requests still waiting for their ack are read and acked first: each turn's
+ * I/O comes before the next piece. At most `limit` pieces run at once; for answers posted to
+ * response_url that keeps a few connections busy instead of opening one per answer.
+ */
+export class TurnQueue {
+  private readonly waiting: Array<() => void> = [];
+  private running = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly limit = Number.POSITIVE_INFINITY,
+    /** Calls `next` on a later turn; setImmediate, or a test's hand-cranked turns. */
+    private readonly turn: (next: () => void) => void = setImmediate,
+  ) {}
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push(() => {
+        this.running += 1;
+        let result: Promise<T>;
+        try {
+          result = work();
+        } catch (error) {
+          result = Promise.reject(error);
+        }
+        void result.then(resolve, reject).finally(() => {
+          this.running -= 1;
+          this.schedule();
+        });
+      });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.waiting.length === 0 || this.running >= this.limit) return;
+    this.scheduled = true;
+    this.turn(() => {
+      this.scheduled = false;
+      if (this.running < this.limit) this.waiting.shift()?.();
+      this.schedule();
+    });
+  }
+}

@@ -6,6 +6,7 @@ import type { Logger } from '../../engine/ports/logger.js';
 import type { Message } from '../../engine/ports/message.js';
 import type { Locks } from '../../engine/ports/store.js';
 import { ACTION_PREFIX, toBlockKit, toHomeView } from '../render/blocks.js';
+import { TurnQueue } from './call.js';
 import { callSlack } from './chat.js';
 
 const DEDUP_TTL_MS = 60 * 60 * 1000;
@@ -54,17 +55,24 @@ const claimFirst = async (locks: Locks, id: string, log: Logger): Promise<boolea
 
 /** Answers through response_url, privately; parts that do not fit follow as further answers. */
 const ephemeral =
-  (respond: RespondFn, extra: { replace_original?: boolean } = {}) =>
+  (answers: TurnQueue, respond: RespondFn, extra: { replace_original?: boolean } = {}) =>
   async (message: Message): Promise<void> => {
     const rendered = toBlockKit(message, { continuedIn: 'below' });
     for (const part of [rendered, ...rendered.overflow]) {
-      await respond({ response_type: 'ephemeral', text: part.text, blocks: part.blocks, ...extra });
+      await answers.run(() =>
+        respond({ response_type: 'ephemeral', text: part.text, blocks: part.blocks, ...extra }),
+      );
     }
   };
 
 /** Registers the dedup middleware, the slash command, button clicks and the App Home tab. */
 export const registerListeners = (app: App, deps: ListenerDeps): void => {
   const { dispatcher, logger } = deps;
+  // After the ack, commands start and answers go out one per turn of the event loop: requests
+  // still waiting for their ack come first (issue 14 §3).
+  const commands = new TurnQueue();
+  // Not capped: a response_url post has no timeout of its own, and a few stuck ones must not hold the rest.
+  const answers = new TurnQueue();
 
   app.use(async (args) => {
     const id = deliveryId(args.body);
@@ -84,9 +92,9 @@ export const registerListeners = (app: App, deps: ListenerDeps): void => {
       text: command.text,
       user: command.user_id,
       channel: command.channel_id,
-      respond: ephemeral(respond),
+      respond: ephemeral(answers, respond),
     };
-    deps.track(dispatcher.dispatch(request));
+    deps.track(commands.run(() => dispatcher.dispatch(request)));
   });
 
   app.action<BlockAction>(new RegExp(`^${ACTION_PREFIX}`), async ({ ack, body, action, respond }) => {
@@ -103,11 +111,11 @@ export const registerListeners = (app: App, deps: ListenerDeps): void => {
       // A click in the home tab has no channel and no response_url: answer in the app's DM.
       channel: channel ?? user,
       respond: body.response_url
-        ? ephemeral(respond, { replace_original: false })
+        ? ephemeral(answers, respond, { replace_original: false })
         : async (message) => void (await deps.chat.post(user, message)),
       ...(source ? { source } : {}),
     };
-    deps.track(dispatcher.dispatch(request));
+    deps.track(commands.run(() => dispatcher.dispatch(request)));
   });
 
   app.event('app_home_opened', async ({ event }) => {

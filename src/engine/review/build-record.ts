@@ -31,7 +31,13 @@ export const buildRecord = async (
   const { sha, previous, nodes, state, writeAudit, ignoresHash } = input;
 
   const { commit, fleetHash, grouped } = await computeDelta(
-    { repo: deps.repo, fleet: deps.fleet, cache: deps.cache, ignored: input.ignored },
+    {
+      repo: deps.repo,
+      fleet: deps.fleet,
+      cache: deps.cache,
+      ignored: input.ignored,
+      ...(deps.offload ? { offload: deps.offload } : {}),
+    },
     sha,
     nodes,
     state,

@@ -26,6 +26,15 @@ describe('WorkerPool', { timeout: 60_000 }, () => {
     expect('undefinedKept' in (result.parts[3] as { nested: object }).nested).toBe(true);
   });
 
+  it('starts threads only when jobs need them', async () => {
+    const { pool } = start(2);
+    expect(pool.threads).toBe(0);
+    await pool.run('echo', [], null);
+    expect(pool.threads).toBe(1);
+    await Promise.all([pool.run('echo', [], 1), pool.run('echo', [], 2), pool.run('echo', [], 3)]);
+    expect(pool.threads).toBe(2);
+  });
+
   it('runs a job with no parts', async () => {
     const { pool } = start();
     expect(await pool.run('echo', [], 42)).toEqual({ parts: [], value: 42 });
@@ -43,7 +52,8 @@ describe('WorkerPool', { timeout: 60_000 }, () => {
     );
     expect((error as { hint?: string }).hint).toMatch(/try again/);
     expect(await next).toEqual({ parts: ['after'], value: 'ok' });
-    expect(log.text()).toContain('worker thread died; starting another');
+    expect(log.text()).toContain('worker thread died; another starts with the next job');
+    expect(pool.threads).toBe(1);
   });
 
   it('fails a job whose worker throws outside any handler, and keeps serving', async () => {

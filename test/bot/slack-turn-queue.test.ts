@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { TurnQueue } from '../../src/bot/slack/call.js';
+
+/** Turns cranked by the test: `step()` runs what the queue asked to run on the next turn. */
+const handTurns = () => {
+  const pending: Array<() => void> = [];
+  return {
+    turn: (next: () => void) => void pending.push(next),
+    step: () => pending.shift()?.(),
+    pending: () => pending.length,
+  };
+};
+
+/** Lets settled promises run their callbacks (no clock involved). */
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+};
+
+describe('TurnQueue', () => {
+  it('starts one piece per turn, in order, and none before the first turn', async () => {
+    const turns = handTurns();
+    const queue = new TurnQueue(Number.POSITIVE_INFINITY, turns.turn);
+    const started: number[] = [];
+    const results = [1, 2, 3].map((n) =>
+      queue.run(async () => {
+        started.push(n);
+        return n * 10;
+      }),
+    );
+    expect(started).toEqual([]);
+    turns.step();
+    expect(started).toEqual([1]);
+    turns.step();
+    expect(started).toEqual([1, 2]);
+    turns.step();
+    expect(started).toEqual([1, 2, 3]);
+    expect(await Promise.all(results)).toEqual([10, 20, 30]);
+    expect(turns.pending()).toBe(0);
+  });
+
+  it('runs at most `limit` pieces at once; a finished piece lets the next start on a later turn', async () => {
+    const turns = handTurns();
+    const queue = new TurnQueue(2, turns.turn);
+    const gates: Array<() => void> = [];
+    const started: number[] = [];
+    const runs = [1, 2, 3, 4].map((n) =>
+      queue.run(
+        () =>
+          new Promise<number>((resolve) => {
+            started.push(n);
+            gates.push(() => resolve(n));
+          }),
+      ),
+    );
+    turns.step();
+    turns.step();
+    expect(started).toEqual([1, 2]);
+    // Two run; the third waits for a place, not for a turn.
+    expect(turns.pending()).toBe(0);
+    gates[0]?.();
+    await settle();
+    expect(started).toEqual([1, 2]);
+    turns.step();
+    expect(started).toEqual([1, 2, 3]);
+    expect(turns.pending()).toBe(0);
+    gates[1]?.();
+    gates[2]?.();
+    await settle();
+    turns.step();
+    expect(started).toEqual([1, 2, 3, 4]);
+    gates[3]?.();
+    expect(await Promise.all(runs)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a piece that throws or rejects fails its caller only, and frees its place', async () => {
+    const turns = handTurns();
+    const queue = new TurnQueue(1, turns.turn);
+    const thrown = queue.run(() => {
+      throw new Error('thrown at once');
+    });
+    const rejected = queue.run(() => Promise.reject(new Error('rejected later')));
+    const fine = queue.run(async () => 'fine');
+    const failures = Promise.all([
+      expect(thrown).rejects.toThrow('thrown at once'),
+      expect(rejected).rejects.toThrow('rejected later'),
+    ]);
+    for (let i = 0; i < 3; i++) {
+      turns.step();
+      await settle();
+    }
+    await failures;
+    expect(await fine).toBe('fine');
+  });
+
+  it('on the real event loop, other callbacks run between two pieces (what lets acks through)', async () => {
+    const queue = new TurnQueue();
+    const order: string[] = [];
+    let ticking = true;
+    const tick = () => {
+      order.push('other');
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await Promise.all([1, 2, 3].map((n) => queue.run(async () => void order.push(`piece ${n}`))));
+    ticking = false;
+    const at = ['piece 1', 'piece 2', 'piece 3'].map((piece) => order.indexOf(piece));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect(order.slice(at[0], at[1])).toContain('other');
+    expect(order.slice(at[1], at[2])).toContain('other');
+  });
+});
