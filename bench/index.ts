@@ -15,6 +15,10 @@ const benchmarks: Record<string, { about: string; run?: () => Promise<void> }> =
     about: '200 slash commands at once: ms to the ack, idle and grouping, vs bare Bolt (issue 14)',
     run: () => import('./ack.js').then((m) => m.run()),
   },
+  digest: {
+    about: 'permadiff scan state + digest of 2,000 nodes x 50 permadiffs vs JSON.parse (issue 13)',
+    run: () => import('./digest.js').then((m) => m.run()),
+  },
   build: {
     about: 'a 5-stage build through Heckler vs the docker CLI (issue: builds)',
     run: () => import('./build.js').then((m) => m.run()),

@@ -153,7 +153,8 @@ export const digestView = (digest: Digest): DigestView => {
   const changes =
     digest.since === undefined
       ? ''
-      : ` Since the last digest${since(digest)}: ${digest.fresh.length} new, ${digest.resolved.length} resolved.`;
+      : ` Since the last digest${since(digest)}: ${digest.fresh.length} new, ${digest.resolved.length} resolved` +
+        `${digest.newlyIgnored.length > 0 ? `, ${digest.newlyIgnored.length} newly ignored` : ''}.`;
   const summary = `${totals(digest)}${changes}${first}`;
   const listed = lists(digest, true);
   const top = biggest(digest.standing, [header, { kind: 'section', text: summary }, ...listed.blocks]);

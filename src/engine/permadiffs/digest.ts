@@ -16,6 +16,8 @@ export interface RememberedGroup {
 export interface DigestSnapshot {
   at: number;
   standing: RememberedGroup[];
+  /** Hashes of the groups ignores collapsed (absent in snapshots made before it was kept). */
+  ignored?: string[];
   /** Per chat user: what they were last sent privately (its hash, and the groups in it). */
   sent: Record<string, SentToOwner>;
 }
@@ -54,10 +56,12 @@ export interface Digest {
   /** Standing at the last digest, neither standing nor ignored now. */
   resolved: RememberedGroup[];
   ignored: IgnoredEntry[];
+  /** Ignored now and not at the last digest (hashes; empty for the first digest). */
+  newlyIgnored: string[];
   notScanned: NotScanned[];
   staleLocks: StaleLock[];
   waiting: WaitingReview[];
-  /** Something new or resolved since the last digest (always true for the first one). */
+  /** Something new, resolved, newly ignored or no longer ignored since the last digest (always true for the first one). */
   changed: boolean;
 }
 
@@ -84,6 +88,9 @@ const remembered = (entry: PermadiffEntry): RememberedGroup => ({
   name: `${entry.group.resource.type}[${entry.group.resource.title}]`,
   nodes: entry.nodes.length,
 });
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && new Set([...a, ...b]).size === a.length;
 
 /** Chat users owning any source of the group; none means unowned (admins get it). */
 const ownersOf = (group: PermadiffGroup): string[] => [
@@ -165,10 +172,15 @@ export const buildDigest = (input: DigestInput): DigestResult => {
     fresh,
     resolved,
     ignored,
+    newlyIgnored: previous ? [...nowIgnored].filter((hash) => !(previous.ignored ?? []).includes(hash)) : [],
     notScanned: input.lastScan?.notScanned ?? [],
     staleLocks: [...input.staleLocks],
     waiting: [...input.waiting],
-    changed: previous === undefined || fresh.length > 0 || resolved.length > 0,
+    changed:
+      previous === undefined ||
+      fresh.length > 0 ||
+      resolved.length > 0 ||
+      !sameSet(previous.ignored ?? [], [...nowIgnored]),
   };
   const routed = input.owners
     ? ownerMessages(standing, previous, input.owners.admins, resolved)
@@ -176,6 +188,11 @@ export const buildDigest = (input: DigestInput): DigestResult => {
   return {
     digest,
     owners: routed.owners,
-    snapshot: { at: input.now, standing: standing.map(remembered), sent: routed.sent },
+    snapshot: {
+      at: input.now,
+      standing: standing.map(remembered),
+      ignored: [...nowIgnored].sort(),
+      sent: routed.sent,
+    },
   };
 };

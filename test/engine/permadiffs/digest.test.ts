@@ -92,7 +92,7 @@ describe('buildDigest', () => {
       nodes: 3,
     },
     {
-      name: 'an ignore collapses a group: not standing, not counted, and not "resolved" either',
+      name: 'a new ignore collapses a group: not standing, not counted, not "resolved", but a change',
       input: {
         groups: [exec, file],
         ignores: [ignoreOf('file', '/data/drift.conf')],
@@ -100,6 +100,20 @@ describe('buildDigest', () => {
           ['h-exec', 'Exec[touch /data/always]', 3],
           ['h-file', 'File[/data/drift.conf]', 2],
         ]),
+      },
+      standing: ['Exec[touch /data/always]'],
+      fresh: [],
+      resolved: [],
+      ignored: ['File[/data/drift.conf]'],
+      changed: true,
+      nodes: 3,
+    },
+    {
+      name: 'the same ignore at the next digest: nothing changed',
+      input: {
+        groups: [exec, file],
+        ignores: [ignoreOf('file', '/data/drift.conf')],
+        previous: { ...snapshot([['h-exec', 'Exec[touch /data/always]', 3]]), ignored: ['h-file'] },
       },
       standing: ['Exec[touch /data/always]'],
       fresh: [],
