@@ -2,14 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createDispatcher, createRegistry } from '../../src/commands/index.js';
-import type { Origin, Services } from '../../src/commands/types.js';
-import { composeFleet } from '../../src/compose/fleet.js';
+import type { Origin } from '../../src/commands/types.js';
+import { composeApp } from '../../src/compose/app.js';
+import type { ComposedFleet } from '../../src/compose/fleet.js';
 import type { Config } from '../../src/config/schema.js';
-import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
 import type { Message, MessageRef } from '../../src/engine/ports/index.js';
-import { systemClock } from '../../src/engine/ports/index.js';
-import { createStorage, type Storage } from '../../src/storage/keyv.js';
+import type { Storage } from '../../src/storage/keyv.js';
 import { textOf } from '../engine/apply/chat-view.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
 import { testConfig } from './config.js';
@@ -19,15 +17,15 @@ import { createPuppetRepo, type PuppetRepoFixture } from './puppet-repo.js';
 
 /**
  * One review world for end-to-end tests: three SSH nodes with v1 applied, the fixture Puppet
- * repository, the bot's fleet half composed over a recording chat, and a dispatcher that answers
- * like chat does. Files that test reviews and applies start one each instead of copying the setup.
+ * repository, the bot as composeApp builds it over a recording chat (nothing scheduled: tests poll),
+ * and its dispatcher, answering like chat does. Files that test reviews and applies start one each instead of copying the setup.
  */
 export interface ReviewWorld {
   fleet: Fleet;
   repo: PuppetRepoFixture;
   storage: Storage;
   chat: RecordingChat;
-  composed: NonNullable<Awaited<ReturnType<typeof composeFleet>>>;
+  composed: ComposedFleet;
   config: Config;
   /** Runs one command line as `user` (a click when `source` is given); the private answers' text. */
   dispatch(user: string, line: string, options?: { source?: MessageRef; origin?: Origin }): Promise<string>;
@@ -104,28 +102,17 @@ export const startReviewWorld = async (
         channel: 'CREVIEW',
         ...(file.approvals as object),
       },
+      storage: { dataDir: join(dir, 'data'), keyPrefix: 'test' },
       ...withoutMerged(file),
     },
     overrides.extra,
   );
   const { logger } = captureLogger();
-  const storage = await createStorage({ dataDir: join(dir, 'data'), keyPrefix: 'test' });
   const chat = new RecordingChat();
-  const composed = await composeFleet({ config, storage, logger, clock: systemClock, chat });
+  const app = await composeApp(config, { logger, chat, scheduler: false, version: 'test' });
+  const composed = app.fleet;
   if (!composed) throw new Error('no fleet: the test config has no repo');
-  const services: Services = {
-    chat,
-    config,
-    commands: createRegistry(),
-    clock: systemClock,
-    logger,
-    version: 'test',
-    nodeLocks: createNodeLocks(storage.locks, systemClock),
-    fleet: composed.service,
-    reviews: composed.reviews,
-    applies: composed.applies,
-  };
-  const dispatcher = createDispatcher(services);
+  const { storage, dispatcher } = app;
   // The fleet runs v1 everywhere: deltas are judged against it.
   const applied = await composed.service.runSha(
     repo.commits.motdChange,
@@ -185,9 +172,7 @@ export const startReviewWorld = async (
       return execFileSync('git', ['-C', repo.path, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
     },
     async close() {
-      await composed.applies.shutdown(1_000);
-      await composed.close();
-      await storage.close();
+      await app.stop({ graceMs: 1_000 });
       await fleet.stop();
     },
   };
