@@ -122,7 +122,7 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
   };
   try {
     // The demo's repository and node folders exist before the mirror clones the one and nodes use the others.
-    const demo = config.demo ? await prepareDemo(config.demo.dir) : undefined;
+    const demo = config.demo ? await prepareDemo(config.demo.dir, config.childEnv) : undefined;
     if (demo) logger.info({ ...demo, dir: config.demo?.dir }, 'demo ready');
     const notices: string[] = [];
     if (demo && config.demo) {

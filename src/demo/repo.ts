@@ -110,9 +110,13 @@ within a minute; \`/heckler noop HEAD\` reviews it at once.
  * Creates the demo repository at `<dir>/repo`: three commits by the demo authors with fixed dates,
  * tags v1 (annotated) and v2 (annotated). The absolute `dir` is written into the manifests, which
  * manage files under `<dir>/nodes/<certname>/files` only. Built beside its place and renamed, so a
- * crash never leaves a half repository that a restart would take for the real one.
+ * crash never leaves a half repository that a restart would take for the real one. git runs with
+ * the PATH of `childEnv` (the bot's config.childEnv), never this process's environment.
  */
-export const createDemoRepo = async (dir: string): Promise<string> => {
+export const createDemoRepo = async (
+  dir: string,
+  childEnv: Readonly<{ PATH?: string }> = {},
+): Promise<string> => {
   if (!PLAIN_ABSOLUTE_PATH.test(dir)) throw new Error(`demo dir must be a plain absolute path, got ${dir}`);
   const target = demoRepoDir(dir);
   const building = `${target}.creating-${process.pid}`;
@@ -122,7 +126,7 @@ export const createDemoRepo = async (dir: string): Promise<string> => {
   const git = async (as: DemoAuthor, ...args: string[]) => {
     const date = `@${clock} +0000`;
     const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      PATH: childEnv.PATH ?? '/usr/bin:/bin',
       HOME: building,
       GIT_CONFIG_GLOBAL: '/dev/null',
       GIT_CONFIG_NOSYSTEM: '1',
@@ -192,11 +196,14 @@ export interface DemoPrepared {
  * files a machine would have before Puppet (so the first noop shows real diffs). Never touches
  * anything outside `dir`, and never anything that exists.
  */
-export const prepareDemo = async (dir: string): Promise<DemoPrepared> => {
+export const prepareDemo = async (
+  dir: string,
+  env: Readonly<{ PATH?: string }> = {},
+): Promise<DemoPrepared> => {
   mkdirSync(dir, { recursive: true });
   const repo = demoRepoDir(dir);
   const createdRepo = !existsSync(repo);
-  if (createdRepo) await createDemoRepo(dir);
+  if (createdRepo) await createDemoRepo(dir, env);
   const createdNodes: string[] = [];
   for (const node of DEMO_NODES) {
     if (existsSync(demoNodeDir(dir, node))) continue;

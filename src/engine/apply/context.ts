@@ -1,4 +1,3 @@
-import type { ApplySettings } from '../../config/apply-schema.js';
 import { showMessage } from '../chat/show-message.js';
 import { HecklerError } from '../errors.js';
 import type { InventoryContext } from '../fleet/inventory.js';
@@ -11,6 +10,7 @@ import { escapeText } from '../text/mrkdwn.js';
 import type { ApplyViews } from './progress.js';
 import type { ApplyRecord, ApplyRecords } from './records.js';
 import type { RunningApply } from './run-apply.js';
+import type { ApplySettings } from './settings.js';
 
 export interface ApplyServiceDeps {
   repo: CodeRepo;

@@ -1,10 +1,9 @@
-import type { ApplySettings } from '../../config/apply-schema.js';
 import { HecklerError, isHecklerError } from '../errors.js';
 import { describeHolder, type NodeLock, type NodeLocks } from '../locks/node-locks.js';
-
 import type { Clock, HeldLock } from '../ports/index.js';
 import { escapeText, mention } from '../text/mrkdwn.js';
 import type { ApplyRecord, SkippedNode } from './records.js';
+import type { ApplySettings } from './settings.js';
 
 /** Holder of an apply's node locks: `heckler:apply#7` (`/heckler locks` shows it as is). */
 export const APPLY_OWNER_PREFIX = 'heckler:apply#';

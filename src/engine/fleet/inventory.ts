@@ -1,10 +1,10 @@
-import type { ConfigFile } from '../../config/schema.js';
 import { errorMrkdwn, HecklerError } from '../errors.js';
 import type { NodeSpec } from '../ports/transport.js';
 import { escapeText } from '../text/mrkdwn.js';
+import type { FleetConfig } from './fleet-config.js';
 import { globToRegExp, listNames, NODE_NAME, unknownName, unknownNodes } from './node-names.js';
 
-export type FleetConfig = ConfigFile['fleet'];
+export type { FleetConfig } from './fleet-config.js';
 
 /** Runs a set's command on the bot's machine and returns what it printed; throws when it fails. */
 export type CommandRunner = (command: string) => Promise<string>;
