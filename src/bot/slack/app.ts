@@ -17,9 +17,3 @@ export const createSlackSurface = (options: SlackSurfaceOptions): ChatSurface =>
     ...(options.http ? { http: options.http } : {}),
   });
 };
-
-/**
- * @deprecated The name before chat surfaces: use createSlackSurface, or composeApp. Kept while
- * bench/support/ack-bot.ts (in progress elsewhere) still calls it.
- */
-export const createSlackAdapter = createSlackSurface;
