@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TurnQueue } from '../../src/bot/slack/call.js';
+import { AckWaits, TurnQueue } from '../../src/bot/slack/call.js';
 
 /** Turns cranked by the test: `step()` runs what the queue asked to run on the next turn. */
 const handTurns = () => {
@@ -107,5 +107,83 @@ describe('TurnQueue', () => {
     expect(at.every((i) => i >= 0)).toBe(true);
     expect(order.slice(at[0], at[1])).toContain('other');
     expect(order.slice(at[1], at[2])).toContain('other');
+  });
+});
+
+describe('AckWaits', () => {
+  it('holds work back while requests wait for their ack, and lets it go when the last is answered', () => {
+    const turns = handTurns();
+    const waits = new AckWaits(64, turns.turn);
+    const ran: string[] = [];
+    const first = waits.arrived();
+    const second = waits.arrived();
+    waits.turn(() => ran.push('answer'));
+    expect(turns.pending()).toBe(0);
+    first();
+    expect(turns.pending()).toBe(0);
+    // Answering one request twice (close after finish) counts once.
+    first();
+    expect(turns.pending()).toBe(0);
+    second();
+    expect(turns.pending()).toBe(1);
+    turns.step();
+    expect(ran).toEqual(['answer']);
+  });
+
+  it('runs work at once (on the next turn) when no request is waiting', () => {
+    const turns = handTurns();
+    const waits = new AckWaits(64, turns.turn);
+    const ran: number[] = [];
+    waits.turn(() => ran.push(1));
+    expect(turns.pending()).toBe(1);
+    turns.step();
+    expect(ran).toEqual([1]);
+  });
+
+  it('under a steady stream of requests, lets one piece through every `passEvery` answered requests', () => {
+    const turns = handTurns();
+    const waits = new AckWaits(3, turns.turn);
+    const ran: number[] = [];
+    let open = waits.arrived();
+    waits.turn(() => ran.push(1));
+    waits.turn(() => ran.push(2));
+    for (let i = 0; i < 3; i++) {
+      const next = waits.arrived();
+      open();
+      open = next;
+    }
+    expect(turns.pending()).toBe(1);
+    turns.step();
+    expect(ran).toEqual([1]);
+    for (let i = 0; i < 2; i++) {
+      const next = waits.arrived();
+      open();
+      open = next;
+    }
+    expect(turns.pending()).toBe(0);
+    const next = waits.arrived();
+    open();
+    open = next;
+    turns.step();
+    expect(ran).toEqual([1, 2]);
+  });
+
+  it('with a TurnQueue: commands queued during a burst start only once the burst is answered', async () => {
+    const turns = handTurns();
+    const waits = new AckWaits(64, turns.turn);
+    const queue = new TurnQueue(Number.POSITIVE_INFINITY, waits.turn);
+    const answered = Array.from({ length: 5 }, () => waits.arrived());
+    const started: number[] = [];
+    const runs = [1, 2, 3].map((n) =>
+      queue.run(async () => {
+        started.push(n);
+      }),
+    );
+    for (const done of answered.slice(0, 4)) done();
+    expect(turns.pending()).toBe(0);
+    answered[4]?.();
+    for (let i = 0; i < 3; i++) turns.step();
+    await Promise.all(runs);
+    expect(started).toEqual([1, 2, 3]);
   });
 });

@@ -141,3 +141,54 @@ export class TurnQueue {
     });
   }
 }
+
+/**
+ * Slack requests received and not yet answered. Work after an ack waits for its turn until none
+ * are (`turn`, for a TurnQueue), so a burst is acked before its commands run and their answers go
+ * out; after every `passEvery` answered requests one waiting piece goes anyway, so a steady stream
+ * of requests cannot starve the answers.
+ */
+export class AckWaits {
+  private unanswered = 0;
+  private answeredSincePass = 0;
+  private readonly queued: Array<() => void> = [];
+
+  constructor(
+    private readonly passEvery = 64,
+    private readonly later: (next: () => void) => void = setImmediate,
+  ) {}
+
+  /** A request arrived; `answered` is called once when its response is done. */
+  arrived(): () => void {
+    this.unanswered += 1;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.unanswered -= 1;
+      this.answeredSincePass += 1;
+      this.release();
+    };
+  }
+
+  /** Runs `next` on a later turn once no request is unanswered (or its pass comes). */
+  readonly turn = (next: () => void): void => {
+    this.queued.push(next);
+    this.release();
+  };
+
+  get waiting(): number {
+    return this.queued.length;
+  }
+
+  private release(): void {
+    while (this.queued.length > 0 && (this.unanswered === 0 || this.answeredSincePass >= this.passEvery)) {
+      if (this.unanswered > 0) this.answeredSincePass = 0;
+      this.later(this.queued.shift() as () => void);
+    }
+    if (this.unanswered === 0) this.answeredSincePass = 0;
+  }
+}
+
+/** The one bot process's unanswered Slack requests: the HTTP gate counts them, listeners wait on them. */
+export const slackAckWaits = new AckWaits();

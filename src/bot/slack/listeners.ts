@@ -6,7 +6,7 @@ import type { Logger } from '../../engine/ports/logger.js';
 import type { Message } from '../../engine/ports/message.js';
 import type { Locks } from '../../engine/ports/store.js';
 import { ACTION_PREFIX, toBlockKit, toHomeView } from '../render/blocks.js';
-import { TurnQueue } from './call.js';
+import { slackAckWaits, TurnQueue } from './call.js';
 import { callSlack } from './chat.js';
 
 const DEDUP_TTL_MS = 60 * 60 * 1000;
@@ -68,11 +68,11 @@ const ephemeral =
 /** Registers the dedup middleware, the slash command, button clicks and the App Home tab. */
 export const registerListeners = (app: App, deps: ListenerDeps): void => {
   const { dispatcher, logger } = deps;
-  // After the ack, commands start and answers go out one per turn of the event loop: requests
-  // still waiting for their ack come first (issue 14 §3).
-  const commands = new TurnQueue();
+  // After the ack, commands start and answers go out one per turn of the event loop, once no
+  // request waits for its ack (issue 14 §3).
+  const commands = new TurnQueue(Number.POSITIVE_INFINITY, slackAckWaits.turn);
   // Not capped: a response_url post has no timeout of its own, and a few stuck ones must not hold the rest.
-  const answers = new TurnQueue();
+  const answers = new TurnQueue(Number.POSITIVE_INFINITY, slackAckWaits.turn);
 
   app.use(async (args) => {
     const id = deliveryId(args.body);

@@ -6,6 +6,7 @@ import { ErrorCode, type HTTPReceiver } from '@slack/bolt';
 import type { OpsRoutes } from '../../adapters/metrics/routes.js';
 import type { Logger } from '../../engine/ports/logger.js';
 import { BodyBudget, readBody } from './body.js';
+import { slackAckWaits } from './call.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits, type Refusals, refusalLog } from './http-limits.js';
 
 /** Slack's replay window, in both directions. */
@@ -209,6 +210,8 @@ export const startGatedServer = async (
       // Every POST is gated, whatever its path: Bolt normalizes paths (`/slack/./events`), so a
       // gate that compared paths itself could be walked around.
       if (req.method?.toUpperCase() !== 'POST') return pass(req, res);
+      // Work after acks waits while requests like this one wait for theirs (listeners.ts).
+      res.once('close', slackAckWaits.arrived());
       gate(req, res, arrived).catch((error: unknown) => {
         logger.error({ err: error, url: req.url }, 'slack request gate failed');
         if (!res.headersSent) refuse(res, 500);
