@@ -67,6 +67,12 @@ describe('deploy/heckler.example.yml and deploy/heckler.env.example', () => {
       'registry.example.com': { username: 'heckler', password: 'replace-me' },
     });
     expect(config.permadiffs.scanEvery).toBe(6 * 3_600_000);
+    expect(config.permadiffs.digest).toEqual({
+      cron: '0 9 * * 1-5',
+      timezone: 'Europe/Berlin',
+      channel: 'C0123OPS',
+    });
+    expect(config.metrics.host).toBe('127.0.0.1');
     // Absolute: the bot's state does not depend on the directory it was started in.
     expect(config.storage.dataDir).toBe('/var/lib/heckler');
   });
