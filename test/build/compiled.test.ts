@@ -155,7 +155,7 @@ describe('the compiled build (npm run build, bin/heckler.js under plain node)', 
     expect(files.filter((url) => url.startsWith(pathToFileURL(join(root, 'src')).href))).toEqual([]);
   });
 
-  it('noops the demo on real Puppet: the report processor is installed from beside its compiled module', async () => {
+  it('noops the demo on real Puppet: the report processor and the grouping worker load from beside their compiled modules', async () => {
     ensureInstalled([
       { command: 'git', pkg: 'git' },
       { command: 'puppet', pkg: 'puppet' },
