@@ -1,10 +1,11 @@
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { toBlockKit } from '../src/bot/render/blocks.js';
 import { digestView, ownerDigestView } from '../src/commands/views/permadiff-digest.js';
 import { groupDeltas } from '../src/engine/delta/group.js';
 import { deltaForNode, type NodeDelta } from '../src/engine/delta/subtract.js';
 import { buildDigest } from '../src/engine/permadiffs/digest.js';
-import { normalizeHost } from '../src/engine/permadiffs/normalize.js';
+import { hostNormalizer } from '../src/engine/permadiffs/normalize.js';
 import { advance, type Observation, type PermadiffGroup } from '../src/engine/permadiffs/state.js';
 import type { NormalizedReport, ResourceChange } from '../src/engine/puppet/types.js';
 import type { PartOwnership } from '../src/engine/review/records.js';
@@ -21,6 +22,8 @@ import { median, peakRssMiB, spread, targetLine } from './support/measure.js';
  * Knobs (environment): BENCH_NODES (2000), BENCH_RUNS (5).
  */
 const TARGET_RATIO = 1.5;
+/** What (b) is made of, in order, timed inside each run. */
+const PHASES = ['parse+normalise', 'group', 'streaks', 'digest', 'message+file', 'owner messages'];
 const TARGET_MIB = 1024;
 const ROLES = 8;
 const SHARED = 30;
@@ -62,7 +65,7 @@ const fileDiff = (path: string, old: string, now: string) =>
   `--- ${path}\n+++ /tmp/puppet-fileXXXXXX\n@@ -1,3 +1,3 @@\n setting_a = 1\n setting_b = 2\n-${old}\n+${now}\n`;
 
 /** One node's noop at its applied revision, as the store hands it back: JSON text. */
-const reportText = (i: number): string => {
+export const reportText = (i: number): string => {
   const node = nodeName(i);
   const role = i % ROLES;
   const resources: ResourceChange[] = [];
@@ -130,6 +133,8 @@ const floor = (texts: readonly string[]) => {
 
 /** What the scan does with the noops, then the digest: returns sizes so nothing is optimised away. */
 const scanAndDigest = (texts: readonly string[], before: ReadonlyMap<string, PermadiffGroup>, at: number) => {
+  const marks: number[] = [performance.now()];
+  const mark = () => marks.push(performance.now());
   const deltas: NodeDelta[] = [];
   const scanned = new Set<string>();
   texts.forEach((text, i) => {
@@ -140,9 +145,11 @@ const scanAndDigest = (texts: readonly string[], before: ReadonlyMap<string, Per
       parents: [],
     });
     scanned.add(node.name);
-    deltas.push({ ...delta, resources: delta.resources.map((r) => normalizeHost(r, node)) });
+    deltas.push({ ...delta, resources: delta.resources.map(hostNormalizer(node)) });
   });
+  mark();
   const { groups } = groupDeltas(deltas, { ignored: [] });
+  mark();
   const observed: Observation[] = groups.map((group) => ({
     hash: group.hash,
     resource: group.resource,
@@ -151,6 +158,7 @@ const scanAndDigest = (texts: readonly string[], before: ReadonlyMap<string, Per
     owners: ownersOf(group.resource),
   }));
   const state = advance(before, { at, scanned, observed }, 2);
+  mark();
   const result = buildDigest({
     now: at,
     minRuns: 2,
@@ -161,14 +169,19 @@ const scanAndDigest = (texts: readonly string[], before: ReadonlyMap<string, Per
     waiting: [],
     owners: { admins: ['U0ADMIN'] },
   });
+  mark();
   const view = digestView(result.digest);
   const slack = toBlockKit(view.message);
+  mark();
   let ownerBytes = 0;
   for (const owner of result.owners) {
     const presented = ownerDigestView(owner, result.digest);
     ownerBytes += toBlockKit(presented.message).blocks.length + (presented.file?.content.length ?? 0);
   }
+  mark();
+  const phases = marks.slice(1).map((m, k) => (m - (marks[k] as number)) / 1000);
   return {
+    phases,
     observed: observed.length,
     state,
     standing: result.digest.standing.length,
@@ -203,7 +216,10 @@ export const run = async (): Promise<void> => {
     const d0 = performance.now();
     last = scanAndDigest(texts, seenOnce, 2_000 + i);
     digests.push((performance.now() - d0) / 1000);
-    out(`  run ${i + 1}: floor ${floors[i]?.toFixed(3)} s, scan state + digest ${digests[i]?.toFixed(3)} s`);
+    const split = PHASES.map((name, k) => `${name} ${last?.phases[k]?.toFixed(3)}`).join(', ');
+    out(
+      `  run ${i + 1}: floor ${floors[i]?.toFixed(3)} s, scan state + digest ${digests[i]?.toFixed(3)} s (${split})`,
+    );
   }
   if (!last) return;
   out();
@@ -215,6 +231,8 @@ export const run = async (): Promise<void> => {
       `${last.owners} owner messages (${(last.ownerBytes / 2 ** 20).toFixed(1)} MiB of their files)`,
   );
   const ratio = median(digests) / median(floors);
+  const load = loadavg()[0] ?? 0;
+  out(`machine: ${cpus().length} cores, load average ${load.toFixed(1)} at the end (other work shares them)`);
   const rss = peakRssMiB();
   out(`memory: peak RSS of this process ${rss.toFixed(0)} MiB (input, state and both phases)`);
   out();

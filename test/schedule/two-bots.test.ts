@@ -13,7 +13,9 @@ import { type RedisServer, startRedis } from '../support/redis.js';
  * Issue 13, item 8: two real bot processes (`node --import tsx src/main.ts`, shell mode) share one
  * real Redis and the same settings, and poll the same Puppet repository every second. A commit is
  * reviewed by one of them only; when that one is SIGKILLed, the other takes the lease once it has
- * run out and reviews the next commit. Each bot's chat is its own stdout, its log its own file.
+ * run out and reviews the next commit. A permadiff digest on a seconds cron is posted by the leader
+ * only, once per tick, and by the survivor after the takeover. Each bot's chat is its own stdout,
+ * its log its own file.
  */
 const root = join(import.meta.dirname, '../..');
 const LEASE_MS = 3_000;
@@ -44,6 +46,8 @@ const startBot = (name: string): Bot => {
     shell: { users: { [userInfo().username]: 'U0ADMIN' } },
     storage: { dataDir, keyPrefix: 'twobots' },
     schedule: { leaseTtl: `${LEASE_MS / 1_000}s` },
+    // A digest every two seconds (six fields: seconds first), so "once" is seen many times over.
+    permadiffs: { digest: { cron: '*/2 * * * * *', timezone: 'Europe/Berlin' } },
     log: { level: 'debug' },
   };
   writeFileSync(configPath, JSON.stringify(file, null, 2));
@@ -100,6 +104,12 @@ const posts = (bot: Bot, sha: string) =>
     post[1]?.includes(sha.slice(0, 7)),
   ).length;
 
+/** Permadiff digests a bot posted in its chat. */
+const digests = (bot: Bot) =>
+  [...bot.output().matchAll(/#CREVIEW · m\d+\n([\s\S]*?)\n└/g)].filter((post) =>
+    post[1]?.includes('Permadiff digest'),
+  ).length;
+
 beforeAll(async () => {
   local = await createLocalFleet({ nodes: 2 });
   redis = await startRedis();
@@ -152,6 +162,25 @@ describe('two bots on one Redis', { timeout: 180_000 }, () => {
     expect(posts(leader, first)).toBe(1);
     expect(posts(follower, first)).toBe(0);
     expect(leaders()).toEqual([leader]);
+    // The digest cron ticks on both bots; only the leader posts it, each tick once.
+    await waitFor(() => digests(leader) >= 2, {
+      timeoutMs: 30_000,
+      what: `two digests:\n${leader.output()}`,
+    });
+    await waitFor(
+      () =>
+        follower.logged('not the scheduler leader; tick skipped').some((l) => l.job === 'permadiff-digest'),
+      {
+        timeoutMs: 30_000,
+        what: "the follower's skipped digest tick",
+      },
+    );
+    expect(digests(follower)).toBe(0);
+    const posted = leader.logged('permadiff digest posted').map((line) => line.time);
+    expect(posted.length).toBeGreaterThanOrEqual(2);
+    // One post per tick: ticks are two seconds apart, so two posts never come within a second.
+    for (const [i, time] of posted.entries())
+      if (i > 0) expect(time - (posted[i - 1] ?? 0)).toBeGreaterThan(1_000);
 
     leader.child.kill('SIGKILL');
     await once(leader.child, 'exit');
@@ -169,5 +198,10 @@ describe('two bots on one Redis', { timeout: 180_000 }, () => {
     );
     expect(posts(follower, second)).toBe(1);
     expect(posts(follower, first)).toBe(0);
+    // And the survivor posts the digests now.
+    await waitFor(() => digests(follower) >= 1, {
+      timeoutMs: 30_000,
+      what: `a digest from the survivor:\n${follower.output()}`,
+    });
   });
 });

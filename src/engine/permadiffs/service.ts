@@ -5,7 +5,7 @@ import type { AppliedOf, NoopCache } from '../review/noop-cache.js';
 import type { FleetService } from '../runs/fleet-service.js';
 import { escapeText } from '../text/mrkdwn.js';
 import type { DigestService } from './digest-service.js';
-import { normalizeHost } from './normalize.js';
+import { hostNormalizer } from './normalize.js';
 import { type OwnerSettings, ownersAtRevisions } from './owners.js';
 import { advance, type Observation, type PermadiffGroup } from './state.js';
 
@@ -102,7 +102,7 @@ export const createPermadiffService = (deps: PermadiffDeps): PermadiffService =>
         });
         if (delta.kind === 'changes' || delta.kind === 'unchanged') {
           scanned.push(node.name);
-          deltas.push({ ...delta, resources: delta.resources.map((r) => normalizeHost(r, node)) });
+          deltas.push({ ...delta, resources: delta.resources.map(hostNormalizer(node)) });
         } else if (delta.kind === 'eval_error')
           notScanned.push({
             node: node.name,

@@ -35,6 +35,7 @@ export interface Observation {
   hash: string;
   resource: ResourceChange;
   sources: ChangeSource[];
+  /** Sorted naturally (as `groupDeltas` gives them). */
   nodes: readonly string[];
   owners: PartOwnership[];
 }
@@ -76,21 +77,28 @@ export const advance = (
     seen.add(observation.hash);
     const before = previous.get(observation.hash);
     const standing = before !== undefined && before.resolvedAt === undefined ? before : undefined;
+    // Nodes not scanned keep what they had; observed nodes come sorted, so only a mix needs sorting.
+    let carried = false;
     const nodes: Record<string, NodeStreak> = {};
-    for (const [node, entry] of Object.entries(standing?.nodes ?? {}))
-      if (!scanned.has(node)) nodes[node] = entry;
+    if (standing)
+      for (const node in standing.nodes)
+        if (!scanned.has(node)) {
+          nodes[node] = standing.nodes[node] as NodeStreak;
+          carried = true;
+        }
+    let permadiff = false;
     for (const node of observation.nodes) {
       const was = standing?.nodes[node];
-      nodes[node] = was
-        ? { firstSeen: was.firstSeen, lastSeen: at, streak: was.streak + 1 }
-        : { firstSeen: at, lastSeen: at, streak: 1 };
+      const streak = was ? was.streak + 1 : 1;
+      nodes[node] = { firstSeen: was ? was.firstSeen : at, lastSeen: at, streak };
+      permadiff ||= streak >= minRuns;
     }
-    const since = isPermadiff(nodes, minRuns) ? (standing?.since ?? at) : undefined;
+    const since = permadiff || (carried && isPermadiff(nodes, minRuns)) ? (standing?.since ?? at) : undefined;
     groups.set(observation.hash, {
       hash: observation.hash,
       resource: observation.resource,
       sources: observation.sources,
-      nodes: sortedNodes(nodes),
+      nodes: carried ? sortedNodes(nodes) : nodes,
       firstSeen: standing?.firstSeen ?? at,
       lastSeen: at,
       ...(since === undefined ? {} : { since }),
