@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { composeApp } from './compose/app.js';
 import { loadConfig } from './config/load.js';
+import { runDoctorCli } from './doctor/cli.js';
 import { isHecklerError } from './engine/errors.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -13,6 +14,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  */
 const main = async (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<'serving' | 'done'> => {
   const defaultPath = existsSync('heckler.yml') ? 'heckler.yml' : join(root, 'examples', 'heckler.yml');
+  // `heckler doctor`: check everything the bot reaches, one line each; the status says whether all passed.
+  if (argv[0] === 'doctor')
+    process.exit(await runDoctorCli({ argv: argv.slice(1), env, defaultPath, out: process.stdout }));
   const config = loadConfig({ argv, env, defaultPath });
   const usingExample =
     !argv.some((arg) => arg === '--config' || arg.startsWith('--config=')) &&

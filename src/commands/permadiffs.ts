@@ -54,7 +54,8 @@ export const permadiffs: CommandSpec = {
     'The standing permadiffs from the last scans (`permadiffs.scanEvery`): resources that would change on a node running its ' +
     'applied revision cleanly, seen in `permadiffs.minRuns` scans in a row. Identical changes on several nodes are one group ' +
     "(a node's own name in a diff counts as the same). Reads stored state: it runs nothing on the nodes. " +
-    'Nodes that could not be scanned (dirty, never applied, failing, unreachable) are listed as such.',
+    'Nodes that could not be scanned (dirty, never applied, failing, unreachable) are listed as such. ' +
+    'Ignored resources (`/heckler ignore`, `approvals.ignore`) are shown collapsed, one line each, and not counted.',
   args: [],
   flags: [
     {

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { PrometheusMetrics } from '../adapters/metrics/prometheus.js';
+import type { OpsRoutes } from '../adapters/metrics/routes.js';
 import { createBreeScheduler } from '../adapters/schedule/bree.js';
 import { createLeaderScheduler } from '../adapters/schedule/leader.js';
 import type { ChatSurface, SurfaceStarted } from '../bot/surface.js';
 import type { Dispatcher } from '../commands/dispatch.js';
-import { createDispatcher, createRegistry } from '../commands/index.js';
+import { allCommands, createDispatcher, createRegistry } from '../commands/index.js';
 import type { CommandSpec, Services } from '../commands/types.js';
 import type { Config } from '../config/schema.js';
 import { DEMO_NODES } from '../demo/config.js';
@@ -22,6 +24,7 @@ import type { Scheduler } from '../engine/ports/scheduler.js';
 import { createStorage, type Storage } from '../storage/keyv.js';
 import { type ComposedBuilds, composeBuilds } from './builds.js';
 import { type ComposedFleet, composeFleet } from './fleet.js';
+import { chatDoctor, countedFleet, countedStorage, opsMetrics, opsRoutes, startOpsListener } from './ops.js';
 import {
   headlessSurface,
   loggerFor,
@@ -60,8 +63,8 @@ export interface AppOverrides {
   version?: string;
   /** Edits of an apply's status message at most this often. */
   applyMinUpdateMs?: number;
-  // The metrics registry (issue 14 §2) joins here: one `metrics` override, handed to the
-  // dispatcher, the fleet, the builds and the HTTP surface's /metrics, /healthz and /readyz.
+  /** Default: a prom-client registry of this app's own, served at /metrics. */
+  metrics?: PrometheusMetrics;
 }
 
 export interface HecklerApp {
@@ -102,7 +105,7 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
   const identity = !custom && config.mode === 'shell' ? shellIdentityFor(config, overrides.shell) : undefined;
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? loggerFor(config);
-  const storage =
+  const opened =
     overrides.storage ??
     (await createStorage({
       dataDir: config.storage.dataDir,
@@ -113,6 +116,19 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
   let fleet: ComposedFleet | undefined;
   let builds: ComposedBuilds | undefined;
   let scheduler: Scheduler | undefined;
+  const metrics =
+    overrides.metrics ??
+    opsMetrics({
+      config,
+      storage: opened,
+      commands: overrides.commands ?? allCommands,
+      builds: () => Boolean(builds),
+    });
+  // Every part uses the storage counted: store errors, review decisions, apply ends, build waits.
+  const storage = countedStorage(opened, metrics);
+  // Set once the parts /readyz asks exist; the Slack HTTP server serves them from its start.
+  let routes: OpsRoutes | undefined;
+  let opsListener: { close(): Promise<void> } | undefined;
   // Stopped by the fleet or the builds already when either exists (stop is shared); the lease is released.
   const closeParts = async () => {
     await fleet?.close();
@@ -146,7 +162,13 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
             locks: storage.locks,
             identity,
             notices,
-            ...(overrides.slack ? { slack: overrides.slack } : {}),
+            slack: {
+              ...overrides.slack,
+              ops: {
+                ops: { handle: (req, res) => routes?.handle(req, res) ?? false },
+                onAck: metrics.ackSent,
+              },
+            },
             ...(overrides.shell ? { shell: overrides.shell } : {}),
           }));
     // Before the mirror clones or Docker is asked: a bot that cannot reach its chat stops here.
@@ -172,6 +194,7 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
       schedule: scheduler !== undefined,
       ...(scheduler ? { scheduler } : {}),
       ...(overrides.transport ? { transport: overrides.transport } : {}),
+      decorateFleet: countedFleet(metrics),
       ...(overrides.applyMinUpdateMs === undefined ? {} : { minUpdateMs: overrides.applyMinUpdateMs }),
     });
     builds = await composeBuilds({
@@ -200,14 +223,24 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
           }
         : {}),
       ...(builds ? { builds: builds.service } : {}),
+      doctor: chatDoctor({ config, storage, logger, ...(fleet ? { repo: fleet.repo } : {}) }),
     };
-    const dispatcher = createDispatcher(services);
+    const dispatcher = createDispatcher(services, { metrics });
+    const repo = fleet?.repo;
+    routes = opsRoutes({
+      metrics,
+      storage,
+      logger,
+      chatConnected: () => surface.connected(),
+      ...(repo ? { repo } : {}),
+    });
     const applies = fleet?.applies;
 
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
         await surface.stop();
+        await opsListener?.close();
         await closeParts();
       })();
       return closing;
@@ -227,6 +260,9 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
       ...(scheduler ? { scheduler } : {}),
       async start() {
         const started = await surface.start(dispatcher);
+        // Socket Mode and the shell have no HTTP server of Slack's: the routes get their own port.
+        if (surface.kind !== 'slack-http' && routes)
+          opsListener = await startOpsListener(config, routes, logger);
         logger.info(
           { ...started, surface: surface.kind, store: storage.kind, version: services.version },
           'heckler is listening',

@@ -89,6 +89,8 @@ export const composeFleet = async (options: {
   minUpdateMs?: number;
   /** Instead of SSH or local per node (tests); closed with the fleet. */
   transport?: NodeTransport;
+  /** Wraps the fleet service every part uses (the bot: each node run timed for /metrics). */
+  decorateFleet?: (service: FleetService) => FleetService;
 }): Promise<ComposedFleet | undefined> => {
   const { config, storage, logger, clock } = options;
   if (!config.repo) return undefined;
@@ -116,7 +118,7 @@ export const composeFleet = async (options: {
   const transport = options.transport ?? perNode;
   const runCommand = async (command: string) =>
     (await run('sh', ['-c', command], { timeout: 30_000, env: config.childEnv })).stdout;
-  const service = createFleetService({
+  const created = createFleetService({
     repo,
     transport,
     fleet: config.fleet,
@@ -128,6 +130,7 @@ export const composeFleet = async (options: {
     logger,
     locks: storage.locks,
   });
+  const service = options.decorateFleet ? options.decorateFleet(created) : created;
   const github = githubForPuppetRepo({ repo: config.repo, token: config.secrets.githubToken, logger });
   // A review's grouping runs in a worker thread, so Slack's acks never wait behind it (issue 14 §3).
   const grouping = createGroupingPool({ size: 1, logger: logger.child({ part: 'workers' }) });

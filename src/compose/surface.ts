@@ -6,6 +6,7 @@ import { createShellSurface } from '../bot/shell/surface.js';
 import { createSlackSurface, type WebClientOptions } from '../bot/slack/app.js';
 import type { SlackChatOptions } from '../bot/slack/chat.js';
 import type { HttpLimits } from '../bot/slack/http-limits.js';
+import type { OpsHooks } from '../bot/slack/server.js';
 import type { ChatSurface } from '../bot/surface.js';
 import { secretValues } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -20,6 +21,8 @@ export interface SlackOverrides {
   clientOptions?: WebClientOptions;
   chatOptions?: SlackChatOptions;
   http?: Partial<HttpLimits>;
+  /** Operations routes and the ack timer on the HTTP server (composeApp sets them). */
+  ops?: OpsHooks;
   /** The interface to listen on instead of slack.host (tests: 127.0.0.1). */
   host?: string;
 }

@@ -117,6 +117,22 @@ describe('the Prometheus adapter', () => {
     expect(sampleValue(samples, 'heckler_build_queue_length')).toBe(0);
   });
 
+  it('still answers when a gauge cannot be read: that gauge has no value, the counters are there', async () => {
+    const metrics = make({
+      locks: async () => {
+        throw new Error('redis is down');
+      },
+      buildQueueLength: async () => {
+        throw new Error('redis is down');
+      },
+    });
+    metrics.commandHandled('help', 'ok');
+    const samples = await scrape(metrics);
+    expect(sampleValue(samples, 'heckler_commands_total', { command: 'help', outcome: 'ok' })).toBe(1);
+    expect(samples.filter((s) => s.name === 'heckler_locks_held')).toEqual([]);
+    expect(sampleValue(samples, 'heckler_build_queue_length')).toBeNaN();
+  });
+
   it('keeps two registries apart (two bots in one process)', async () => {
     const one = make();
     const two = make();

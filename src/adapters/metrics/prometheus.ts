@@ -41,6 +41,18 @@ const RUN_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800];
 const WAIT_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
 
 /**
+ * A gauge read from the store: when the store is down the gauge has no value (and /readyz says
+ * why), but the scrape still answers with every counter — an outage is when they matter most.
+ */
+const readOrNothing = async <T>(read: (() => Promise<T>) | undefined): Promise<T | undefined> => {
+  try {
+    return await read?.();
+  } catch {
+    return undefined;
+  }
+};
+
+/**
  * The Metrics port over prom-client, in a registry of its own (no global default registry, so two
  * bots in one test process never share counters). Label values are checked against known sets.
  */
@@ -106,7 +118,9 @@ export const createPrometheusMetrics = (options: PrometheusMetricsOptions): Prom
     help: 'Builds waiting for a runner',
     registers,
     async collect() {
-      if (options.buildQueueLength) this.set(await options.buildQueueLength());
+      if (!options.buildQueueLength) return;
+      // Unknown is NaN, not 0: an empty queue and an unreadable one must not look alike.
+      this.set((await readOrNothing(options.buildQueueLength)) ?? Number.NaN);
     },
   });
   new Gauge({
@@ -116,8 +130,8 @@ export const createPrometheusMetrics = (options: PrometheusMetricsOptions): Prom
     registers,
     async collect() {
       this.reset();
-      if (!options.locks) return;
-      const held = await options.locks();
+      const held = await readOrNothing(options.locks);
+      if (!held) return;
       const byKind = new Map<string, number>();
       for (const lock of held) byKind.set(lockKind(lock.key), (byKind.get(lockKind(lock.key)) ?? 0) + 1);
       for (const [kind, count] of byKind) this.set({ kind }, count);

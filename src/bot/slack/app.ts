@@ -15,5 +15,6 @@ export const createSlackSurface = (options: SlackSurfaceOptions): ChatSurface =>
   return createSlackHttpSurface(core, {
     ...(options.host ? { host: options.host } : {}),
     ...(options.http ? { http: options.http } : {}),
+    ...(options.ops ? { ops: options.ops } : {}),
   });
 };

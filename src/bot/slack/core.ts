@@ -9,6 +9,7 @@ import { boltLevel, boltLogger } from './bolt-logger.js';
 import { SlackChat, type SlackChatOptions } from './chat.js';
 import type { HttpLimits } from './http-limits.js';
 import { homePublisher, type ListenerDeps } from './listeners.js';
+import type { OpsHooks } from './server.js';
 import { checkSlackAuth, type SlackIdentity } from './startup.js';
 
 export type WebClientOptions = webApi.WebClientOptions;
@@ -26,6 +27,8 @@ export interface SlackSurfaceOptions {
   host?: string;
   /** Overrides of the HTTP limits (DEFAULT_HTTP_LIMITS); tests shorten the timeouts. */
   http?: Partial<HttpLimits>;
+  /** /metrics, /healthz, /readyz and the ack timer, on the HTTP server (HTTP mode only). */
+  ops?: OpsHooks;
 }
 
 /**

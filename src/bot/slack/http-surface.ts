@@ -4,7 +4,7 @@ import type { ChatSurface } from '../surface.js';
 import { missingSecret, type SlackCore, surfaceLife } from './core.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.js';
 import { registerListeners } from './listeners.js';
-import { closeServer, startGatedServer } from './server.js';
+import { closeServer, type OpsHooks, startGatedServer } from './server.js';
 
 /**
  * Slack over HTTP: Bolt's receiver behind our own gated server (signature, timestamp, size and
@@ -12,7 +12,7 @@ import { closeServer, startGatedServer } from './server.js';
  */
 export const createSlackHttpSurface = (
   core: SlackCore,
-  options: { host?: string; http?: Partial<HttpLimits> } = {},
+  options: { host?: string; http?: Partial<HttpLimits>; ops?: OpsHooks } = {},
 ): ChatSurface => {
   const { config, logger } = core;
   const life = surfaceLife();
@@ -53,6 +53,7 @@ export const createSlackHttpSurface = (
         host: options.host ?? config.slack.host,
         logger,
         limits,
+        ...options.ops,
       });
       server = started.server;
       logger.info({ botUserId: identity.botUserId, team: identity.team }, 'slack http receiver listening');

@@ -99,6 +99,9 @@ export interface GatedServerOptions {
   onAck?: (ms: number) => void;
 }
 
+/** What composition hands the HTTP surface for operations: the routes and the ack timer. */
+export type OpsHooks = Pick<GatedServerOptions, 'ops' | 'onAck'>;
+
 /**
  * Our own HTTP server in front of Bolt's HTTPReceiver (whose `start` is not used). Before any body
  * is read it refuses requests without a current timestamp or a well-formed signature header, and

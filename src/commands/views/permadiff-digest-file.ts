@@ -29,7 +29,20 @@ const ownersPlain = (parts: readonly PartOwnership[]) =>
         })
         .join('; ');
 
-const entryText = ({ group, nodes }: PermadiffEntry) => {
+/**
+ * An entry's text, made once per entry: the digest's file and the admins' own file list the same
+ * (unowned) groups, thousands of them in a large fleet. Keyed weakly: it goes with the digest.
+ */
+const written = new WeakMap<PermadiffEntry, string>();
+const entryText = (entry: PermadiffEntry): string => {
+  const known = written.get(entry);
+  if (known !== undefined) return known;
+  const text = writeEntry(entry);
+  written.set(entry, text);
+  return text;
+};
+
+const writeEntry = ({ group, nodes }: PermadiffEntry) => {
   const sources = [
     ...new Set(
       group.sources.map((s) =>

@@ -1,6 +1,6 @@
 import { ruleOf, type StoredIgnore } from '../delta/ignores.js';
 import type { IgnoreRule } from '../delta/index.js';
-import { type PermadiffGroup, permadiffNodes, standing } from './state.js';
+import { type PermadiffGroup, permadiffNodes } from './state.js';
 
 /**
  * An ignore as the permadiff views apply it: a rule (from `/heckler ignore` or `approvals.ignore`)
@@ -43,9 +43,14 @@ const matches = (rule: IgnoreRule, group: PermadiffGroup): boolean => {
   return true;
 };
 
-/** Biggest first: the groups on most nodes lead a digest. */
-export const biggestFirst = (a: PermadiffEntry, b: PermadiffEntry): number =>
-  b.nodes.length - a.nodes.length || (nameOf(a.group) < nameOf(b.group) ? -1 : 1);
+/** Biggest first (the groups on most nodes lead a digest), then by name; each name made once. */
+export const biggestFirst = <T extends PermadiffEntry>(entries: T[]): T[] => {
+  const names = new Map(entries.map((entry) => [entry, nameOf(entry.group)]));
+  return entries.sort(
+    (a, b) =>
+      b.nodes.length - a.nodes.length || ((names.get(a) as string) < (names.get(b) as string) ? -1 : 1),
+  );
+};
 
 /**
  * The standing permadiffs with the ignores applied, in order (the first ignore that applies to a
@@ -58,8 +63,10 @@ export const splitIgnored = (
   ignores: readonly PermadiffIgnore[],
 ): SplitPermadiffs => {
   const out: SplitPermadiffs = { standing: [], ignored: [] };
-  for (const group of standing(groups, minRuns)) {
+  for (const group of groups) {
+    if (group.resolvedAt !== undefined) continue;
     let left = permadiffNodes(group, minRuns);
+    if (left.length === 0) continue;
     for (const ignore of ignores) {
       if (left.length === 0) break;
       if (!matches(ignore.rule, group)) continue;
@@ -71,8 +78,8 @@ export const splitIgnored = (
     }
     if (left.length > 0) out.standing.push({ group, nodes: left });
   }
-  out.standing.sort(biggestFirst);
-  out.ignored.sort(biggestFirst);
+  biggestFirst(out.standing);
+  biggestFirst(out.ignored);
   return out;
 };
 
