@@ -7,7 +7,7 @@ import { signedHeaders, slashCommandBody } from '../test/support/slack-signing.j
 import { nodeInput, RESOURCES } from './grouping-data.js';
 import { JsonChild } from './support/json-child.js';
 import { type LatencySummary, summarize, summaryText } from './support/latency.js';
-import { targetLine } from './support/measure.js';
+import { spread, targetLine } from './support/measure.js';
 
 /**
  * `npm run bench -- ack` (issue 14 §3): how fast Slack gets its HTTP 200. One burst of 200 signed
@@ -20,7 +20,9 @@ import { targetLine } from './support/measure.js';
  *   (d) the bare Bolt app while the same groupings run in another process (the same CPU load on the
  *       machine, none on its event loop).
  * Each app in its own process; the cases alternate within each run so machine load hits all alike;
- * one unmeasured burst of 20 warms each app first. Percentiles pool the 3 runs (600 acks a case);
+ * one unmeasured burst of the same size warms each app first (a bot serves for days: its code is
+ * loaded and optimized; a first burst also pays tsx compiling modules on first use). Percentiles
+ * pool the 3 runs (600 acks a case);
  * an answer other than 200 (a 408 when the body was not read in time) keeps its time and is counted.
  *
  * Knobs (environment): BENCH_NODES (2000), BENCH_RUNS (3), BENCH_BURST (200).
@@ -127,9 +129,10 @@ export const run = async (): Promise<void> => {
     await load.take('port');
     const responseUrl = `${apiUrl.replace(/api\/$/, '')}response/ack-`;
     let answers = 0;
-    const hecklerBurst = async (label: string, count: number) => {
+    const hecklerBurst = async (label: string, count: number, acked?: () => void) => {
       const before = refusedTotal();
       const times = await burst(label, hecklerPort, count, responseUrl);
+      acked?.();
       // A refused command is never run: only the acked ones are answered.
       answers += count - (refusedTotal() - before);
       answers = await answersSettled(slack, answers);
@@ -143,17 +146,26 @@ export const run = async (): Promise<void> => {
       const { groupings } = (await loader.take('groupings')) as { groupings: number };
       return { times, groupings };
     };
-    await burst('warm-up', barePort, 20, responseUrl);
-    await hecklerBurst('warm-up', 20);
+    await burst('warm-up', barePort, size, responseUrl);
+    await hecklerBurst('warm-up', size);
     const times: Record<Case, number[][]> = {
       bareIdle: [],
       hecklerIdle: [],
       bareLoaded: [],
       hecklerLoaded: [],
     };
+    /** CPU ms per command of each idle burst: to the last ack, and until every answer is posted. */
+    const cpu = { bareAcked: [] as number[], hecklerAcked: [] as number[], hecklerAnswered: [] as number[] };
+    const perCommand = (ms: number) => ms / size;
     for (let i = 0; i < runs; i++) {
+      const bareBefore = bare.cpuMs();
       times.bareIdle.push(await burst('bareIdle', barePort, size, responseUrl));
-      times.hecklerIdle.push(await hecklerBurst('hecklerIdle', size));
+      cpu.bareAcked.push(perCommand(bare.cpuMs() - bareBefore));
+      const hecklerBefore = heckler.cpuMs();
+      let hecklerAcked = 0;
+      times.hecklerIdle.push(await hecklerBurst('hecklerIdle', size, () => (hecklerAcked = heckler.cpuMs())));
+      cpu.hecklerAcked.push(perCommand(hecklerAcked - hecklerBefore));
+      cpu.hecklerAnswered.push(perCommand(heckler.cpuMs() - hecklerBefore));
       const bareLoaded = await loaded(load, () => burst('bareLoaded', barePort, size, responseUrl));
       times.bareLoaded.push(bareLoaded.times);
       const hecklerLoaded = await loaded(heckler, () => hecklerBurst('hecklerLoaded', size));
@@ -179,6 +191,10 @@ export const run = async (): Promise<void> => {
       `p99 ratios: (b)/(a) ${idle.toFixed(2)}×, (c)/(d) ${grouping.toFixed(2)}×, (c)/(a) ${(summaries.hecklerLoaded.p99 / summaries.bareIdle.p99).toFixed(2)}×, (d)/(a) ${(summaries.bareLoaded.p99 / summaries.bareIdle.p99).toFixed(2)}×`,
     );
     out(`answers posted by Heckler (response_url): ${answers}`);
+    const ms = (values: number[]) => spread(values, 'ms', 2);
+    out(
+      `CPU per command, idle bursts (every thread, 10 ms ticks): bare Bolt to the last ack ${ms(cpu.bareAcked)}; Heckler to the last ack ${ms(cpu.hecklerAcked)}, until every answer is posted ${ms(cpu.hecklerAnswered)}`,
+    );
     const warmUp = refused.get('warm-up');
     if (warmUp)
       out(`warm-up bursts answered other than 200: ${[...warmUp].map(([s, n]) => `${n}× ${s}`).join(', ')}`);

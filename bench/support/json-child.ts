@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /**
@@ -44,6 +45,14 @@ export class JsonChild {
 
   private wake(): void {
     for (const waiter of [...this.waiters]) waiter();
+  }
+
+  /** CPU milliseconds the process has used so far, every thread (/proc, in 10 ms ticks). */
+  cpuMs(): number {
+    const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
+    // After "pid (comm) ": utime and stime are fields 14 and 15 of the line.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   }
 
   send(line: string): void {
