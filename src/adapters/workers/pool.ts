@@ -137,7 +137,10 @@ export class WorkerPool {
     this.slots.splice(index, 1);
     slot.worker.removeAllListeners();
     void slot.worker.terminate();
-    this.options.logger.error({ err: error, task: slot.job?.task }, 'worker thread died; another starts with the next job');
+    this.options.logger.error(
+      { err: error, task: slot.job?.task },
+      'worker thread died; another starts with the next job',
+    );
     if (slot.job) {
       this.settle(
         slot.job,
