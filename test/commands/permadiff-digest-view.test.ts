@@ -200,6 +200,21 @@ describe('the digest message', () => {
     expect(attached?.content).toContain('+line 39 of conf 59');
   });
 
+  it('attaches the file when only a diff was shortened, and says where the rest is', () => {
+    const long = group(
+      'h-long',
+      'File[/etc/long.conf]',
+      { web1: 2 },
+      {
+        diff: Array.from({ length: 30 }, (_, l) => `+line ${l}`).join('\n'),
+      },
+    );
+    const { message, file: attached } = digestView(buildDigest(input({ groups: [long] })).digest);
+    expect(textOf(message)).toContain('… 22 more lines');
+    expect(textOf(message)).toContain('Full host lists and diffs in the attached file.');
+    expect(attached?.content).toContain('+line 29');
+  });
+
   it('escapes hostile text in resources, diffs, owners and reasons', () => {
     const hostile = group(
       'h-bad',

@@ -121,10 +121,7 @@ const biggest = (entries: readonly PermadiffEntry[], fixed: readonly Block[]) =>
     text += cost;
     shown.push(...part.blocks);
     count += 1;
-    shortened ||=
-      part.text.includes(' more lines') ||
-      part.text.includes('more host group') ||
-      part.text.includes('(long lines shortened)');
+    shortened ||= part.shortened;
   }
   return { shown, count, shortened };
 };

@@ -60,8 +60,11 @@ export interface GroupView {
   diffWidth?: number;
 }
 
-/** Compressed host names, at most `max` characters of them; the rest counted. */
-export const hostsText = (nodes: readonly string[], max = Number.POSITIVE_INFINITY): string => {
+/** Compressed host names, at most `max` characters of them; the rest counted (`cut` says whether any were). */
+export const hostsPart = (
+  nodes: readonly string[],
+  max = Number.POSITIVE_INFINITY,
+): { text: string; cut: boolean } => {
   const entries = compressHosts(nodes);
   const shown: string[] = [];
   let length = 0;
@@ -71,7 +74,19 @@ export const hostsText = (nodes: readonly string[], max = Number.POSITIVE_INFINI
     length += entry.length + 2;
   }
   const rest = entries.length - shown.length;
-  return esc(shown.join(', ')) + (rest > 0 ? ` and ${rest} more host group${rest === 1 ? '' : 's'}` : '');
+  return {
+    text: esc(shown.join(', ')) + (rest > 0 ? ` and ${rest} more host group${rest === 1 ? '' : 's'}` : ''),
+    cut: rest > 0,
+  };
+};
+
+export const hostsText = (nodes: readonly string[], max?: number): string => hostsPart(nodes, max).text;
+
+/** The least of `values` (no spread: a group may be on tens of thousands of nodes). */
+export const least = (values: Iterable<number>, fallback: number): number => {
+  let min = Number.POSITIVE_INFINITY;
+  for (const value of values) if (value < min) min = value;
+  return min === Number.POSITIVE_INFINITY ? fallback : min;
 };
 
 /** One group on `nodes`: what, where, whose, since when; the diff (host names shown as {{node}}) below it. */
@@ -79,11 +94,18 @@ export const groupBlocks = (
   group: PermadiffGroup,
   nodes: readonly string[],
   view: GroupView = {},
-): { text: string; blocks: Block[] } => {
-  const streak = Math.min(...nodes.map((node) => group.nodes[node]?.streak ?? 0));
-  const firstSeen = Math.min(...nodes.map((node) => group.nodes[node]?.firstSeen ?? group.firstSeen));
+): { text: string; blocks: Block[]; shortened: boolean } => {
+  const streak = least(
+    nodes.map((node) => group.nodes[node]?.streak ?? 0),
+    0,
+  );
+  const firstSeen = least(
+    nodes.map((node) => group.nodes[node]?.firstSeen ?? group.firstSeen),
+    group.firstSeen,
+  );
+  const hosts = hostsPart(nodes, view.maxHosts);
   const head =
-    `• *${resourceName(group)}* on ${hostsText(nodes, view.maxHosts)}` +
+    `• *${resourceName(group)}* on ${hosts.text}` +
     `${group.resource.refresh ? ' (runs a refresh)' : ''}\n` +
     `  owners: ${ownersText(group.owners)} · ${sourcesText(group)} · first seen ${when(firstSeen)} · ` +
     `${streak} scans in a row`;
@@ -91,7 +113,9 @@ export const groupBlocks = (
   const detail = full ? shortDiff(full, view.diffLines, view.diffWidth) : '';
   const blocks: Block[] = [{ kind: 'section', text: head }];
   if (detail) blocks.push({ kind: 'code', text: detail });
-  return { text: detail ? `${head}\n\`\`\`${esc(detail)}\`\`\`` : head, blocks };
+  const name = `${group.resource.type}[${group.resource.title}]`;
+  const shortened = hosts.cut || detail !== full || clip(name, 300) !== name || group.sources.length > 5;
+  return { text: detail ? `${head}\n\`\`\`${esc(detail)}\`\`\`` : head, blocks, shortened };
 };
 
 /** One collapsed line for an ignored part: resource, where, who, why, until. */
