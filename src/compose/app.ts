@@ -129,6 +129,7 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
   // Set once the parts /readyz asks exist; the Slack HTTP server serves them from its start.
   let routes: OpsRoutes | undefined;
   let opsListener: { close(): Promise<void> } | undefined;
+  const opsOnSlackPort = config.metrics.port === undefined;
   // Stopped by the fleet or the builds already when either exists (stop is shared); the lease is released.
   const closeParts = async () => {
     await fleet?.close();
@@ -165,7 +166,8 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
             slack: {
               ...overrides.slack,
               ops: {
-                ops: { handle: (req, res) => routes?.handle(req, res) ?? false },
+                // With metrics.port set they are served there only, not on the public Slack port.
+                ops: { handle: (req, res) => (opsOnSlackPort && routes?.handle(req, res)) || false },
                 onAck: metrics.ackSent,
               },
             },
@@ -261,7 +263,7 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
       async start() {
         const started = await surface.start(dispatcher);
         // Socket Mode and the shell have no HTTP server of Slack's: the routes get their own port.
-        if (surface.kind !== 'slack-http' && routes)
+        if (routes && (surface.kind !== 'slack-http' || !opsOnSlackPort))
           opsListener = await startOpsListener(config, routes, logger);
         logger.info(
           { ...started, surface: surface.kind, store: storage.kind, version: services.version },

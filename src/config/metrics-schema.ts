@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /**
- * Where /metrics, /healthz and /readyz are served when no Slack HTTP server is (Socket Mode, the
- * shell). In Slack's HTTP mode they are on `slack.port` and `metrics.port` is not needed. Without
- * a port in those modes they are not served at all.
+ * Where /metrics, /healthz and /readyz are served. Unset: in Slack's HTTP mode on `slack.port`
+ * (beside the Slack path), in Socket Mode and the shell not at all. Set: there only, in every mode
+ * (so a public Slack endpoint need not show them).
  */
 export const metricsSchema = z
   .strictObject({

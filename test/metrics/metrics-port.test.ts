@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeApp } from '../../src/compose/app.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
+import { FakeSlackApi } from '../fakes/slack-api.js';
 import { testConfig } from '../support/config.js';
 import { captureLogger } from '../support/logger.js';
 import { waitFor } from '../support/process.js';
+import { TEST_SIGNING_SECRET } from '../support/slack-signing.js';
 import { parseExposition, sampleValue } from './exposition.js';
 
 /**
@@ -14,7 +16,14 @@ import { parseExposition, sampleValue } from './exposition.js';
  * operations routes are served on `metrics.port`, and only when it is set.
  */
 const dir = mkdtempSync(join(tmpdir(), 'heckler-metrics-port-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let fake: FakeSlackApi;
+beforeAll(async () => {
+  fake = await FakeSlackApi.start({ tokens: ['xoxb-test-token'] });
+});
+afterAll(async () => {
+  await fake?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const portLogged = (lines: string[]) =>
   waitFor(
@@ -62,6 +71,32 @@ describe('metrics.port', { timeout: 60_000 }, () => {
       await app.start();
       expect(lines.some((l) => l.includes('"msg":"metrics listening"'))).toBe(false);
       expect(lines.some((l) => l.includes('"msg":"heckler is listening"'))).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("in Slack's HTTP mode, moves the routes off the public Slack port", async () => {
+    const { logger, lines } = captureLogger();
+    const config = testConfig(
+      {
+        storage: { dataDir: join(dir, 'c'), keyPrefix: 'port' },
+        slack: { host: '127.0.0.1', port: 0, apiUrl: fake.apiUrl },
+        metrics: { port: 0 },
+      },
+      {
+        secrets: { slackBotToken: 'xoxb-test-token', slackSigningSecret: TEST_SIGNING_SECRET },
+        mode: 'slack',
+      },
+    );
+    const app = await composeApp(config, { logger, scheduler: false });
+    try {
+      const { port: slackPort } = await app.start();
+      const base = `http://127.0.0.1:${await portLogged(lines)}`;
+      expect(app.surface.kind).toBe('slack-http');
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      for (const path of ['/metrics', '/healthz', '/readyz'])
+        expect((await fetch(`http://127.0.0.1:${slackPort}${path}`)).status, path).toBe(404);
     } finally {
       await app.close();
     }
