@@ -37,8 +37,11 @@ export const atomicOps = <T>(
     if (ttlMs !== undefined && (!Number.isInteger(ttlMs) || ttlMs <= 0))
       throw new RangeError(`a record ttl must be a positive integer, got ${ttlMs}`);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      const before = await run(() => raw.read(id));
-      const data = before === undefined ? undefined : await keyv.deserializeData(before);
+      // A value that does not parse (written by something else) fails like an unreachable store.
+      const { before, data } = await run(async () => {
+        const text = await raw.read(id);
+        return { before: text, data: text === undefined ? undefined : await keyv.deserializeData(text) };
+      });
       // The same test keyv's `get` makes: an expired value the backend has not dropped yet is absent.
       const live = data !== undefined && !(typeof data.expires === 'number' && data.expires <= Date.now());
       const current = live ? (data.value as T) : undefined;

@@ -179,6 +179,23 @@ describe('redis storage', () => {
     }
   });
 
+  it('refuses to update or count over a value it cannot read, and leaves it as it was', async () => {
+    const keyPrefix = uniquePrefix();
+    const storage = await createStorage({ redisUrl, keyPrefix, dataDir: unusedDir });
+    try {
+      await raw.set(`${keyPrefix}:docs::bad`, '{"value":');
+      await raw.set(`${keyPrefix}:docs::text`, '{"value":"seven"}');
+      const docs = storage.store<unknown>('docs');
+      await expectUnavailable(docs.update('bad', () => 'overwritten'));
+      await expect(docs.increment('bad')).rejects.toThrow();
+      await expect(docs.increment('text')).rejects.toThrow(/not a counter/);
+      expect(await raw.get(`${keyPrefix}:docs::bad`)).toBe('{"value":');
+      expect(await raw.get(`${keyPrefix}:docs::text`)).toBe('{"value":"seven"}');
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('refuses work after close instead of reconnecting', async () => {
     const storage = await createStorage({ redisUrl, keyPrefix: uniquePrefix(), dataDir: unusedDir });
     const things = storage.store<number>('things');
