@@ -102,6 +102,32 @@ describe('the digest message', () => {
     expect(attached).toBeUndefined();
   });
 
+  it('keeps long lists whole in the file even when nothing changed', () => {
+    const locks = Array.from({ length: 12 }, (_, i) => ({
+      lock: {
+        key: `node:web${i}`,
+        node: `web${i}`,
+        owner: 'U0BOB',
+        reason: 'kernel',
+        since: NOW - 50 * HOUR,
+        expiresAt: NOW + HOUR,
+      },
+      why: { kind: 'held long' as const, forMs: 50 * HOUR },
+    }));
+    const { message, file: attached } = digestView(
+      buildDigest(
+        input({
+          groups: [exec],
+          staleLocks: locks,
+          previous: previous([['h-exec', 'Exec[touch /data/always]', 3]]),
+        }),
+      ).digest,
+    );
+    expect(textOf(message)).toContain('Nothing changed since the last digest');
+    expect(textOf(message)).toContain('… 4 more stale locks in the attached file');
+    expect(attached?.content).toContain('web11: held by @U0BOB');
+  });
+
   it('collapses ignored groups to one line each: resource, who, why, until', () => {
     const { message } = digestView(
       buildDigest(

@@ -144,7 +144,8 @@ export const digestView = (digest: Digest): DigestView => {
       ...rest.blocks.filter((b) => b.kind === 'section'),
       { kind: 'context', text: scan },
     ];
-    return { message: { text: line, blocks } };
+    // A long list of stale locks or waiting commits was capped: the file has it whole.
+    return { message: { text: line, blocks }, ...(rest.cut ? { file: digestFile(digest) } : {}) };
   }
   const first = digest.since === undefined ? ' (the first digest)' : '';
   const changes =
@@ -186,10 +187,16 @@ export const digestView = (digest: Digest): DigestView => {
 export const ownerDigestView = (owner: OwnerDigest, digest: Digest): DigestView => {
   const entries = [...owner.owned, ...owner.unowned];
   const resolved = capped(owner.resolved.map(resolvedLine), 'resolved groups');
+  const parts = [
+    owner.owned.length > 0 ? `*${plural(owner.owned.length, 'permadiff')}* you own` : '',
+    owner.unowned.length > 0
+      ? `*${plural(owner.unowned.length, 'permadiff')}* nobody owns (you are an admin)`
+      : '',
+  ].filter(Boolean);
   const head =
     entries.length === 0
       ? 'None of your permadiffs stand any more.'
-      : `${owner.owned.length > 0 ? `*${plural(owner.owned.length, 'permadiff')}* you own` : ''}${owner.owned.length > 0 && owner.unowned.length > 0 ? ' and ' : ''}${owner.unowned.length > 0 ? `*${plural(owner.unowned.length, 'permadiff')}* nobody owns (you are an admin)` : ''} in the digest of ${when(digest.at)}:`;
+      : `${parts.join(' and ')} in the digest of ${when(digest.at)}:`;
   const fixed: Block[] = [{ kind: 'section', text: head }];
   if (resolved.text) fixed.push({ kind: 'section', text: `*Resolved:*\n${resolved.text}` });
   const top = biggest(entries, fixed);
