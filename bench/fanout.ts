@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { composeFleet } from '../src/compose/fleet.js';
-import { type NodeSpec, systemClock } from '../src/engine/ports/index.js';
+import { composeApp } from '../src/compose/app.js';
+import type { ComposedFleet } from '../src/compose/fleet.js';
+import type { NodeSpec } from '../src/engine/ports/index.js';
 import type { FleetService } from '../src/engine/runs/fleet-service.js';
 import { RecordingChat } from '../test/fakes/recording-chat.js';
 import type { Fleet } from '../test/support/fleet.js';
@@ -92,7 +93,7 @@ export const run = async (): Promise<void> => {
   );
 
   let bench: FanoutBench | undefined;
-  let composed: Awaited<ReturnType<typeof composeFleet>>;
+  let composed: ComposedFleet | undefined;
   try {
     bench = await setUpFanout({ nodes: nodeCount, concurrency });
     const { fleet, repo, config, storage, puppetCommand } = bench;
@@ -100,17 +101,17 @@ export const run = async (): Promise<void> => {
       `fleet: ${nodeCount} sshd nodes (own mount + UTS namespaces, own /data) and the fixture repo ready in ${bench.setupS.toFixed(1)} s; stand-in puppet: ${puppetCommand}`,
     );
     const { logger, lines: logLines } = captureLogger([], 'info');
-    const compose = async () => {
-      // Reviews post to chat; the bench runs plain noops, so nothing is said.
-      const made = await composeFleet({
-        config,
+    const compose = async (): Promise<ComposedFleet> => {
+      // Reviews post to chat; the bench runs plain noops, so nothing is said. The store is the bench's.
+      const app = await composeApp(config, {
+        chat: new RecordingChat(),
         storage,
         logger,
-        clock: systemClock,
-        chat: new RecordingChat(),
+        scheduler: false,
+        version: 'bench',
       });
-      if (!made) throw new Error('composeFleet returned nothing for a config with a repo');
-      return made;
+      if (!app.fleet) throw new Error('composeApp made no fleet for a config with a repo');
+      return { ...app.fleet, close: () => app.close() };
     };
     composed = await compose();
     const service: FleetService = composed.service;
@@ -321,7 +322,7 @@ export const run = async (): Promise<void> => {
       );
     out();
     out(
-      'Heckler includes: FleetService.run as composeFleet builds it: mirror fetch + resolve + commit info, then per node syncCode (probe; a bundle made for that node if it lacks the commit; checkout), the puppet wrapper, marker parsing and normalization of the report; one ssh2 connection per node, kept between runs.',
+      'Heckler includes: FleetService.run as composeApp builds it: mirror fetch + resolve + commit info, then per node syncCode (probe; a bundle made for that node if it lacks the commit; checkout), the puppet wrapper, marker parsing and normalization of the report; one ssh2 connection per node, kept between runs.',
     );
     out(
       "plain ssh includes: per node the engine's exact command lines (the same remoteCommand wrapper), each through its own OpenSSH client process and connection (key exchange + auth every time, ControlMaster=no), stdout collected and the markers checked; no parsing or normalization.",

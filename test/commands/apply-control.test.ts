@@ -1,13 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDispatcher, createRegistry } from '../../src/commands/index.js';
-import type { Services } from '../../src/commands/types.js';
-import { type ComposedFleet, composeFleet } from '../../src/compose/fleet.js';
+import { composeApp, type HecklerApp } from '../../src/compose/app.js';
+import type { ComposedFleet } from '../../src/compose/fleet.js';
 import type { Config } from '../../src/config/schema.js';
-import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
 import type { Message } from '../../src/engine/ports/index.js';
-import { systemClock } from '../../src/engine/ports/index.js';
 import { reviewStatus } from '../../src/engine/review/records.js';
 import { createStorage, type Storage } from '../../src/storage/keyv.js';
 import { applyChat } from '../engine/apply/chat-view.js';
@@ -27,29 +24,17 @@ const CHANNEL = 'CAPPLY';
 let local: LocalFleet;
 let config: Config;
 let embedded: Storage;
-const opened: { composed: ComposedFleet; chat: RecordingChat }[] = [];
+const opened: HecklerApp[] = [];
 
-/** A bot over `storage` (the embedded store unless a test swaps its locks): dispatcher, chat, services. */
+/** A bot over `storage` (the embedded store unless a test swaps its locks), which stays open after it. */
 const startBot = async (storage: Storage) => {
   local.reset();
   const chat = new RecordingChat();
   const { logger } = captureLogger();
-  const composed = await composeFleet({ config, storage, logger, clock: systemClock, chat });
-  if (!composed) throw new Error('no fleet');
-  opened.push({ composed, chat });
-  const services: Services = {
-    chat,
-    config,
-    commands: createRegistry(),
-    clock: systemClock,
-    logger,
-    version: 'test',
-    nodeLocks: createNodeLocks(storage.locks, systemClock),
-    fleet: composed.service,
-    reviews: composed.reviews,
-    applies: composed.applies,
-  };
-  const dispatcher = createDispatcher(services);
+  const app = await composeApp(config, { chat, storage, logger, scheduler: false, version: 'test' });
+  if (!app.fleet) throw new Error('no fleet');
+  opened.push(app);
+  const { fleet: composed, dispatcher } = app;
   const ask = async (user: string, line: string) => {
     const answers: Message[] = [];
     await dispatcher.dispatch({
@@ -105,10 +90,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const { composed } of opened) {
-    await composed.applies.shutdown(500);
-    await composed.close();
-  }
+  for (const app of opened) await app.stop({ graceMs: 500 });
   await embedded?.close();
   local?.remove();
 });

@@ -2,13 +2,10 @@ import { join } from 'node:path';
 import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackChat } from '../../src/bot/slack/chat.js';
-import { createDispatcher, createRegistry } from '../../src/commands/index.js';
-import { type ComposedFleet, composeFleet } from '../../src/compose/fleet.js';
-import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
+import { composeApp, type HecklerApp } from '../../src/compose/app.js';
+import type { ComposedFleet } from '../../src/compose/fleet.js';
 import type { Message } from '../../src/engine/ports/index.js';
-import { systemClock } from '../../src/engine/ports/index.js';
 import { reviewStatus } from '../../src/engine/review/records.js';
-import { createStorage, type Storage } from '../../src/storage/keyv.js';
 import { createLocalFleet, type LocalFleet } from '../engine/apply/local-fleet.js';
 import { FakeSlackApi, type SlackCall } from '../fakes/slack-api.js';
 import { testConfig } from '../support/config.js';
@@ -23,7 +20,7 @@ const TOKEN = 'xoxb-test-token';
 const CHANNEL = 'C0APPLY';
 let local: LocalFleet;
 let slack: FakeSlackApi;
-let storage: Storage;
+let app: HecklerApp;
 let composed: ComposedFleet;
 let ask: (user: string, line: string) => Promise<string>;
 
@@ -41,24 +38,17 @@ beforeAll(async () => {
       logLevel: webApi.LogLevel.ERROR,
     }),
   );
-  const config = testConfig({ ...local.config, apply: { channel: CHANNEL, concurrency: 8 } });
-  const { logger } = captureLogger([], 'warn');
-  storage = await createStorage({ dataDir: join(local.dir, 'data'), keyPrefix: 'progress' });
-  const made = await composeFleet({ config, storage, logger, clock: systemClock, chat });
-  if (!made) throw new Error('no fleet');
-  composed = made;
-  const dispatcher = createDispatcher({
-    chat,
-    config,
-    commands: createRegistry(),
-    clock: systemClock,
-    logger,
-    version: 'test',
-    nodeLocks: createNodeLocks(storage.locks, systemClock),
-    fleet: composed.service,
-    reviews: composed.reviews,
-    applies: composed.applies,
+  const config = testConfig({
+    ...local.config,
+    apply: { channel: CHANNEL, concurrency: 8 },
+    storage: { dataDir: join(local.dir, 'data'), keyPrefix: 'progress' },
   });
+  const { logger } = captureLogger([], 'warn');
+  // The Slack Chat port stands alone (a headless surface): the test dispatches, the fake Slack sees the edits.
+  app = await composeApp(config, { chat, logger, scheduler: false, version: 'test' });
+  if (!app.fleet) throw new Error('no fleet');
+  composed = app.fleet;
+  const { dispatcher } = app;
   ask = async (user, line) => {
     const answers: Message[] = [];
     await dispatcher.dispatch({
@@ -77,9 +67,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await composed?.applies.shutdown(1_000);
-  await composed?.close();
-  await storage?.close();
+  await app?.stop({ graceMs: 1_000 });
   await slack?.stop();
   local?.remove();
 });

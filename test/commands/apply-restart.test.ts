@@ -4,9 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeFleet } from '../../src/compose/fleet.js';
+import { composeApp } from '../../src/compose/app.js';
 import type { ApplyRecord } from '../../src/engine/apply/records.js';
-import { systemClock } from '../../src/engine/ports/index.js';
 import { reviewStatus } from '../../src/engine/review/records.js';
 import { createStorage } from '../../src/storage/keyv.js';
 import { createLocalFleet, type LocalFleet } from '../engine/apply/local-fleet.js';
@@ -69,14 +68,12 @@ beforeAll(async () => {
   configPath = join(local.dir, 'heckler.yml');
   writeFileSync(configPath, JSON.stringify(file, null, 2));
   // Before the bot: every node on v1, and the hotfix reviewed (the stand-in makes its delta empty).
-  const storage = await createStorage({ dataDir: join(local.dir, 'data'), keyPrefix: 'restart' });
-  const composed = await composeFleet({
-    config: testConfig(file),
-    storage,
-    logger: captureLogger().logger,
-    clock: systemClock,
+  const app = await composeApp(testConfig(file), {
     chat: new RecordingChat(),
+    logger: captureLogger().logger,
+    scheduler: false,
   });
+  const composed = app.fleet;
   if (!composed) throw new Error('no fleet');
   const runs = await composed.service.runSha(
     local.repo.commits.motdChange,
@@ -86,8 +83,7 @@ beforeAll(async () => {
   );
   if (runs.some((run) => !run.reached)) throw new Error('could not apply v1');
   expect(reviewStatus(await composed.reviews.review(local.repo.commits.hotfix))).toBe('auto_approved');
-  await composed.close();
-  await storage.close();
+  await app.close();
   local.reset();
 }, 120_000);
 

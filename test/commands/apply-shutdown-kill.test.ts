@@ -1,13 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDispatcher, createRegistry } from '../../src/commands/index.js';
-import { type ComposedFleet, composeFleet } from '../../src/compose/fleet.js';
+import type { Dispatcher } from '../../src/commands/dispatch.js';
+import { composeApp, type HecklerApp } from '../../src/compose/app.js';
+import type { ComposedFleet } from '../../src/compose/fleet.js';
 import type { Config } from '../../src/config/schema.js';
-import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
 import type { Message } from '../../src/engine/ports/index.js';
-import { systemClock } from '../../src/engine/ports/index.js';
 import { reviewStatus } from '../../src/engine/review/records.js';
-import { createStorage, type Storage } from '../../src/storage/keyv.js';
 import { applyChat } from '../engine/apply/chat-view.js';
 import { createLocalFleet, type LocalFleet } from '../engine/apply/local-fleet.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
@@ -25,10 +23,10 @@ import { waitFor } from '../support/process.js';
 const CHANNEL = 'CAPPLY';
 let fleet: Fleet;
 let standIn: LocalFleet;
-let storage: Storage;
+let app: HecklerApp;
 let composed: ComposedFleet;
 let chat: RecordingChat;
-let dispatcher: ReturnType<typeof createDispatcher>;
+let dispatcher: Dispatcher;
 
 const ask = async (line: string) => {
   const answers: Message[] = [];
@@ -56,7 +54,7 @@ beforeAll(async () => {
     ...standIn.config,
     users: { U0ADMIN: 'ada', U0APPLIER: 'abe' },
     roles: { admins: ['U0ADMIN'], appliers: ['U0APPLIER'] },
-    storage: { dataDir: join(standIn.dir, 'data') },
+    storage: { dataDir: join(standIn.dir, 'data'), keyPrefix: 'shutdown-kill' },
     fleet: {
       workDir: '/data/heckler',
       ssh: { key: fleet.privateKeyPath, knownHosts: fleet.knownHostsPath },
@@ -67,29 +65,11 @@ beforeAll(async () => {
     },
     apply: { channel: CHANNEL, concurrency: 1, lockTtl: '30s', shutdownGrace: '1s' },
   });
-  storage = await createStorage({ dataDir: join(standIn.dir, 'data'), keyPrefix: 'shutdown-kill' });
   chat = new RecordingChat();
-  const made = await composeFleet({
-    config,
-    storage,
-    logger: captureLogger().logger,
-    clock: systemClock,
-    chat,
-  });
-  if (!made) throw new Error('no fleet');
-  composed = made;
-  dispatcher = createDispatcher({
-    chat,
-    config,
-    commands: createRegistry(),
-    clock: systemClock,
-    logger: captureLogger().logger,
-    version: 'test',
-    nodeLocks: createNodeLocks(storage.locks, systemClock),
-    fleet: composed.service,
-    reviews: composed.reviews,
-    applies: composed.applies,
-  });
+  app = await composeApp(config, { chat, logger: captureLogger().logger, scheduler: false, version: 'test' });
+  if (!app.fleet) throw new Error('no fleet');
+  composed = app.fleet;
+  dispatcher = app.dispatcher;
   const runs = await composed.service.runSha(
     standIn.repo.commits.motdChange,
     composed.service.nodes(),
@@ -103,8 +83,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   standIn?.release('node1');
-  await composed?.close();
-  await storage?.close();
+  await app?.close();
   await fleet?.stop();
   standIn?.remove();
 });
@@ -142,7 +121,7 @@ describe('shutdown beyond the grace on SSH nodes', () => {
     );
     // The kill is no Puppet failure of its own: no failure reply for node1 in the thread.
     expect(view().thread(id).join('\n')).not.toContain('cancelled while running');
-    expect(await storage.locks.list()).toEqual([]);
+    expect(await app.storage.locks.list()).toEqual([]);
     // Killed before it could record anything: the node still says what it had applied before.
     expect(await appliedRevision('node1')).toBe(standIn.repo.commits.motdChange);
   }, 60_000);

@@ -4,13 +4,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDispatcher, createRegistry } from '../../src/commands/index.js';
-import type { Services } from '../../src/commands/types.js';
-import { type ComposedFleet, composeFleet } from '../../src/compose/fleet.js';
-import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
+import { composeApp, type HecklerApp } from '../../src/compose/app.js';
+import type { ComposedFleet } from '../../src/compose/fleet.js';
 import type { Message, MessageRef } from '../../src/engine/ports/index.js';
 import { reviewStatus } from '../../src/engine/review/records.js';
-import { createStorage, type Storage } from '../../src/storage/keyv.js';
+import type { Storage } from '../../src/storage/keyv.js';
 import { applyChat, textOf } from '../engine/apply/chat-view.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
 import { testConfig } from '../support/config.js';
@@ -27,6 +25,7 @@ import { createPuppetRepo, type PuppetRepoFixture } from '../support/puppet-repo
 const CHANNEL = 'CAPPLY';
 let fleet: Fleet;
 let repo: PuppetRepoFixture;
+let app: HecklerApp;
 let storage: Storage;
 let composed: ComposedFleet;
 let chat: RecordingChat;
@@ -68,49 +67,42 @@ beforeAll(async () => {
   [fleet, repo] = await Promise.all([startFleet({ nodes: 3 }), createPuppetRepo(join(dir, 'repo'))]);
   // The mirror follows main and tags: a tag makes the branch where node3 fails reachable.
   execFileSync('git', ['-C', repo.path, 'tag', 'v2-node3', repo.commits.brokenNode3]);
-  const config = testConfig({
-    users,
-    roles: { admins: ['U0ADMIN'], appliers: ['U0APPLIER', 'U0BOB'], approvers: [] },
-    repo: { url: repo.path, branch: 'main', mirrorDir: join(dir, 'mirror') },
-    puppet: { args: ['--vardir', '/data/puppet/var', '--confdir', '/data/puppet/conf'] },
-    fleet: {
-      workDir: '/data/heckler',
-      ssh: { key: fleet.privateKeyPath, knownHosts: fleet.knownHostsPath, concurrency: 10 },
-      nodes: Object.fromEntries(
-        fleet.nodes.map((n) => [n.name, { host: n.host, port: n.port, certname: n.certname }]),
-      ),
-      sets: { canaries: { nodes: ['node2', 'node3'] } },
-      applyOrder: ['canaries', 'all'],
+  const config = testConfig(
+    {
+      users,
+      roles: { admins: ['U0ADMIN'], appliers: ['U0APPLIER', 'U0BOB'], approvers: [] },
+      repo: { url: repo.path, branch: 'main', mirrorDir: join(dir, 'mirror') },
+      puppet: { args: ['--vardir', '/data/puppet/var', '--confdir', '/data/puppet/conf'] },
+      fleet: {
+        workDir: '/data/heckler',
+        ssh: { key: fleet.privateKeyPath, knownHosts: fleet.knownHostsPath, concurrency: 10 },
+        nodes: Object.fromEntries(
+          fleet.nodes.map((n) => [n.name, { host: n.host, port: n.port, certname: n.certname }]),
+        ),
+        sets: { canaries: { nodes: ['node2', 'node3'] } },
+        applyOrder: ['canaries', 'all'],
+      },
+      approvals: {
+        owners: { '@alice': 'U0ALICE', '@bob': 'U0BOB', '@carol': 'U0CAROL' },
+        people: {
+          'alice@example.com': 'U0ALICE',
+          'bob@example.com': 'U0BOB',
+          'carol@example.com': 'U0CAROL',
+        },
+      },
+      apply: { channel: CHANNEL, concurrency: 2, failureThreshold: 0, lockTtl: '30s' },
+      storage: { dataDir: join(dir, 'data'), keyPrefix: `apply-${randomUUID().slice(0, 8)}` },
     },
-    approvals: {
-      owners: { '@alice': 'U0ALICE', '@bob': 'U0BOB', '@carol': 'U0CAROL' },
-      people: { 'alice@example.com': 'U0ALICE', 'bob@example.com': 'U0BOB', 'carol@example.com': 'U0CAROL' },
-    },
-    apply: { channel: CHANNEL, concurrency: 2, failureThreshold: 0, lockTtl: '30s' },
-  });
+    // Records and locks in Redis, as replicas share them.
+    { secrets: { redisUrl: inject('redisUrl') } },
+  );
   const { logger } = captureLogger();
-  storage = await createStorage({
-    redisUrl: inject('redisUrl'),
-    keyPrefix: `apply-${randomUUID().slice(0, 8)}`,
-    dataDir: join(dir, 'data'),
-  });
   chat = new RecordingChat();
-  const made = await composeFleet({ config, storage, logger, clock, chat });
-  if (!made) throw new Error('no fleet');
-  composed = made;
-  const services: Services = {
-    chat,
-    config,
-    commands: createRegistry(),
-    clock,
-    logger,
-    version: 'test',
-    nodeLocks: createNodeLocks(storage.locks, clock),
-    fleet: composed.service,
-    reviews: composed.reviews,
-    applies: composed.applies,
-  };
-  const dispatcher = createDispatcher(services);
+  app = await composeApp(config, { chat, clock, logger, scheduler: false, version: 'test' });
+  if (!app.fleet) throw new Error('no fleet');
+  composed = app.fleet;
+  storage = app.storage;
+  const { dispatcher } = app;
   ask = async (user, line, source) => {
     const answers: Message[] = [];
     await dispatcher.dispatch({
@@ -142,9 +134,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await composed?.applies.shutdown(1_000);
-  await composed?.close();
-  await storage?.close();
+  await app?.stop({ graceMs: 1_000 });
   await fleet?.stop();
 });
 

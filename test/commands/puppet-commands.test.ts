@@ -2,14 +2,11 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDispatcher, createRegistry } from '../../src/commands/index.js';
-import type { Services } from '../../src/commands/types.js';
-import { composeFleet } from '../../src/compose/fleet.js';
-import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
+import { composeApp, type HecklerApp } from '../../src/compose/app.js';
+import type { ComposedFleet } from '../../src/compose/fleet.js';
 import type { Message } from '../../src/engine/ports/index.js';
-import { systemClock } from '../../src/engine/ports/index.js';
 import type { AppliedState } from '../../src/engine/runs/applied-state.js';
-import { createStorage, type Storage } from '../../src/storage/keyv.js';
+import type { Storage } from '../../src/storage/keyv.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
 import { testConfig } from '../support/config.js';
 import { type Fleet, startFleet } from '../support/fleet.js';
@@ -22,8 +19,9 @@ import { createPuppetRepo, type PuppetRepoFixture } from '../support/puppet-repo
  */
 let fleet: Fleet;
 let repo: PuppetRepoFixture;
+let app: HecklerApp;
 let storage: Storage;
-let composed: NonNullable<Awaited<ReturnType<typeof composeFleet>>>;
+let composed: ComposedFleet;
 let chat: RecordingChat;
 let ask: (text: string, user?: string) => Promise<Message[]>;
 
@@ -57,25 +55,15 @@ beforeAll(async () => {
       sets: { canaries: { nodes: ['node1'] }, rest: { pattern: 'node[23]' } },
       applyOrder: ['canaries', 'all'],
     },
+    storage: { dataDir: join(dir, 'data'), keyPrefix: 'test' },
   });
   const { logger } = captureLogger();
-  storage = await createStorage({ dataDir: join(dir, 'data'), keyPrefix: 'test' });
   chat = new RecordingChat();
-  const made = await composeFleet({ config, storage, logger, clock: systemClock, chat });
-  if (!made) throw new Error('composeFleet returned nothing for a config with a repo');
-  composed = made;
-  const services: Services = {
-    chat,
-    config,
-    commands: createRegistry(),
-    clock: systemClock,
-    logger,
-    version: 'test',
-    nodeLocks: createNodeLocks(storage.locks, systemClock),
-    fleet: composed.service,
-    reviews: composed.reviews,
-  };
-  const dispatcher = createDispatcher(services);
+  app = await composeApp(config, { chat, logger, scheduler: false, version: 'test' });
+  if (!app.fleet) throw new Error('composeApp made no fleet for a config with a repo');
+  composed = app.fleet;
+  storage = app.storage;
+  const { dispatcher } = app;
   ask = async (line, user = 'U0NOBODY') => {
     const answers: Message[] = [];
     await dispatcher.dispatch({
@@ -89,8 +77,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await composed?.close();
-  await storage?.close();
+  await app?.close();
   await fleet?.stop();
 });
 
