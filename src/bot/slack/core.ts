@@ -62,6 +62,8 @@ export interface SlackCore {
   appOptions(identity: SlackIdentity): ConstructorParameters<typeof App>[0] & object;
   /** What the listeners need; `track` keeps dispatches that outlive their ack, for `settle`. */
   listenerDeps(dispatcher: Dispatcher): ListenerDeps;
+  /** The operations hooks composeApp gave (the ack timer serves Socket Mode too). */
+  ops?: OpsHooks;
   /** Waits for every dispatch handed over so far. */
   settle(): Promise<void>;
 }
@@ -111,6 +113,7 @@ export const createSlackCore = (options: SlackSurfaceOptions): SlackCore => {
       ...(identity.botId ? { botId: identity.botId } : {}),
       ...(identity.botUserId ? { botUserId: identity.botUserId } : {}),
     }),
+    ...(options.ops ? { ops: options.ops } : {}),
     listenerDeps: (dispatcher) => ({
       dispatcher,
       chat,

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { App, BlockAction, RespondFn } from '@slack/bolt';
 import type { Dispatcher } from '../../commands/dispatch.js';
 import type { ChatRequest } from '../../commands/types.js';
@@ -22,7 +23,15 @@ export interface ListenerDeps {
   publishHome(user: string, message: Message): Promise<void>;
   /** Keeps a dispatch that outlives its ack, so stop() can wait for it. */
   track(work: Promise<unknown>): void;
+  /**
+   * Milliseconds from a command or click reaching Bolt to its ack. Socket Mode only: over HTTP the
+   * gated server times the whole request, body and signature included.
+   */
+  onAck?(ms: number): void;
 }
+
+/** When the delivery reached the first middleware (set there, read after the ack). */
+const RECEIVED_AT = 'hecklerReceivedAt';
 
 /**
  * A stable id for one delivery, the same on Slack's retries: the event id for events, the trigger
@@ -74,7 +83,13 @@ export const registerListeners = (app: App, deps: ListenerDeps): void => {
   // Not capped: a response_url post has no timeout of its own, and a few stuck ones must not hold the rest.
   const answers = new TurnQueue(Number.POSITIVE_INFINITY, slackAckWaits.turn);
 
+  const acked = (context: Record<string, unknown>) => {
+    const at = context[RECEIVED_AT];
+    if (deps.onAck && typeof at === 'number') deps.onAck(performance.now() - at);
+  };
+
   app.use(async (args) => {
+    args.context[RECEIVED_AT] = performance.now();
     const id = deliveryId(args.body);
     if (id === undefined || (await claimFirst(deps.locks, id, logger))) {
       await args.next();
@@ -86,8 +101,9 @@ export const registerListeners = (app: App, deps: ListenerDeps): void => {
     if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
   });
 
-  app.command(/^\/heckler/, async ({ command, ack, respond }) => {
+  app.command(/^\/heckler/, async ({ command, ack, respond, context }) => {
     await ack();
+    acked(context);
     const request: ChatRequest = {
       text: command.text,
       user: command.user_id,
@@ -97,26 +113,30 @@ export const registerListeners = (app: App, deps: ListenerDeps): void => {
     deps.track(commands.run(() => dispatcher.dispatch(request)));
   });
 
-  app.action<BlockAction>(new RegExp(`^${ACTION_PREFIX}`), async ({ ack, body, action, respond }) => {
-    await ack();
-    if (action.type !== 'button') return;
-    const user = body.user.id;
-    const container = body.container as { channel_id?: string; message_ts?: string };
-    const channel = container.channel_id ?? body.channel?.id;
-    const ts = container.message_ts ?? body.message?.ts;
-    const source: MessageRef | undefined = channel && ts ? { channel, ts } : undefined;
-    const request: ChatRequest = {
-      text: action.value ?? '',
-      user,
-      // A click in the home tab has no channel and no response_url: answer in the app's DM.
-      channel: channel ?? user,
-      respond: body.response_url
-        ? ephemeral(answers, respond, { replace_original: false })
-        : async (message) => void (await deps.chat.post(user, message)),
-      ...(source ? { source } : {}),
-    };
-    deps.track(commands.run(() => dispatcher.dispatch(request)));
-  });
+  app.action<BlockAction>(
+    new RegExp(`^${ACTION_PREFIX}`),
+    async ({ ack, body, action, respond, context }) => {
+      await ack();
+      acked(context);
+      if (action.type !== 'button') return;
+      const user = body.user.id;
+      const container = body.container as { channel_id?: string; message_ts?: string };
+      const channel = container.channel_id ?? body.channel?.id;
+      const ts = container.message_ts ?? body.message?.ts;
+      const source: MessageRef | undefined = channel && ts ? { channel, ts } : undefined;
+      const request: ChatRequest = {
+        text: action.value ?? '',
+        user,
+        // A click in the home tab has no channel and no response_url: answer in the app's DM.
+        channel: channel ?? user,
+        respond: body.response_url
+          ? ephemeral(answers, respond, { replace_original: false })
+          : async (message) => void (await deps.chat.post(user, message)),
+        ...(source ? { source } : {}),
+      };
+      deps.track(commands.run(() => dispatcher.dispatch(request)));
+    },
+  );
 
   app.event('app_home_opened', async ({ event }) => {
     if (event.tab !== undefined && event.tab !== 'home') return;

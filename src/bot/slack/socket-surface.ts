@@ -35,7 +35,8 @@ export const createSlackSocketSurface = (core: SlackCore): ChatSurface => {
         socketMode: true,
         installerOptions,
       });
-      registerListeners(socketApp, core.listenerDeps(dispatcher));
+      const onAck = core.ops?.onAck;
+      registerListeners(socketApp, { ...core.listenerDeps(dispatcher), ...(onAck ? { onAck } : {}) });
       await socketApp.start();
       app = socketApp;
       logger.info({ botUserId: identity.botUserId, team: identity.team }, 'slack socket mode connected');
