@@ -44,6 +44,86 @@ const failed = (subject: string, check: string, error: unknown, advice: string):
 
 const PROBE_KEY = 'doctor-probe';
 
+const probeStore = async (deps: DoctorDeps): Promise<CheckResult[]> => {
+  try {
+    const started = deps.now();
+    await deps.store.set(PROBE_KEY, started, 60_000);
+    const read = await deps.store.get(PROBE_KEY);
+    await deps.store.delete(PROBE_KEY);
+    if (read !== started) throw new Error('a value written could not be read back');
+    const found = `${deps.storeKind}, ${deps.now() - started} ms`;
+    return [{ subject: 'store', check: 'read and write', ok: true, found }];
+  } catch (error) {
+    const advice = 'check REDIS_URL (or storage.dataDir) and that the store is up';
+    return [failed('store', 'read and write', error, advice)];
+  }
+};
+
+const probeMirror = async (deps: DoctorDeps): Promise<CheckResult[]> => {
+  if (!deps.repo) return [];
+  let repo: Pick<CodeRepo, 'fetch' | 'head'>;
+  let head: string;
+  try {
+    repo = await deps.repo();
+    head = await repo.head();
+  } catch (error) {
+    return [failed('mirror', 'readable', error, 'check repo.url, repo.branch and repo.mirrorDir')];
+  }
+  const readable: CheckResult = {
+    subject: 'mirror',
+    check: 'readable',
+    ok: true,
+    found: `${deps.branch ?? 'branch'} at ${head.slice(0, 12)}`,
+  };
+  try {
+    await repo.fetch();
+    return [readable, { subject: 'mirror', check: 'fetch', ok: true, found: 'the origin answered' }];
+  } catch (error) {
+    return [readable, failed('mirror', 'fetch', error, 'check repo.url and that this machine can reach it')];
+  }
+};
+
+const probeNode = async (deps: DoctorDeps, name: string): Promise<CheckResult[]> => {
+  const node = deps.nodes.find((n) => n.name === name);
+  if (!node) return [];
+  const connected = await deps.transport.check(node);
+  const connection = connectionResults(node, connected, deps.knownHosts);
+  if (connected.status !== 'ok') return connection;
+  const probe = await deps.transport.exec(node, nodeProbeCommand(node, deps.puppet), { timeoutMs: 60_000 });
+  return [...connection, ...probeResults(node, probe, deps.puppet, deps.minFreeBytes)];
+};
+
+const probeDocker = async (deps: DoctorDeps, host: string): Promise<CheckResult[]> => {
+  try {
+    const runtime = deps.docker(host);
+    if (!runtime) throw new Error('no runtime for this address');
+    await runtime.ping();
+    return [{ subject: host, check: 'docker', ok: true, found: 'the engine answered' }];
+  } catch (error) {
+    return [failed(host, 'docker', error, 'start dockerd there, or fix builds.docker.hosts')];
+  }
+};
+
+const probeSlack = async (deps: DoctorDeps): Promise<CheckResult[]> => {
+  if (!deps.slack) return [];
+  try {
+    const who = await deps.slack();
+    const found = `bot ${who.user ?? '?'} in team ${who.team ?? '?'}`;
+    return [{ subject: 'slack', check: 'auth.test', ok: true, found }];
+  } catch (error) {
+    return [failed('slack', 'auth.test', error, 'check SLACK_BOT_TOKEN (xoxb-…) and slack.apiUrl')];
+  }
+};
+
+const probeGithub = async (deps: DoctorDeps): Promise<CheckResult[]> => {
+  if (!deps.github) return [];
+  try {
+    return [{ subject: 'github', check: 'token', ok: true, found: `token of ${await deps.github()}` }];
+  } catch (error) {
+    return [failed('github', 'token', error, 'check GITHUB_TOKEN: it may be revoked or expired')];
+  }
+};
+
 /** Each planned check, done against the deps. Nothing is changed but one short-lived store key. */
 export const createProbe =
   (deps: DoctorDeps): Probe =>
@@ -51,100 +131,17 @@ export const createProbe =
     switch (check.kind) {
       case 'config':
         return [deps.config];
-      case 'store': {
-        try {
-          const started = deps.now();
-          await deps.store.set(PROBE_KEY, started, 60_000);
-          const read = await deps.store.get(PROBE_KEY);
-          await deps.store.delete(PROBE_KEY);
-          if (read !== started) throw new Error('a value written could not be read back');
-          return [
-            {
-              subject: 'store',
-              check: 'read and write',
-              ok: true,
-              found: `${deps.storeKind}, ${deps.now() - started} ms`,
-            },
-          ];
-        } catch (error) {
-          return [
-            failed(
-              'store',
-              'read and write',
-              error,
-              'check REDIS_URL (or storage.dataDir) and that the store is up',
-            ),
-          ];
-        }
-      }
-      case 'mirror': {
-        if (!deps.repo) return [];
-        try {
-          const repo = await deps.repo();
-          const head = await repo.head();
-          const lines: CheckResult[] = [
-            {
-              subject: 'mirror',
-              check: 'readable',
-              ok: true,
-              found: `${deps.branch ?? 'branch'} at ${head.slice(0, 12)}`,
-            },
-          ];
-          try {
-            await repo.fetch();
-            lines.push({ subject: 'mirror', check: 'fetch', ok: true, found: 'the origin answered' });
-          } catch (error) {
-            lines.push(failed('mirror', 'fetch', error, 'check repo.url and that this machine can reach it'));
-          }
-          return lines;
-        } catch (error) {
-          return [failed('mirror', 'readable', error, 'check repo.url, repo.branch and repo.mirrorDir')];
-        }
-      }
-      case 'node': {
-        const node = deps.nodes.find((n) => n.name === check.node);
-        if (!node) return [];
-        const connected = await deps.transport.check(node);
-        const connection = connectionResults(node, connected, deps.knownHosts);
-        if (connected.status !== 'ok') return connection;
-        const probe = await deps.transport.exec(node, nodeProbeCommand(node, deps.puppet), {
-          timeoutMs: 60_000,
-        });
-        return [...connection, ...probeResults(node, probe, deps.puppet, deps.minFreeBytes)];
-      }
-      case 'docker': {
-        const runtime = deps.docker(check.host);
-        try {
-          if (!runtime) throw new Error('no runtime for this address');
-          await runtime.ping();
-          return [{ subject: check.host, check: 'docker', ok: true, found: 'the engine answered' }];
-        } catch (error) {
-          return [failed(check.host, 'docker', error, 'start dockerd there, or fix builds.docker.hosts')];
-        }
-      }
-      case 'slack': {
-        if (!deps.slack) return [];
-        try {
-          const who = await deps.slack();
-          return [
-            {
-              subject: 'slack',
-              check: 'auth.test',
-              ok: true,
-              found: `bot ${who.user ?? '?'} in team ${who.team ?? '?'}`,
-            },
-          ];
-        } catch (error) {
-          return [failed('slack', 'auth.test', error, 'check SLACK_BOT_TOKEN (xoxb-…) and slack.apiUrl')];
-        }
-      }
-      case 'github': {
-        if (!deps.github) return [];
-        try {
-          return [{ subject: 'github', check: 'token', ok: true, found: `token of ${await deps.github()}` }];
-        } catch (error) {
-          return [failed('github', 'token', error, 'check GITHUB_TOKEN: it may be revoked or expired')];
-        }
-      }
+      case 'store':
+        return probeStore(deps);
+      case 'mirror':
+        return probeMirror(deps);
+      case 'node':
+        return probeNode(deps, check.node);
+      case 'docker':
+        return probeDocker(deps, check.host);
+      case 'slack':
+        return probeSlack(deps);
+      case 'github':
+        return probeGithub(deps);
     }
   };
