@@ -11,10 +11,10 @@ import type { ArgSpec, Services } from './types.js';
  */
 export const repoArg: ArgSpec = {
   name: 'REPO',
-  description: 'a watched repository such as infra/api',
+  description: 'a watched repository such as infra/api (`puppet`: the Puppet repository, with repo.build)',
   required: true,
-  pattern: REPO_NAME,
-  patternHint: 'a repository name such as infra/api',
+  pattern: new RegExp(`${REPO_NAME.source}|^puppet$`),
+  patternHint: 'a repository name such as infra/api, or puppet',
 };
 
 export const revArg: ArgSpec = {

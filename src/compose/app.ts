@@ -207,6 +207,7 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
       clock,
       schedule: scheduler !== undefined,
       ...(scheduler ? { scheduler } : {}),
+      ...(fleet?.gate ? { gate: fleet.gate } : {}),
     });
     const services: Services = {
       chat,

@@ -2,16 +2,23 @@ import { join } from 'node:path';
 import { createDockerPool } from '../adapters/docker/pool.js';
 import { openMirror } from '../adapters/git/mirror.js';
 import { createGitHubCodeHost } from '../adapters/github/code-host.js';
+import { githubForPuppetRepo } from '../adapters/github/puppet-repo.js';
 import { createBreeScheduler } from '../adapters/schedule/bree.js';
 import { buildViews as views } from '../commands/views/build-progress.js';
+import { reviewMessage } from '../commands/views/review.js';
+import { gateViews, type ReviewBuildGate } from '../commands/views/review-build.js';
 import { resourcePolicy } from '../config/builds-resources.js';
+import { puppetGithubRepo } from '../config/fleet-schema.js';
 import { secretValues } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { registryAuthFor } from '../engine/builds/registry-auth.js';
 import { type BuildService, createBuildService } from '../engine/builds/service.js';
 import type { WatchedRepo } from '../engine/builds/watch.js';
+import { PUPPET_BUILD_REPO } from '../engine/gate/rules.js';
+import { type BuildGate, createBuildGate } from '../engine/gate/service.js';
 import type { Chat, Clock, Logger } from '../engine/ports/index.js';
 import type { Scheduler } from '../engine/ports/scheduler.js';
+import type { ReviewRecord } from '../engine/review/records.js';
 import type { Storage } from '../storage/keyv.js';
 import { withBuildLogFiles } from '../storage/log-files.js';
 
@@ -30,15 +37,61 @@ export interface ComposeBuildsOptions {
   scheduler?: Scheduler;
   /** Polls and the janitor on a schedule (off in tests that poll by hand). */
   schedule?: boolean;
+  /** repo.build: the Puppet repository is built too (as `puppet`), each reviewed commit by the gate. */
+  gate?: BuildGate;
 }
+
+/** How reviews show and weigh a commit's build, from heckler.yml; undefined when repo.build is off. */
+export const reviewBuildGate = (config: Config): ReviewBuildGate | undefined =>
+  config.repo?.build
+    ? { approvals: config.approvals.requireBuild, apply: config.apply.requireBuild }
+    : undefined;
+
+/**
+ * The build gate (issue 12) when repo.build is on: made before the reviews (which tell it of each
+ * commit reviewed) and the builds (which it observes); `composeBuilds` attaches the build service.
+ */
+export const composeBuildGate = (options: {
+  config: Config;
+  storage: Storage;
+  chat: Chat;
+  logger: Logger;
+}): BuildGate | undefined => {
+  const { config, storage, chat } = options;
+  const repo = config.repo;
+  if (!repo?.build) return undefined;
+  const logger = options.logger.child({ part: 'build-gate' });
+  const github = githubForPuppetRepo({ repo, token: config.secrets.githubToken, logger });
+  const gate = reviewBuildGate(config);
+  return createBuildGate({
+    repo: PUPPET_BUILD_REPO,
+    ...(typeof repo.build === 'string' ? { pipeline: repo.build } : {}),
+    reviews: storage.store<ReviewRecord>('reviews'),
+    chat,
+    channel: config.approvals.channel ?? config.chat.channel,
+    views: gateViews((record) => reviewMessage(record, config.roles, gate)),
+    ...(github ? { codeHost: { host: github.host, repo: github.repo } } : {}),
+    logger,
+  });
+};
+
+/** The Puppet repository among the watched ones: built on review, never polled. */
+const puppetBuildRepo = (config: Config, gate: BuildGate | undefined): Omit<WatchedRepo, 'source'>[] =>
+  gate && config.repo ? [{ name: gate.repo, url: config.repo.url, builtOnReview: true }] : [];
 
 /** Mirror directories are named after the repo; `/` cannot be part of one name. */
 const mirrorDir = (config: Config, name: string) =>
   join(config.storage.dataDir, 'builds', 'mirrors', name.replace('/', '__'));
 
+/** The Puppet repository's `owner/name` for its build statuses, when it is on GitHub. */
+const puppetStatusRepo = (config: Config, gate: BuildGate | undefined): Record<string, string> => {
+  const name = gate && config.repo ? puppetGithubRepo(config.repo) : undefined;
+  return gate && name ? { [gate.repo]: name } : {};
+};
+
 /** Whether anything is watched: config repos, or repos added in chat (kept in the store). */
 const anyRepo = async (config: Config, storage: Storage): Promise<boolean> => {
-  if (config.builds.repos.length > 0) return true;
+  if (config.builds.repos.length > 0 || config.repo?.build) return true;
   for await (const _ of storage.store<WatchedRepo>('build-repos').entries()) return true;
   return false;
 };
@@ -62,11 +115,11 @@ export const composeBuilds = async (options: ComposeBuildsOptions): Promise<Comp
     settings.github.statuses && token
       ? {
           host: createGitHubCodeHost({ token, apiUrl: settings.github.apiUrl, logger: log }),
-          repos: settings.github.repos,
+          repos: { ...settings.github.repos, ...puppetStatusRepo(config, options.gate) },
         }
       : undefined;
   const service = createBuildService({
-    repos: settings.repos,
+    repos: [...settings.repos, ...puppetBuildRepo(config, options.gate)],
     openRepo: (repo) =>
       openMirror({
         url: repo.url,
@@ -91,7 +144,9 @@ export const composeBuilds = async (options: ComposeBuildsOptions): Promise<Comp
     imageAgeMs: settings.janitor.imageAge,
     clock,
     logger: log,
+    ...(options.gate ? { observer: options.gate.observer } : {}),
   });
+  options.gate?.attach(service);
   const reconciled = await service.reconcile();
   if (reconciled.interrupted.length + reconciled.resumed.length > 0)
     log.info({ ...reconciled }, 'builds reconciled');

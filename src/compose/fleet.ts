@@ -14,6 +14,8 @@ import type { Config } from '../config/schema.js';
 import { type ApplyRecord, createApplyRecords } from '../engine/apply/records.js';
 import { type ApplyService, createApplyService } from '../engine/apply/service.js';
 import type { StoredIgnore } from '../engine/delta/ignores.js';
+import { gatedReviews } from '../engine/gate/reviews.js';
+import type { BuildGate } from '../engine/gate/service.js';
 import { createIgnoreService } from '../engine/ignores/service.js';
 import { createNodeLocks } from '../engine/locks/node-locks.js';
 import {
@@ -32,6 +34,7 @@ import { createReviewService, type ReviewService } from '../engine/review/servic
 import type { AppliedState } from '../engine/runs/applied-state.js';
 import { createFleetService, type FleetService, type LastNoop } from '../engine/runs/fleet-service.js';
 import type { Storage } from '../storage/keyv.js';
+import { composeBuildGate, reviewBuildGate } from './builds.js';
 import { composeDigest } from './permadiff-digest.js';
 
 const run = promisify(execFile);
@@ -68,6 +71,8 @@ export interface ComposedFleet {
   permadiffs: PermadiffService;
   /** The Puppet repository's mirror. */
   repo: CodeRepo;
+  /** repo.build: its commits' builds (composeBuilds attaches the build service). */
+  gate?: BuildGate;
   close(): Promise<void>;
 }
 
@@ -134,7 +139,8 @@ export const composeFleet = async (options: {
   const github = githubForPuppetRepo({ repo: config.repo, token: config.secrets.githubToken, logger });
   // A review's grouping runs in a worker thread, so Slack's acks never wait behind it (issue 14 §3).
   const grouping = createGroupingPool({ size: 1, logger: logger.child({ part: 'workers' }) });
-  const reviews = createReviewService({
+  const gate = composeBuildGate({ config, storage, chat: options.chat, logger });
+  const createdReviews = createReviewService({
     offload: grouping,
     repo,
     fleet: service,
@@ -158,7 +164,7 @@ export const composeFleet = async (options: {
     approvals: config.approvals,
     roles: { admins: config.roles.admins, approvers: config.roles.approvers },
     modulePaths: config.puppet.modulepath,
-    present: (record) => reviewMessage(record, config.roles),
+    present: (record) => reviewMessage(record, config.roles, reviewBuildGate(config)),
     pushes: {
       reviewsPerPoll: config.approvals.reviewsPerPoll,
       summarizeOver: config.approvals.summarizeOver,
@@ -168,6 +174,8 @@ export const composeFleet = async (options: {
     ...(github ? { githubIdentity: (sha: string) => github.host.commitIdentity(github.repo, sha) } : {}),
     ...(options.chat.permalink ? { permalink: options.chat.permalink.bind(options.chat) } : {}),
   });
+  // repo.build: each commit reviewed is built too (issue 12).
+  const reviews = gatedReviews(createdReviews, gate);
   // Its own cache object over the reviews' namespace: a noop of a node's applied revision made for
   // a review serves the scan, and the other way round.
   const permadiffs = createPermadiffService({
@@ -206,6 +214,7 @@ export const composeFleet = async (options: {
     clock,
     logger: logger.child({ part: 'apply' }),
     audit: storage.store<AuditEntry>('audit'),
+    ...(gate ? { builds: gate } : {}),
     ...(options.minUpdateMs === undefined ? {} : { minUpdateMs: options.minUpdateMs }),
   });
   await applies
@@ -243,6 +252,7 @@ export const composeFleet = async (options: {
     reviews,
     applies,
     permadiffs: { ...permadiffs, digest },
+    ...(gate ? { gate } : {}),
     close: async () => {
       await scheduler?.stop();
       await transport.close();

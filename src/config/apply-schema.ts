@@ -21,6 +21,11 @@ export const applySchema = z
     lockTtl: duration('2m'),
     /** On SIGTERM: how long node applies already running may take to finish. */
     shutdownGrace: duration('30s'),
+    /**
+     * Every commit an apply brings needs a passed build of its own ocelot.yml (repo.build); an
+     * admin's --force applies past a failed or missing one, and the audit log says so.
+     */
+    requireBuild: z.boolean().default(false),
     /** Where plans, progress and summaries go; defaults to chat.channel. */
     channel: z.string().min(1).optional(),
   })

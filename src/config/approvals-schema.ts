@@ -57,5 +57,7 @@ export const approvalsSchema = z
      * github.com repo.url, and GITHUB_TOKEN).
      */
     requireVerified: z.boolean().default(false),
+    /** No Approve button, and typed approvals refused, until the commit's build passed (repo.build). */
+    requireBuild: z.boolean().default(false),
   })
   .prefault({});

@@ -19,6 +19,14 @@ export const repoSchema = z
     /** Where the mirror lives; defaults to `<storage.dataDir>/mirror`. */
     mirrorDir: z.string().min(1).optional(),
     fetchEvery: duration('1m'),
+    /**
+     * Build every reviewed commit from its own ocelot.yml (the builds' runner, watched as `puppet`):
+     * `true` builds each pipeline, a name builds that pipeline only. The review shows the build;
+     * `apply.requireBuild` and `approvals.requireBuild` make it a gate.
+     */
+    build: z
+      .union([z.boolean(), z.string().regex(/^[\w.-]{1,64}$/, 'a pipeline name of ocelot.yml')])
+      .default(false),
     /** The same repository on GitHub. */
     github: z
       .strictObject({

@@ -1,5 +1,6 @@
 import { revisionText } from '../../engine/apply/plan.js';
 import type { ApplyRecord, Blocker, PlannedNode } from '../../engine/apply/records.js';
+import { buildBlockText, PUPPET_BUILD_REPO } from '../../engine/gate/rules.js';
 import type { Block, Message } from '../../engine/ports/index.js';
 import { formatDuration } from '../../engine/text/duration.js';
 import { escapeText as esc, mention, mentionAll } from '../../engine/text/mrkdwn.js';
@@ -55,8 +56,16 @@ const blockerLine = (blocker: Blocker): string => {
       return `${head}denied by ${blocker.by ? mention(blocker.by) : 'someone'}${blocker.reason ? `: ${esc(blocker.reason)}` : ''} (a typed \`/heckler approve ${esc(blocker.shortSha)}\` overturns it)`;
     case 'not_reviewed':
       return `${head}not reviewed on ${unreviewedText(blocker)}: its approval covers only nodes that produced a noop; fix them and \`/heckler noop ${esc(blocker.shortSha)}\` again, or an admin adds \`--force\``;
+    case 'build':
+      return `${head}${buildText(blocker)} (apply.requireBuild; an admin's \`--force\` applies it anyway)`;
   }
 };
+
+/** apply.requireBuild: what the commit's own build says (escaped mrkdwn from the gate's rules). */
+const buildText = (blocker: Blocker) =>
+  blocker.build
+    ? buildBlockText(blocker.build, { shortSha: blocker.shortSha, repo: PUPPET_BUILD_REPO })
+    : 'its build has not passed';
 
 /** The plan (DESIGN.md §3.6): who moves from where, what it brings, what blocks it. */
 export const planMessage = (record: ApplyRecord, now: number): Message => {
@@ -106,11 +115,11 @@ export const planMessage = (record: ApplyRecord, now: number): Message => {
   if ((record.overridden ?? []).length > 0) {
     const lines = (record.overridden ?? []).map(
       (blocker) =>
-        `• \`${esc(blocker.shortSha)}\` ${esc(blocker.subject)} — not reviewed on ${unreviewedText(blocker)}`,
+        `• \`${esc(blocker.shortSha)}\` ${esc(blocker.subject)} — ${blocker.kind === 'build' ? buildText(blocker) : `not reviewed on ${unreviewedText(blocker)}`}`,
     );
     blocks.push({
       kind: 'section',
-      text: `:warning: *--force*: applied where no review covers it (written to the audit log on confirm)\n${listed(lines, (n) => `…and ${n} more`)}`,
+      text: `:warning: *--force*: applied where no review covers it or past its build (written to the audit log on confirm)\n${listed(lines, (n) => `…and ${n} more`)}`,
     });
   }
   for (const warning of record.warnings) blocks.push({ kind: 'context', text: `:warning: ${warning}` });

@@ -1,4 +1,5 @@
 import { compressHosts, groupsNeedingApproval } from '../../engine/delta/index.js';
+import { buildBlockOf } from '../../engine/gate/rules.js';
 import type { Block, Button, Message } from '../../engine/ports/index.js';
 import {
   coveredNodes,
@@ -9,6 +10,7 @@ import {
 import { escapeText as esc, mentionAll } from '../../engine/text/mrkdwn.js';
 import { SHOWN_HASH_LENGTH } from '../review-args.js';
 import { resourceBlocks } from './puppet-report.js';
+import { buildLine, type ReviewBuildGate } from './review-build.js';
 import { countsLine, coverageLine, type ReviewRoles, statusLine } from './review-status.js';
 
 export { countsLine } from './review-status.js';
@@ -54,12 +56,13 @@ const writersLine = (record: ReviewRecord): string => {
   return lines.join('\n');
 };
 
-const buttons = (record: ReviewRecord): Block[] => {
+const buttons = (record: ReviewRecord, gate: ReviewBuildGate | undefined): Block[] => {
   if (reviewStatus(record) !== 'pending') return [];
   const pinned = `${record.sha}@${record.deltaHash.slice(0, SHOWN_HASH_LENGTH)}`;
   const list: Button[] = [];
-  // Nothing reviewed, nothing to approve: only a denial makes sense.
-  if (coveredNodes(record).covered > 0)
+  // Nothing reviewed, nothing to approve: only a denial makes sense; nor before the build passed, when required.
+  const unbuilt = gate?.approvals === true && buildBlockOf(record.build) !== undefined;
+  if (coveredNodes(record).covered > 0 && !unbuilt)
     list.push({ label: 'Approve', command: `approve ${pinned}`, style: 'primary' });
   list.push({ label: 'Deny', command: `deny ${pinned}`, style: 'danger' });
   return [{ kind: 'actions', buttons: list }];
@@ -69,14 +72,18 @@ const buttons = (record: ReviewRecord): Block[] => {
 export const reviewMessage = (
   record: ReviewRecord,
   roles: ReviewRoles = { admins: [], approvers: [] },
+  /** repo.build: the commit's build is shown, and may gate approvals and applies. */
+  gate?: ReviewBuildGate,
 ): Message => {
   const { grouped } = record;
   const subject = esc(record.subject);
+  const build = buildLine(record, gate);
   const blocks: Block[] = [
     { kind: 'header', text: `${esc(record.shortSha)} ${subject}` },
     { kind: 'section', text: `${writersLine(record)}\n${countsLine(record)}` },
     { kind: 'section', text: statusLine(record, roles) },
-    ...buttons(record),
+    ...(build ? [{ kind: 'section' as const, text: build }] : []),
+    ...buttons(record, gate),
     {
       kind: 'context',
       text: [coverageLine(record), `delta \`${record.deltaHash.slice(0, SHOWN_HASH_LENGTH)}\``]

@@ -7,6 +7,7 @@ import type { AuditEntry } from '../review/records.js';
 import type { ReviewService } from '../review/service.js';
 import type { FleetService } from '../runs/fleet-service.js';
 import { escapeText } from '../text/mrkdwn.js';
+import type { PlannerDeps } from './planner.js';
 import type { ApplyViews } from './progress.js';
 import type { ApplyRecord, ApplyRecords } from './records.js';
 import type { RunningApply } from './run-apply.js';
@@ -31,6 +32,8 @@ export interface ApplyServiceDeps {
   minUpdateMs?: number;
   /** The decision log: a forced apply past unreviewed nodes is written there. */
   audit?: Store<AuditEntry>;
+  /** Each commit's own build (the build gate, repo.build), for `settings.requireBuild`. */
+  builds?: PlannerDeps['builds'];
 }
 
 /** What the parts of the apply service share in one process: running applies, timers, writes. */

@@ -1,5 +1,6 @@
+import { buildBlockOf, buildBlockText, type CommitBuild } from '../gate/rules.js';
 import type { ReviewStatus } from '../review/records.js';
-import { escapeText } from '../text/mrkdwn.js';
+import { escapeText, unescapeText } from '../text/mrkdwn.js';
 import type { Blocker, PlannedNode, SkippedNode } from './records.js';
 
 /**
@@ -239,3 +240,43 @@ export const reviewBlockers = (
 
 export const blockersOf = (shas: readonly string[], input: BlockerInput): Blocker[] =>
   reviewBlockers(shas, input).blockers;
+
+export interface BuildBlockerInput extends Pick<PlanInput, 'commits'> {
+  /** Each commit's own build (absent: never queued). */
+  builds: ReadonlyMap<string, CommitBuild | undefined>;
+  /** An admin's `--force`: commits whose build did not pass are applied anyway (said on the plan, audited). */
+  force?: boolean;
+}
+
+/**
+ * apply.requireBuild (issue 12): a commit the apply brings whose own build has not passed blocks
+ * it (failed, still running or queued, nothing to build, never built); `--force` sets it aside.
+ */
+export const buildBlockers = (
+  shas: readonly string[],
+  input: BuildBlockerInput,
+): { blockers: Blocker[]; overridden: Blocker[] } => {
+  const blockers: Blocker[] = [];
+  const overridden: Blocker[] = [];
+  for (const sha of shas) {
+    const build = buildBlockOf(input.builds.get(sha));
+    if (!build) continue;
+    const commit = input.commits.get(sha);
+    const blocker: Blocker = {
+      sha,
+      shortSha: commit?.shortSha ?? sha.slice(0, 7),
+      subject: commit?.subject ?? '',
+      owners: [],
+      kind: 'build',
+      build,
+    };
+    (input.force ? overridden : blockers).push(blocker);
+  }
+  return { blockers, overridden };
+};
+
+/** Why a confirmed `--force` went past a blocker, for its `apply_forced` audit entry (plain text). */
+export const forcedReason = (apply: number, blocker: Blocker, buildRepo: string): string =>
+  blocker.kind === 'build' && blocker.build
+    ? `apply #${apply} past its build: ${unescapeText(buildBlockText(blocker.build, { shortSha: blocker.shortSha, repo: buildRepo }))}`
+    : `apply #${apply} to ${(blocker.nodes ?? []).map((n) => `${n.node} (${n.why})`).join(', ')}, not reviewed there`;

@@ -1,10 +1,12 @@
 import { fleetStateHash } from '../delta/index.js';
+import type { CommitBuild } from '../gate/rules.js';
 import type { CodeRepo, CommitInfo, NodeSpec } from '../ports/index.js';
 import type { ReviewService } from '../review/service.js';
 import type { FleetService } from '../runs/fleet-service.js';
 import {
   type ApplyPlan,
   bringingOf,
+  buildBlockers,
   type CommitFacts,
   type Lineage,
   type NodeFacts,
@@ -18,6 +20,10 @@ export interface PlannerDeps {
   repo: CodeRepo;
   fleet: FleetService;
   reviews: Pick<ReviewService, 'get'>;
+  /** `requireBuild`: each commit brought needs a passed build of its own. */
+  settings?: { requireBuild?: boolean | undefined };
+  /** Each commit's own build (the build gate); absent with requireBuild: every commit is unbuilt. */
+  builds?: { facts(sha: string): Promise<CommitBuild | undefined> };
 }
 
 /** What a plan needs besides the decisions: the commits and names it talks about. */
@@ -140,15 +146,34 @@ export const gatherPlan = async (
     const record = await deps.reviews.get(commit);
     if (record) reviews.set(commit, reviewFacts(record));
   }
-  Object.assign(
-    plan,
-    reviewBlockers(plan.commits, {
-      commits: commitFacts,
-      reviews,
-      fleetHash,
-      bringing: bringingOf(plan.nodes),
-      force: options.force,
-    }),
-  );
+  const reviewed = reviewBlockers(plan.commits, {
+    commits: commitFacts,
+    reviews,
+    fleetHash,
+    bringing: bringingOf(plan.nodes),
+    force: options.force,
+  });
+  const built = deps.settings?.requireBuild
+    ? buildBlockers(plan.commits, {
+        commits: commitFacts,
+        builds: await buildsOf(deps, plan.commits),
+        force: options.force,
+      })
+    : { blockers: [], overridden: [] };
+  plan.blockers = [...reviewed.blockers, ...built.blockers];
+  plan.overridden = [...reviewed.overridden, ...built.overridden];
   return { plan, fleetHash, commits, names, reviews };
+};
+
+/** The builds of the commits brought; without a gate none is known, so every one is unbuilt. */
+const buildsOf = async (deps: PlannerDeps, shas: readonly string[]) => {
+  const out = new Map<string, CommitBuild | undefined>();
+  for (const sha of shas)
+    out.set(
+      sha,
+      deps.builds
+        ? await deps.builds.facts(sha)
+        : { kind: 'not_built', why: 'repo.build is off in heckler.yml, so no commit is built' },
+    );
+  return out;
 };

@@ -1,4 +1,5 @@
 import type { Selector } from '../fleet/inventory.js';
+import type { BuildBlock } from '../gate/rules.js';
 import type { MessageRef } from '../ports/chat.js';
 import type { Store } from '../ports/store.js';
 import type { RunOutcome } from '../puppet/outcome.js';
@@ -58,7 +59,7 @@ export interface PlannedCommit {
   approvedBy?: string;
 }
 
-export type BlockerKind = 'not_nooped' | 'stale' | 'pending' | 'denied' | 'not_reviewed';
+export type BlockerKind = 'not_nooped' | 'stale' | 'pending' | 'denied' | 'not_reviewed' | 'build';
 
 /** A node the commit's review does not cover, and why (its noop failed, timed out, did not answer). */
 export interface UnreviewedNode {
@@ -79,6 +80,8 @@ export interface Blocker {
   reason?: string;
   /** `not_reviewed`: the planned nodes the commit's approval does not cover. */
   nodes?: UnreviewedNode[];
+  /** `build` (apply.requireBuild): why its own build does not let it through. */
+  build?: BuildBlock;
 }
 
 /** `interrupted`: it was running when the bot stopped; it may be part-way. */

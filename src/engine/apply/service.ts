@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HecklerError } from '../errors.js';
 import type { Selector } from '../fleet/inventory.js';
+import { PUPPET_BUILD_REPO } from '../gate/rules.js';
 import type { NodeLock } from '../locks/node-locks.js';
 import type { NodeSpec } from '../ports/index.js';
 import { validateRevision } from '../repo/revision.js';
@@ -8,6 +9,7 @@ import { type AuditOrigin, auditOrigin, writeAudit } from '../review/audit.js';
 import { mention } from '../text/mrkdwn.js';
 import { type ApplyServiceDeps, again, createApplyContext, hhmm } from './context.js';
 import { type FleetStatus, fleetStatus } from './fleet-status.js';
+import { forcedReason } from './plan.js';
 import { plannedCommits, planWarnings, rollbackRefusal } from './plan-record.js';
 import { gatherPlan } from './planner.js';
 import { interruptLeftover } from './reconcile.js';
@@ -66,7 +68,7 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
   const ctx = createApplyContext(deps);
   const { runs, timers } = ctx;
 
-  /** A confirmed `--force` past nodes no review covers goes in the decision log, one entry per commit. */
+  /** A confirmed `--force` past nodes no review covers, or past a build, goes in the decision log, one entry per commit. */
   const auditForced = async (record: ApplyRecord, user: string, origin: AuditOrigin | undefined) => {
     if (!deps.audit) return;
     for (const blocker of record.overridden ?? []) {
@@ -78,7 +80,7 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
         user,
         action: 'apply_forced',
         deltaHash: review?.deltaHash ?? '',
-        reason: `apply #${record.id} to ${(blocker.nodes ?? []).map((n) => `${n.node} (${n.why})`).join(', ')}, not reviewed there`,
+        reason: forcedReason(record.id, blocker, PUPPET_BUILD_REPO),
         via: 'command',
         ...auditOrigin(origin),
       });

@@ -15,6 +15,8 @@ export interface ApplySettings {
   lockTtl: number;
   /** On SIGTERM: how long node applies already running may take to finish. */
   shutdownGrace: number;
+  /** Every commit brought needs a passed build of its own (the build gate); --force overrides. */
+  requireBuild?: boolean;
   /** Where plans, progress and summaries go; the chat channel when absent. */
   channel?: string | undefined;
 }

@@ -102,10 +102,19 @@ export const commandBuilds = async (
   name: string,
   revision: string | undefined,
   by: string,
+  /** Only this pipeline of the file (repo.build naming one). */
+  only?: string,
 ): Promise<NewBuild[]> => {
   await repo.fetch();
   const target = await resolveTarget(repo, revision);
-  const pipelines = await pipelinesAt(repo, name, target);
+  const all = await pipelinesAt(repo, name, target);
+  const pipelines = only === undefined ? all : all.filter((pipeline) => pipeline.name === only);
+  if (pipelines.length === 0)
+    throw new HecklerError(
+      'NOT_FOUND',
+      escapeText(`${PIPELINE_FILE} of ${name} at ${describeTarget(target)} has no pipeline ${only}`),
+      { hint: `its pipelines: ${all.map((p) => escapeText(p.name)).join(', ')}` },
+    );
   const chosen = pipelines.filter((pipeline) => branchAllowed(pipeline, target.branch));
   if (chosen.length === 0) {
     const allowed = pipelines.map(

@@ -57,7 +57,13 @@ export interface BuildServiceOptions {
   clock: Clock;
   logger: Logger;
   minUpdateMs?: number;
+  /** Told of every build's status and finished stages besides chat and statuses (the build gate). */
+  observer?: BuildProgress;
 }
+
+/** Commit status names: `heckler/build/<pipeline>` on the Puppet repository (beside `heckler/review`). */
+const statusContext = (gated: ReadonlySet<string>) => (build: BuildRecord) =>
+  gated.has(build.repo) ? `heckler/build/${build.pipeline}` : `heckler/${build.pipeline}`;
 
 export interface Validation {
   repo: string;
@@ -70,8 +76,16 @@ export interface BuildService {
   repos(): Promise<WatchedRepo[]>;
   watch(name: string, url: string, by: string): Promise<{ repo: WatchedRepo; report: PollReport }>;
   unwatch(name: string): Promise<WatchedRepo>;
-  /** Queues one build per pipeline that builds the branch; PIPELINE_INVALID / NOT_FOUND otherwise. */
-  build(name: string, revision: string | undefined, by: string): Promise<BuildRecord[]>;
+  /**
+   * Queues one build per pipeline that builds the branch (only `only.pipeline` when given: NOT_FOUND
+   * when the file has no such pipeline); PIPELINE_INVALID / NOT_FOUND otherwise.
+   */
+  build(
+    name: string,
+    revision: string | undefined,
+    by: string,
+    only?: { pipeline?: string },
+  ): Promise<BuildRecord[]>;
   validate(name: string, revision?: string): Promise<Validation>;
   /** Newest first. */
   list(filter?: { repo?: string; limit?: number }): Promise<BuildRecord[]>;
@@ -123,15 +137,21 @@ export const createBuildService = (options: BuildServiceOptions): BuildService =
           const mapped = codeHost.repos[name];
           return mapped ?? githubRepoOf((await registry.get(name)).url);
         },
+        context: statusContext(new Set(options.repos.filter((r) => r.builtOnReview).map((r) => r.name))),
         logger,
       })
     : undefined;
+  const observer = options.observer;
   const progress: BuildProgress = {
     onStatus: (build) => {
       chatProgress.onStatus(build);
       statuses?.onStatus(build);
+      observer?.onStatus?.(build);
     },
-    onStageFinished: (build, stage) => chatProgress.onStageFinished(build, stage),
+    onStageFinished: (build, stage) => {
+      chatProgress.onStageFinished(build, stage);
+      observer?.onStageFinished?.(build, stage);
+    },
   };
   const queue = createBuildQueue({
     records,
@@ -152,6 +172,7 @@ export const createBuildService = (options: BuildServiceOptions): BuildService =
   const enqueue = async (build: NewBuild): Promise<BuildRecord> => {
     const record = await queue.enqueue(build);
     chatProgress.track(record);
+    observer?.onStatus?.(record);
     return record;
   };
 
@@ -188,10 +209,11 @@ export const createBuildService = (options: BuildServiceOptions): BuildService =
       await tips.delete(name);
       return repo;
     },
-    build: async (name, revision, by) => {
+    build: async (name, revision, by, only = {}) => {
       const mirror = await registry.mirror(await registry.get(name));
       const queued: BuildRecord[] = [];
-      for (const build of await commandBuilds(mirror, name, revision, by)) queued.push(await enqueue(build));
+      for (const build of await commandBuilds(mirror, name, revision, by, only.pipeline))
+        queued.push(await enqueue(build));
       return queued;
     },
     validate: async (name, revision) => {
@@ -215,6 +237,7 @@ export const createBuildService = (options: BuildServiceOptions): BuildService =
     poll: async () => {
       const reports: PollReport[] = [];
       for (const repo of await registry.all()) {
+        if (repo.builtOnReview) continue;
         try {
           reports.push(await pollOne(repo));
         } catch (error) {

@@ -9,6 +9,8 @@ export interface StatusReporterOptions {
   hostRepo(repo: string): Promise<string | undefined>;
   /** Where the status links to (the chat message, a web page), when there is one. */
   targetUrl?: (build: BuildRecord) => string | undefined;
+  /** The status's name (default `heckler/<pipeline>`). */
+  context?: (build: BuildRecord) => string;
   logger: Logger;
 }
 
@@ -63,7 +65,7 @@ export const createStatusReporter = (options: StatusReporterOptions): StatusRepo
     try {
       await options.host.setStatus(repo, build.sha, {
         state,
-        context: `heckler/${build.pipeline}`,
+        context: options.context?.(build) ?? `heckler/${build.pipeline}`,
         description: statusDescription(build),
         ...(targetUrl ? { targetUrl } : {}),
       });

@@ -18,6 +18,8 @@ export interface WatchedRepo {
   branches?: string[];
   /** heckler.yml repos cannot be unwatched in chat; they would come back at the next start. */
   source: 'config' | 'chat';
+  /** The Puppet repository (repo.build): built when a commit is reviewed, so never polled. */
+  builtOnReview?: boolean;
   addedBy?: string;
   addedAt?: number;
 }

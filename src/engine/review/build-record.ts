@@ -76,6 +76,8 @@ export const buildRecord = async (
     ...owners,
     decisions: previous?.decisions ?? [],
     notes: previous?.notes ?? [],
+    // A re-noop does not rebuild: the commit's tree, hence its build, is the same.
+    ...(previous?.build ? { build: previous.build } : {}),
     ...(previous?.message ? { message: previous.message } : {}),
   };
   const why =

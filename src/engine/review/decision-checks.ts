@@ -1,5 +1,6 @@
 import { mayApprove } from '../delta/index.js';
 import { HecklerError } from '../errors.js';
+import { buildBlockOf, buildBlockText, PUPPET_BUILD_REPO } from '../gate/rules.js';
 import { escapeText, link, mentionAll } from '../text/mrkdwn.js';
 import { coveredNodes, decidersOf, excludedOf, ownerLists, type ReviewRecord } from './records.js';
 import type { DecisionRequest, ReviewServiceDeps } from './service.js';
@@ -58,7 +59,7 @@ export const refuseOutdated = async (
 export const refuseUnapprovable = (
   record: ReviewRecord,
   request: DecisionRequest,
-  approvals: Pick<ReviewServiceDeps['approvals'], 'requireVerified'>,
+  approvals: Pick<ReviewServiceDeps['approvals'], 'requireVerified' | 'requireBuild'>,
 ) => {
   if (request.verdict !== 'approve') return;
   if (coveredNodes(record).covered === 0) {
@@ -85,4 +86,13 @@ export const refuseUnapprovable = (
         hint: 'approvals.requireVerified is on: the commit must be signed with a key GitHub verifies; re-commit it signed',
       });
   }
+  const unbuilt = approvals.requireBuild ? buildBlockOf(record.build) : undefined;
+  if (unbuilt)
+    throw new HecklerError(
+      'NOT_AUTHORIZED',
+      `${record.shortSha} cannot be approved before its build passes: ${buildBlockText(unbuilt, { shortSha: record.shortSha, repo: PUPPET_BUILD_REPO })}`,
+      {
+        hint: 'approvals.requireBuild is on: fix what the build says and push, or rebuild it; nothing was recorded',
+      },
+    );
 };

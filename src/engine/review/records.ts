@@ -9,6 +9,7 @@ import {
   type Ownership,
   standingDecision,
 } from '../delta/index.js';
+import type { CommitBuild } from '../gate/rules.js';
 import type { MessageRef } from '../ports/index.js';
 
 export type ReviewStatus = 'pending' | 'approved' | 'denied' | 'auto_approved';
@@ -69,6 +70,8 @@ export interface ReviewRecord {
   decisions: Decision[];
   /** What happened to the review over time, newest last ("re-nooped: the delta changed…"): chat text (escaped mrkdwn). */
   notes: string[];
+  /** The commit's own build (repo.build): written by the build gate as the build moves, kept across re-noops. */
+  build?: CommitBuild;
   message?: MessageRef;
 }
 

@@ -37,6 +37,8 @@ export interface ReviewServiceDeps {
     ignore: readonly IgnoreRule[];
     /** Refuse approval of commits whose signature GitHub does not verify. */
     requireVerified?: boolean;
+    /** Refuse approval of commits whose own build has not passed (the build gate, repo.build). */
+    requireBuild?: boolean;
   };
   roles: { admins: readonly string[]; approvers: readonly string[] };
   modulePaths: readonly string[];
@@ -174,6 +176,8 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
       const stored = await deps.reviews.update(sha, (latest) => ({
         ...record,
         decisions: latest ? [...latest.decisions, ...carried] : record.decisions,
+        // The build gate writes the commit's build while noops run: the stored one is the newer.
+        ...((latest?.build ?? record.build) ? { build: latest?.build ?? record.build } : {}),
         ...((record.message ?? latest?.message) ? { message: record.message ?? latest?.message } : {}),
       }));
       return publish(stored ?? record, options.quiet);
