@@ -1,10 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDispatcher, createRegistry } from '../../src/commands/index.js';
-import type { Services } from '../../src/commands/types.js';
-import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
 import { createPermadiffService, type ScanSummary } from '../../src/engine/permadiffs/service.js';
 import type { PermadiffGroup } from '../../src/engine/permadiffs/state.js';
-import type { Message } from '../../src/engine/ports/index.js';
 import { systemClock } from '../../src/engine/ports/index.js';
 import type { NormalizedReport } from '../../src/engine/puppet/types.js';
 import { createNoopCache } from '../../src/engine/review/noop-cache.js';
@@ -65,31 +61,8 @@ const setDirty = async (node: string, dirty: boolean) => {
 
 beforeAll(async () => {
   world = await startReviewWorld();
-  const { logger } = captureLogger();
-  const services: Services = {
-    chat: world.chat,
-    config: world.config,
-    commands: createRegistry(),
-    clock: systemClock,
-    logger,
-    version: 'test',
-    nodeLocks: createNodeLocks(world.storage.locks, systemClock),
-    fleet: world.composed.service,
-    reviews: world.composed.reviews,
-    applies: world.composed.applies,
-    permadiffs: world.composed.permadiffs,
-  };
-  const dispatcher = createDispatcher(services);
-  dispatch = async (user, line) => {
-    const answers: Message[] = [];
-    await dispatcher.dispatch({
-      text: line,
-      user,
-      channel: 'C1',
-      respond: async (m) => void answers.push(m),
-    });
-    return answers.map((m) => m.text).join('\n');
-  };
+  // The world's bot, as composeApp builds it, answers permadiffs and scan too.
+  dispatch = (user, line) => world.dispatch(user, line);
 }, 180_000);
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Origin } from '../../src/commands/types.js';
-import { composeApp } from '../../src/compose/app.js';
+import { composeApp, type HecklerApp } from '../../src/compose/app.js';
 import type { ComposedFleet } from '../../src/compose/fleet.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Message, MessageRef } from '../../src/engine/ports/index.js';
@@ -27,6 +27,8 @@ export interface ReviewWorld {
   chat: RecordingChat;
   composed: ComposedFleet;
   config: Config;
+  /** The bot itself, as composeApp built it (its dispatcher answers `dispatch`). */
+  app: HecklerApp;
   /** Runs one command line as `user` (a click when `source` is given); the private answers' text. */
   dispatch(user: string, line: string, options?: { source?: MessageRef; origin?: Origin }): Promise<string>;
   /** The commit's message as it stands now (its post with every update applied). */
@@ -129,6 +131,7 @@ export const startReviewWorld = async (
     chat,
     composed,
     config,
+    app,
     async dispatch(user, line, options = {}) {
       const answers: Message[] = [];
       await dispatcher.dispatch({

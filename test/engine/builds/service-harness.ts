@@ -3,13 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inject } from 'vitest';
-import { createDispatcher, createRegistry } from '../../../src/commands/index.js';
-import type { Services } from '../../../src/commands/types.js';
-import { type ComposedBuilds, composeBuilds } from '../../../src/compose/builds.js';
+import { composeApp } from '../../../src/compose/app.js';
+import type { ComposedBuilds } from '../../../src/compose/builds.js';
 import type { Config } from '../../../src/config/schema.js';
-import { createNodeLocks } from '../../../src/engine/locks/node-locks.js';
 import type { Chat, Message, MessageRef } from '../../../src/engine/ports/index.js';
-import { systemClock } from '../../../src/engine/ports/index.js';
 import { createStorage, type Storage } from '../../../src/storage/keyv.js';
 import { gitEnv, gitIn } from '../../adapters/git/repos.js';
 import { type ChatEvent, RecordingChat } from '../../fakes/recording-chat.js';
@@ -126,26 +123,17 @@ export const startBuilds = async (
   });
   // Recorded unless the test brings its own chat surface (Slack through its fake Web API).
   const chat = new TimedChat();
-  const composed = await composeBuilds({
-    config,
+  const app = await composeApp(config, {
+    chat: surface ?? chat,
     storage,
-    chat: surface ?? chat,
-    logger: log.logger,
-    clock: systemClock,
-    schedule,
-  });
-  if (!composed) throw new Error('composeBuilds returned nothing although repos are configured');
-  const services: Services = {
-    chat: surface ?? chat,
-    config,
-    commands: createRegistry(),
-    clock: systemClock,
     logger: log.logger,
     version: 'test',
-    nodeLocks: createNodeLocks(storage.locks, systemClock),
-    builds: composed.service,
-  };
-  const dispatcher = createDispatcher(services);
+    // Polls and the janitor on the real scheduler only when a test asks; others poll by hand.
+    ...(schedule ? {} : { scheduler: false as const }),
+  });
+  const composed = app.builds;
+  if (!composed) throw new Error('composeApp made no builds although repos are configured');
+  const { dispatcher } = app;
   return {
     config,
     storage,
@@ -164,7 +152,7 @@ export const startBuilds = async (
     },
     idle: () => composed.service.idle(),
     close: async () => {
-      await composed.close();
+      await app.close();
       await storage.close();
       rmSync(dir, { recursive: true, force: true });
     },
