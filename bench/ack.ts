@@ -25,7 +25,8 @@ import { spread, targetLine } from './support/measure.js';
  * pool the 3 runs (600 acks a case);
  * an answer other than 200 (a 408 when the body was not read in time) keeps its time and is counted.
  *
- * Knobs (environment): BENCH_NODES (2000), BENCH_RUNS (3), BENCH_BURST (200).
+ * Knobs (environment): BENCH_NODES (2000), BENCH_RUNS (3), BENCH_BURST (200); BENCH_ACK_ONLY=1
+ * makes Heckler drop every command after its ack, to measure the ack path without the answers.
  */
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -105,6 +106,9 @@ const LABELS: Record<Case, string> = {
   hecklerLoaded: '(c) Heckler, groupings in the bot',
 };
 
+/** BENCH_ACK_ONLY=1: Heckler acks and drops every command (no answers): its ack path alone. */
+const ackOnly = process.env.BENCH_ACK_ONLY === '1';
+
 export const run = async (): Promise<void> => {
   const nodes = envInt('BENCH_NODES', 2000);
   const runs = envInt('BENCH_RUNS', 3);
@@ -134,7 +138,7 @@ export const run = async (): Promise<void> => {
       const times = await burst(label, hecklerPort, count, responseUrl);
       acked?.();
       // A refused command is never run: only the acked ones are answered.
-      answers += count - (refusedTotal() - before);
+      if (!ackOnly) answers += count - (refusedTotal() - before);
       answers = await answersSettled(slack, answers);
       return times;
     };

@@ -131,7 +131,9 @@ if (loadOnly) {
     version: '0.0.0-bench',
     nodeLocks: createNodeLocks(storage.locks, systemClock),
   });
-  const { port } = await adapter.start(dispatcher);
+  // BENCH_ACK_ONLY=1: commands are acked and dropped, so the ack path is measured alone.
+  const ackOnly = process.env.BENCH_ACK_ONLY === '1';
+  const { port } = await adapter.start(ackOnly ? { ...dispatcher, dispatch: async () => {} } : dispatcher);
   say({ port });
   process.once('SIGTERM', () => {
     void (async () => {
