@@ -3,8 +3,6 @@
  * Names are node names (`[a-z0-9.-]`), so braces, commas and dots-dots never occur inside one.
  */
 
-const DIGITS = /(\d+)/;
-
 const isDigit = (code: number) => code >= 48 && code <= 57;
 
 /**
@@ -45,6 +43,25 @@ export const naturalCompare = (a: string, b: string): number => {
   return a.length - i - (b.length - j) || padding;
 };
 
+/** Strictly ascending: sorted, and (naturalCompare is 0 only for equal names) without repeats. */
+const ascending = (names: readonly string[]): boolean => {
+  for (let i = 1; i < names.length; i++)
+    if (naturalCompare(names[i - 1] as string, names[i] as string) >= 0) return false;
+  return true;
+};
+
+/**
+ * Sorted naturally, checked before sorting: node lists nearly always arrive sorted (grouping
+ * emits them so), and one pass over 2,000 names costs a fraction of sorting them again.
+ */
+const sortedNaturally = <T>(items: T[], key: (item: T) => string): T[] => {
+  for (let i = 1; i < items.length; i++)
+    if (naturalCompare(key(items[i - 1] as T), key(items[i] as T)) > 0)
+      return items.sort((a, b) => naturalCompare(key(a), key(b)));
+  return items;
+};
+const itself = (name: string) => name;
+
 /** `d` is `previous` + 1; exact for any length (BigInt only past double precision). */
 const follows = (previous: string, d: string): boolean =>
   d.length < 16 ? Number(d) === Number(previous) + 1 : BigInt(d) === BigInt(previous) + 1n;
@@ -67,17 +84,24 @@ const padded = (digits: string) => digits.length > 1 && digits.startsWith('0');
 export const compressHosts = (names: readonly string[]): string[] => {
   if (names.length < 2) return [...names];
   // Sorted first, so ties between families fall the same way whatever order the names came in.
-  const unique = [...new Set(names)].sort(naturalCompare);
+  const unique = ascending(names) ? names : [...new Set(names)].sort(naturalCompare);
   const candidates = new Map<string, { field: number; prefix: string; suffix: string; members: Member[] }>();
   for (const name of unique) {
-    const parts = name.split(DIGITS);
-    for (let field = 1; field < parts.length; field += 2) {
-      const prefix = parts.slice(0, field).join('');
-      const suffix = parts.slice(field + 1).join('');
+    // Each run of digits is a field (numbered 1, 3, 5 … as a split on digit runs would place them).
+    let field = -1;
+    for (let start = 0; start < name.length; start++) {
+      if (!isDigit(name.charCodeAt(start))) continue;
+      let end = start + 1;
+      while (end < name.length && isDigit(name.charCodeAt(end))) end++;
+      field += 2;
+      const prefix = name.slice(0, start);
+      const suffix = name.slice(end);
       const key = `${field}\u0000${prefix}\u0000${suffix}`;
-      const candidate = candidates.get(key) ?? { field, prefix, suffix, members: [] };
-      candidate.members.push({ name, digits: parts[field] as string });
-      candidates.set(key, candidate);
+      const member = { name, digits: name.slice(start, end) };
+      const candidate = candidates.get(key);
+      if (candidate === undefined) candidates.set(key, { field, prefix, suffix, members: [member] });
+      else candidate.members.push(member);
+      start = end;
     }
   }
   // A family of one is no family: those names stay plain, and sorting them would be wasted.
@@ -96,14 +120,18 @@ export const compressHosts = (names: readonly string[]): string[] => {
     const members = candidate.members.filter((member) => !taken.has(member.name));
     if (members.length < 2) continue;
     for (const member of members) taken.add(member.name);
-    const digits = members.map((member) => member.digits).sort(naturalCompare);
+    // Names of one family differ only in this field, so in name order their digits are in order too.
+    const digits = sortedNaturally(
+      members.map((member) => member.digits),
+      itself,
+    );
     entries.push({
       first: `${candidate.prefix}${digits[0]}${candidate.suffix}`,
       text: `${candidate.prefix}{${ranges(digits).join(',')}}${candidate.suffix}`,
     });
   }
   for (const name of unique) if (!taken.has(name)) entries.push({ first: name, text: name });
-  return entries.sort((a, b) => naturalCompare(a.first, b.first)).map((entry) => entry.text);
+  return sortedNaturally(entries, (entry) => entry.first).map((entry) => entry.text);
 };
 
 /**
@@ -138,7 +166,7 @@ const ranges = (digits: readonly string[]): string[] => {
     }
     flush();
   }
-  return out.sort((a, b) => naturalCompare(a.first, b.first)).map((piece) => piece.text);
+  return sortedNaturally(out, (piece) => piece.first).map((piece) => piece.text);
 };
 
 /** One entry (`web{01..03,05}.dc1` or a plain name) → the names it stands for. */
