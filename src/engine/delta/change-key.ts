@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { ResourceChange, ResourceEvent } from '../puppet/types.js';
 
 /**
@@ -70,7 +70,11 @@ export const identityKey = (resource: ResourceChange): string => {
   return key;
 };
 
-export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+// One-shot `hash` where Node has it (20.12+): a Hash object per group was a tenth of grouping.
+export const sha256: (text: string) => string =
+  typeof hash === 'function'
+    ? (text) => hash('sha256', text, 'hex')
+    : (text) => createHash('sha256').update(text).digest('hex');
 
 /** The group key: sha256 (hex) of the canonical change. */
 export const changeHash = (resource: ResourceChange): string => sha256(canonicalChange(resource));

@@ -35,18 +35,31 @@ export interface Collected {
   resource: ResourceChange;
   nodes: string[];
   sources: Map<string, ChangeSource>;
+  /** The source last added to: nearly every member comes from it, found without building a key. */
+  last: ChangeSource;
 }
 
+const sourceOf = (resource: ResourceChange, node: string): ChangeSource => ({
+  ...(resource.file === undefined ? {} : { file: resource.file }),
+  ...(resource.line === undefined ? {} : { line: resource.line }),
+  nodes: [node],
+});
+
+const sourceKey = (source: { file?: string; line?: number }) => `${source.file ?? ''}\0${source.line ?? ''}`;
+
 const addSource = (entry: Collected, resource: ResourceChange, node: string) => {
-  const key = `${resource.file ?? ''}\0${resource.line ?? ''}`;
-  const source = entry.sources.get(key);
-  if (source === undefined)
-    entry.sources.set(key, {
-      ...(resource.file === undefined ? {} : { file: resource.file }),
-      ...(resource.line === undefined ? {} : { line: resource.line }),
-      nodes: [node],
-    });
-  else if (source.nodes[source.nodes.length - 1] !== node) source.nodes.push(node);
+  let source: ChangeSource | undefined = entry.last;
+  if (source.file !== resource.file || source.line !== resource.line) {
+    const key = sourceKey(resource);
+    source = entry.sources.get(key);
+    if (source === undefined) {
+      entry.last = sourceOf(resource, node);
+      entry.sources.set(key, entry.last);
+      return;
+    }
+    entry.last = source;
+  }
+  if (source.nodes[source.nodes.length - 1] !== node) source.nodes.push(node);
 };
 
 /** A title seen with more different changes than this gets a keyed map instead of a scan. */
@@ -73,8 +86,13 @@ export class ChangeIndex {
       addSource(same, resource, node);
       return;
     }
-    const entry: Collected = { resource, nodes: [node], sources: new Map() };
-    addSource(entry, resource, node);
+    const first = sourceOf(resource, node);
+    const entry: Collected = {
+      resource,
+      nodes: [node],
+      sources: new Map([[sourceKey(first), first]]),
+      last: first,
+    };
     this.collected.push(entry);
     if (found === undefined) this.byTitle.set(resource.title, [entry]);
     else if (!Array.isArray(found)) found.set(identityKey(resource), entry);
