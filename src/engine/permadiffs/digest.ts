@@ -162,7 +162,9 @@ export const buildDigest = (input: DigestInput): DigestResult => {
   const resolved = [...lastStanding.values()].filter(
     (group) => !nowStanding.has(group.hash) && !nowIgnored.has(group.hash),
   );
-  const nodesAffected = new Set(standing.flatMap((entry) => entry.nodes)).size;
+  const affected = new Set<string>();
+  for (const entry of standing) for (const node of entry.nodes) affected.add(node);
+  const nodesAffected = affected.size;
   const digest: Digest = {
     at: input.now,
     ...(previous ? { since: previous.at } : {}),

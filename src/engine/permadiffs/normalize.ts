@@ -89,8 +89,10 @@ export const hostNormalizer = (node: {
   const replacer = hostReplacer(names);
   if (replacer === undefined) return (resource) => resource;
   const swap = replacer;
+  // A text naming the certname `web1.dc1` names `web1` too: one search for the shorter does.
+  const searched = names.filter((name) => !names.some((other) => other !== name && name.includes(other)));
   return (resource) => {
-    if (!mentions(resource, names)) return resource;
+    if (!mentions(resource, searched)) return resource;
     const diff = resource.diff === undefined ? undefined : swap(resource.diff);
     // A content that names its host has a different checksum on every node: once the diff (which
     // shows the content) names the host, the checksums in the events say nothing more and would

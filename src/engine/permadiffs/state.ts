@@ -124,10 +124,11 @@ const sortedNodes = (nodes: Record<string, NodeStreak>): Record<string, NodeStre
   Object.fromEntries(Object.entries(nodes).sort(([a], [b]) => naturalCompare(a, b)));
 
 /** The nodes on which the group is a permadiff (seen `minRuns` scans in a row), sorted naturally. */
-export const permadiffNodes = (group: PermadiffGroup, minRuns: number): string[] =>
-  Object.entries(group.nodes)
-    .filter(([, entry]) => entry.streak >= minRuns)
-    .map(([node]) => node);
+export const permadiffNodes = (group: PermadiffGroup, minRuns: number): string[] => {
+  const nodes: string[] = [];
+  for (const node in group.nodes) if ((group.nodes[node] as NodeStreak).streak >= minRuns) nodes.push(node);
+  return nodes;
+};
 
 /** Standing permadiffs: not resolved, and a permadiff on at least one node now. */
 export const standing = (groups: Iterable<PermadiffGroup>, minRuns: number): PermadiffGroup[] =>
