@@ -1,7 +1,8 @@
 /**
- * Heckler's side of `npm run bench -- ack`, in a process of its own: the real Slack adapter (our
- * gated HTTP server, Bolt, the dedup claim in the embedded store), the real dispatcher, answers
- * posted to the fake Slack whose URL the parent passes. Run with `node --import tsx`.
+ * Heckler's side of `npm run bench -- ack`, in a process of its own: the bot as composeApp builds
+ * it in Slack HTTP mode (our gated HTTP server, Bolt, the dedup claim in the embedded store, the
+ * real dispatcher), answers posted to the fake Slack whose URL the parent passes. Run with
+ * `node --import tsx`.
  *
  * On a `load` line on stdin it starts grouping the noops of BENCH_ACK_NODES nodes (JSON files in
  * BENCH_ACK_INPUT, written by bench/ack.ts from bench/grouping-data.ts), one grouping after another,
@@ -18,15 +19,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGroupingPool } from '../../src/adapters/workers/grouping-pool.js';
-import { createSlackSurface } from '../../src/bot/slack/app.js';
-import { allCommands, createDispatcher, createRegistry } from '../../src/commands/index.js';
+import { composeApp } from '../../src/compose/app.js';
 import type { DeltaInput } from '../../src/engine/delta/index.js';
-import { createNodeLocks } from '../../src/engine/locks/node-locks.js';
-import { systemClock } from '../../src/engine/ports/index.js';
 import type { NormalizedReport } from '../../src/engine/puppet/types.js';
 import { deltasAndGroups } from '../../src/engine/review/compute.js';
 import { createLogger } from '../../src/log.js';
-import { createStorage } from '../../src/storage/keyv.js';
 import { testConfig } from '../../test/support/config.js';
 import { TEST_SIGNING_SECRET } from '../../test/support/slack-signing.js';
 import { IGNORED, nodeName } from '../grouping-data.js';
@@ -111,34 +108,27 @@ if (loadOnly) {
     secrets: [TOKEN, TEST_SIGNING_SECRET],
     destination: process.stderr,
   });
-  const storage = await createStorage({ dataDir, keyPrefix: 'bench-ack', logger });
   const config = testConfig(
-    { slack: { port: 0, path: '/slack/events' } },
+    {
+      slack: { host: '127.0.0.1', port: 0, path: '/slack/events', apiUrl },
+      storage: { dataDir, keyPrefix: 'bench-ack' },
+    },
     { secrets: { slackBotToken: TOKEN, slackSigningSecret: TEST_SIGNING_SECRET }, mode: 'slack' },
   );
-  const adapter = createSlackSurface({
-    config,
-    locks: storage.locks,
-    logger,
-    clientOptions: { slackApiUrl: apiUrl, retryConfig: { retries: 0 } },
-  });
-  const dispatcher = createDispatcher({
-    chat: adapter.chat,
-    config,
-    commands: createRegistry(allCommands),
-    clock: systemClock,
+  // The bot as production composes it, in Slack HTTP mode.
+  const app = await composeApp(config, {
     logger,
     version: '0.0.0-bench',
-    nodeLocks: createNodeLocks(storage.locks, systemClock),
+    scheduler: false,
+    slack: { clientOptions: { retryConfig: { retries: 0 } } },
   });
   // BENCH_ACK_ONLY=1: commands are acked and dropped, so the ack path is measured alone.
   const ackOnly = process.env.BENCH_ACK_ONLY === '1';
-  const { port } = await adapter.start(ackOnly ? { ...dispatcher, dispatch: async () => {} } : dispatcher);
+  const { port } = ackOnly ? await app.surface.start({ dispatch: async () => {} }) : await app.start();
   say({ port });
   process.once('SIGTERM', () => {
     void (async () => {
-      await adapter.stop();
-      await storage.close();
+      await app.stop();
       await rm(dataDir, { recursive: true, force: true });
       process.exit(0);
     })();
