@@ -192,6 +192,9 @@ export const startGatedServer = async (
       return refuseAs(req, res, 401, 'bad-signature');
     }
     res.once('close', read.release);
+    // Work after acks waits while signed requests like this one wait for theirs (listeners.ts).
+    // Counted only once verified: a slow or forged request must not hold everyone's answers.
+    res.once('close', slackAckWaits.arrived());
     const { onAck } = options;
     if (onAck) res.once('finish', () => onAck(performance.now() - arrived));
     // Bolt uses a body already read instead of reading the (now drained) stream again.
@@ -213,8 +216,6 @@ export const startGatedServer = async (
       // Every POST is gated, whatever its path: Bolt normalizes paths (`/slack/./events`), so a
       // gate that compared paths itself could be walked around.
       if (req.method?.toUpperCase() !== 'POST') return pass(req, res);
-      // Work after acks waits while requests like this one wait for theirs (listeners.ts).
-      res.once('close', slackAckWaits.arrived());
       gate(req, res, arrived).catch((error: unknown) => {
         logger.error({ err: error, url: req.url }, 'slack request gate failed');
         if (!res.headersSent) refuse(res, 500);
