@@ -246,6 +246,9 @@ export const groupDeltas = (
  * a resource moved two lines up is not a new change to approve.
  */
 export const sourceFiles = (group: Pick<ChangeGroup, 'sources'>): [string, string[]][] => {
+  // One source (nearly every group): its nodes are already distinct and sorted naturally.
+  const only = group.sources?.length === 1 ? group.sources[0] : undefined;
+  if (only !== undefined && strictlyNatural(only.nodes)) return [[only.file ?? '', [...only.nodes]]];
   const byFile = new Map<string, Set<string>>();
   for (const source of group.sources ?? []) {
     const nodes = byFile.get(source.file ?? '') ?? new Set<string>();
@@ -255,6 +258,12 @@ export const sourceFiles = (group: Pick<ChangeGroup, 'sources'>): [string, strin
   return [...byFile]
     .sort(([a], [b]) => compareText(a, b))
     .map(([file, nodes]) => [file, [...nodes].sort(naturalCompare)]);
+};
+
+const strictlyNatural = (nodes: readonly string[]): boolean => {
+  for (let i = 1; i < nodes.length; i++)
+    if (naturalCompare(nodes[i - 1] as string, nodes[i] as string) >= 0) return false;
+  return true;
 };
 
 const deltaHashOf = (groups: readonly ChangeGroup[], evalErrorGroups: readonly EvalErrorGroup[]): string =>
