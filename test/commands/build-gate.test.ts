@@ -182,6 +182,44 @@ describe('repo.build with apply.requireBuild', { timeout: 240_000 }, () => {
     expect((await world.composed.applies.get(id))?.status).toBe('passed');
   });
 
+  it('a build killed is a blocker; a rebuild that passes unblocks the apply without a new noop', async () => {
+    // A first stage that takes a while, so the build can be watched running and killed.
+    const slow = world.commit('gate: a third marker, behind a slow stage', {
+      'ocelot.yml': pipeline.replace('stages:\n', 'stages:\n  - name: wait\n    script: [sleep 5]\n'),
+      'manifests/site.pp': withMarker('gate-c'),
+    });
+    await world.dispatch('U0NOBODY', `noop ${slow}`);
+    const running = await reviewSays(slow, /build #\d+ running \(stage 1 of 3\)/);
+    const first = Number(/build #(\d+) running/.exec(running)?.[1]);
+    await world.dispatch('U0ADMIN', `kill ${first}`);
+    await reviewSays(
+      slow,
+      new RegExp(`build #${first} cancelled: \`/heckler build puppet ${slow.slice(0, 7)}\` builds it again`),
+    );
+    expect(await world.dispatch('U0ADMIN', `approve ${slow}`)).toMatch(/^approved /);
+    const computedAt = (await world.composed.reviews.get(slow))?.computedAt;
+
+    await world.dispatch('U0ALICE', `apply ${slow.slice(0, 7)}`);
+    expect(planText(lastPlanId()).text).toMatch(
+      new RegExp(
+        `\`${slow.slice(0, 7)}\` .* — build #${first} was cancelled: \`/heckler build puppet ${slow.slice(0, 7)}\` builds it again`,
+      ),
+    );
+
+    await world.dispatch('U0ADMIN', `build puppet ${slow.slice(0, 7)}`);
+    const rebuilt = await reviewSays(slow, /build #\d+ passed/);
+    expect(Number(/build #(\d+) passed/.exec(rebuilt)?.[1])).toBeGreaterThan(first);
+    expect(rebuilt).not.toContain('applies are blocked');
+    await world.dispatch('U0ALICE', `apply ${slow.slice(0, 7)}`);
+    const id = lastPlanId();
+    const { text, ref } = planText(id);
+    expect(text).not.toContain('— blocked');
+    expect((await world.composed.reviews.get(slow))?.computedAt).toBe(computedAt);
+    expect(await world.dispatch('U0ALICE', `confirm ${id}`, { source: ref })).toMatch(/confirmed/);
+    await world.composed.applies.idle();
+    expect((await world.composed.applies.get(id))?.status).toBe('passed');
+  });
+
   it('GitHub has both statuses on each commit: heckler/review and heckler/build/default', async () => {
     await world.app.builds?.service.idle();
     const of = (sha: string) =>
