@@ -4,7 +4,7 @@ import type { IgnoredEntry, PermadiffEntry } from '../../engine/permadiffs/ignor
 import type { ChatFile } from '../../engine/ports/index.js';
 import type { PartOwnership } from '../../engine/review/records.js';
 import { formatDuration } from '../../engine/text/duration.js';
-import { detailOf, least, when } from './permadiffs.js';
+import { detailOf, when } from './permadiffs.js';
 
 /**
  * The attached file of a digest: plain text (a file is not mrkdwn), complete — every group with
@@ -50,10 +50,9 @@ const writeEntry = ({ group, nodes }: PermadiffEntry) => {
       ),
     ),
   ].filter(Boolean);
-  const first = least(
-    nodes.map((node) => group.nodes[node]?.firstSeen ?? group.firstSeen),
-    group.firstSeen,
-  );
+  let first = Number.POSITIVE_INFINITY;
+  for (const node of nodes) first = Math.min(first, group.nodes[node]?.firstSeen ?? group.firstSeen);
+  if (first === Number.POSITIVE_INFINITY) first = group.firstSeen;
   const detail = detailOf(group);
   return [
     `${group.resource.type}[${group.resource.title}] on ${plural(nodes.length, 'node')}: ${compressHosts(nodes).join(', ')}`,

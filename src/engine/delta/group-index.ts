@@ -78,9 +78,14 @@ export class ChangeIndex {
 
   add(resource: ResourceChange, node: string): void {
     const found = this.byTitle.get(resource.title);
-    const same = Array.isArray(found)
-      ? found.find((entry) => sameChange(entry.resource, resource))
-      : found?.get(identityKey(resource));
+    let same: Collected | undefined;
+    if (!Array.isArray(found)) same = found?.get(identityKey(resource));
+    else
+      for (const entry of found)
+        if (sameChange(entry.resource, resource)) {
+          same = entry;
+          break;
+        }
     if (same !== undefined) {
       if (same.nodes[same.nodes.length - 1] !== node) same.nodes.push(node);
       addSource(same, resource, node);

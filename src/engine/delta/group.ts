@@ -163,8 +163,11 @@ const collect = (deltas: readonly NodeDelta[], partitionOf: PartitionOf) => {
     }
     for (const resource of delta.resources) {
       const partition = partitionOf(resource, node);
-      const index = changes.get(partition) ?? new ChangeIndex();
-      changes.set(partition, index);
+      let index = changes.get(partition);
+      if (index === undefined) {
+        index = new ChangeIndex();
+        changes.set(partition, index);
+      }
       index.add(resource, node);
     }
     for (const { message, file, line } of delta.evalErrors) {
