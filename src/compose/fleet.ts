@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { openMirror } from '../adapters/git/mirror.js';
 import { githubForPuppetRepo } from '../adapters/github/puppet-repo.js';
@@ -92,6 +93,8 @@ export const composeFleet = async (options: {
   scheduler?: Scheduler;
   /** Edits of an apply's status message at most this often (default 1 s). */
   minUpdateMs?: number;
+  /** Which replica this is (default: host and data directory, the same across restarts). */
+  replica?: string;
   /** Instead of SSH or local per node (tests); closed with the fleet. */
   transport?: NodeTransport;
   /** Wraps the fleet service every part uses (the bot: each node run timed for /metrics). */
@@ -216,6 +219,7 @@ export const composeFleet = async (options: {
     audit: storage.store<AuditEntry>('audit'),
     ...(gate ? { builds: gate } : {}),
     ...(options.minUpdateMs === undefined ? {} : { minUpdateMs: options.minUpdateMs }),
+    replica: options.replica ?? `${hostname()}:${resolve(config.storage.dataDir)}`,
   });
   await applies
     .reconcile()
@@ -240,6 +244,10 @@ export const composeFleet = async (options: {
       await reviews.refreshStale();
     });
     await scheduler.every('permadiff-scan', config.permadiffs.scanEvery, () => permadiffs.scheduled());
+    // A replica that died mid-apply leaves it `running`: once its node locks run out, the leader marks it.
+    await scheduler.every('apply-reconcile', config.apply.lockTtl, async () => {
+      await applies.reconcile();
+    });
     const { digest: when } = config.permadiffs;
     if (when)
       await scheduler.cron('permadiff-digest', { expression: when.cron, timezone: when.timezone }, () =>

@@ -34,6 +34,12 @@ export interface ApplyServiceDeps {
   audit?: Store<AuditEntry>;
   /** Each commit's own build (the build gate, repo.build), for `settings.requireBuild`. */
   builds?: PlannerDeps['builds'];
+  /**
+   * Which bot this is among replicas, the same across its restarts (host and data directory):
+   * a restart reconciles its own leftover applies at once, another replica's only once that
+   * replica's locks have run out. Absent: every leftover is this bot's (one bot per store).
+   */
+  replica?: string;
 }
 
 /** What the parts of the apply service share in one process: running applies, timers, writes. */
@@ -123,6 +129,8 @@ export const createApplyContext = (deps: ApplyServiceDeps): ApplyContext => {
           .catch((error: unknown) =>
             logger.warn({ err: error, apply: record.id }, 'could not expire a plan'),
           );
+      // The periodic reconcile arms again: one timer per plan.
+      clearTimeout(ctx.timers.get(record.id));
       const timer = setTimeout(expireLater, Math.max(0, record.expiresAt - clock.now()) + 50);
       timer.unref();
       ctx.timers.set(record.id, timer);

@@ -7,6 +7,14 @@ import type { ApplyRecord } from './records.js';
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 
 /**
+ * Whether apply `id` still holds a node lock: the bot running it renews its locks every third of
+ * their expiry, so a held one means that bot is alive (another replica), and its apply is left
+ * alone. A dead bot's locks run out within `apply.lockTtl`; the next reconcile marks it.
+ */
+export const heldByLiveApply = (id: number, locks: readonly NodeLock[], now: number): boolean =>
+  locks.some((lock) => lock.owner === applyOwner(id) && lock.expiresAt > now);
+
+/**
  * An apply a stopped bot left running, marked interrupted: nodes it was applying may be part-way;
  * its node locks are not ours to release (we lack their tokens) and expire by themselves, and
  * the note says when. Mutates the record.

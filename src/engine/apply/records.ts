@@ -135,6 +135,8 @@ export interface ApplyRecord {
   expiresAt: number;
   confirmedBy?: string;
   confirmedAt?: number;
+  /** The replica (ApplyServiceDeps.replica) that claimed the Confirm and runs the apply. */
+  runner?: string;
   startedAt?: number;
   finishedAt?: number;
   stages: StageRecord[];

@@ -12,7 +12,7 @@ import { type FleetStatus, fleetStatus } from './fleet-status.js';
 import { forcedReason } from './plan.js';
 import { plannedCommits, planWarnings, rollbackRefusal } from './plan-record.js';
 import { gatherPlan } from './planner.js';
-import { interruptLeftover } from './reconcile.js';
+import { heldByLiveApply, interruptLeftover } from './reconcile.js';
 import { type ApplyRecord, isOver, type SkippedNode } from './records.js';
 import { startConfirmed } from './start.js';
 
@@ -67,6 +67,8 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
   const { clock, logger, settings } = deps;
   const ctx = createApplyContext(deps);
   const { runs, timers } = ctx;
+  /** Claimed here and still taking locks: not in `runs` yet, but not anyone's leftover either. */
+  const starting = new Set<number>();
 
   /** A confirmed `--force` past nodes no review covers, or past a build, goes in the decision log, one entry per commit. */
   const auditForced = async (record: ApplyRecord, user: string, origin: AuditOrigin | undefined) => {
@@ -173,20 +175,29 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
         const claimed = await deps.records.update(id, (current) => {
           won = current.status === 'planned';
           return won
-            ? { ...current, status: 'confirmed', confirmedBy: user, confirmedAt: clock.now() }
+            ? {
+                ...current,
+                status: 'confirmed',
+                confirmedBy: user,
+                confirmedAt: clock.now(),
+                ...(deps.replica === undefined ? {} : { runner: deps.replica }),
+              }
             : undefined;
         });
         if (!won || !claimed) return { record: claimed ?? record, result: 'already' as const };
+        starting.add(id);
         try {
           await startConfirmed(ctx, claimed, user);
         } catch (error) {
           // Not started (blocked, or the fleet moved): the claim is undone so it can be confirmed
           // again; an expired plan stays expired.
           if (claimed.status === 'confirmed') {
-            const { confirmedBy: _, confirmedAt: __, ...planned } = claimed;
+            const { confirmedBy: _, confirmedAt: __, runner: ___, ...planned } = claimed;
             await ctx.save({ ...planned, status: 'planned' });
           }
           throw error;
+        } finally {
+          starting.delete(id);
         }
         await auditForced(claimed, user, origin);
         return { record: claimed, result: 'started' as const };
@@ -231,11 +242,27 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
     get: (id) => deps.records.get(id),
     status: (nodes) => fleetStatus({ fleet: deps.fleet, repo: deps.repo, nodeLocks: deps.nodeLocks }, nodes),
     async reconcile() {
+      /**
+       * Whether a confirmed or running apply not running here was left by a stopped bot: ours
+       * from before a restart (or one bot per store), or another replica's whose node locks have
+       * run out — a live replica renews them, and one just confirmed may still be taking them.
+       */
+      const leftBy = (record: ApplyRecord, locks: readonly NodeLock[] | undefined): boolean => {
+        if (record.runner === undefined || record.runner === deps.replica) return true;
+        if (locks === undefined || heldByLiveApply(record.id, locks, clock.now())) return false;
+        return clock.now() - (record.confirmedAt ?? 0) > settings.lockTtl;
+      };
       const interrupted: number[] = [];
       const expired: number[] = [];
-      const locks = await deps.nodeLocks.list().catch(() => [] as NodeLock[]);
+      const locks = await deps.nodeLocks.list().catch((error: unknown) => {
+        logger.warn(
+          { err: error },
+          'could not list node locks: applies of other replicas are left as they are',
+        );
+        return undefined;
+      });
       for (const record of await deps.records.list({ status: ['planned', 'confirmed', 'running'] })) {
-        if (runs.has(record.id)) continue;
+        if (runs.has(record.id) || starting.has(record.id)) continue;
         if (record.status === 'planned') {
           if (clock.now() >= record.expiresAt) {
             await ctx.expire(record);
@@ -243,7 +270,8 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
           } else ctx.armExpiry(record);
           continue;
         }
-        interruptLeftover(record, locks, clock.now());
+        if (!leftBy(record, locks)) continue;
+        interruptLeftover(record, locks ?? [], clock.now());
         await ctx.save(record);
         await ctx.showNow(record);
         if (record.message) {

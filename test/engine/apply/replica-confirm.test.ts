@@ -29,10 +29,17 @@ let config: Config;
 const storages: Storage[] = [];
 const bots: Array<Awaited<ReturnType<typeof startBot>>> = [];
 
-const startBot = async (storage: Storage) => {
+const startBot = async (storage: Storage, replica: string) => {
   const chat = new RecordingChat();
   const captured = captureLogger();
-  const composed = await composeFleet({ config, storage, logger: captured.logger, clock: systemClock, chat });
+  const composed = await composeFleet({
+    config,
+    storage,
+    logger: captured.logger,
+    clock: systemClock,
+    chat,
+    replica,
+  });
   if (!composed) throw new Error('no fleet');
   const services: Services = {
     chat,
@@ -67,7 +74,7 @@ const node = async (composed: ComposedFleet, name: string) => {
 };
 
 beforeAll(async () => {
-  local = await createLocalFleet({ nodes: 2 });
+  local = await createLocalFleet({ nodes: 3 });
   config = testConfig({
     ...local.config,
     users: { U0APPLIER: 'abe', U0BOB: 'bob' },
@@ -76,10 +83,10 @@ beforeAll(async () => {
     apply: { channel: CHANNEL, concurrency: 2, lockTtl: '30s' },
   });
   const keyPrefix = `t${randomUUID().slice(0, 8)}`;
-  for (const _ of [0, 1]) {
+  for (const replica of ['one', 'two']) {
     const storage = await createStorage({ redisUrl, keyPrefix, dataDir: join(local.dir, 'unused') });
     storages.push(storage);
-    bots.push(await startBot(storage));
+    bots.push(await startBot(storage, replica));
   }
   const [one] = bots;
   if (!one) throw new Error('no bot');
@@ -152,5 +159,22 @@ describe('two bots on one Redis', { timeout: 120_000 }, () => {
     expect(run.reached).toBe(true);
     await one.composed.applies.idle();
     expect(await storages[0]?.locks.list()).toEqual([]);
+  });
+
+  it("the other bot's reconcile (a restart, or the periodic one) leaves a running apply alone while its locks are renewed", async () => {
+    const [one, two] = bots as [(typeof bots)[0], (typeof bots)[0]];
+    local.reset();
+    await one.composed.reviews.review(local.repo.commits.hotfix);
+    await one.ask('U0APPLIER', 'apply v1.1 --nodes n03');
+    const id = one.view().lastPlan();
+    local.hold('n03');
+    expect(await one.composed.applies.confirm(id, 'U0APPLIER')).toMatchObject({ result: 'started' });
+    await waitFor(() => local.started('n03'), { what: 'the apply to start on n03' });
+    expect(await two.composed.applies.reconcile()).toEqual({ interrupted: [], expired: [] });
+    expect(await two.composed.applies.get(id)).toMatchObject({ status: 'running', runner: 'one' });
+    expect(JSON.stringify(two.chat.events)).not.toContain('interrupted');
+    local.release('n03');
+    await one.composed.applies.idle();
+    expect(await two.composed.applies.get(id)).toMatchObject({ status: 'passed' });
   });
 });
