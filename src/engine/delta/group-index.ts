@@ -39,11 +39,12 @@ export interface Collected {
   last: ChangeSource;
 }
 
-const sourceOf = (resource: ResourceChange, node: string): ChangeSource => ({
-  ...(resource.file === undefined ? {} : { file: resource.file }),
-  ...(resource.line === undefined ? {} : { line: resource.line }),
-  nodes: [node],
-});
+/** Written out case by case: spreading conditional literals was a measurable part of grouping. */
+const sourceOf = ({ file, line }: ResourceChange, node: string): ChangeSource => {
+  const nodes = [node];
+  if (file === undefined) return line === undefined ? { nodes } : { line, nodes };
+  return line === undefined ? { file, nodes } : { file, line, nodes };
+};
 
 const sourceKey = (source: { file?: string; line?: number }) => `${source.file ?? ''}\0${source.line ?? ''}`;
 

@@ -223,15 +223,21 @@ export const groupDeltas = (
       };
     }),
   );
-  const order = new Map(groups.map((group) => [group, `${group.resource.type}[${group.resource.title}]`]));
-  groups.sort(
+  // Names made once and sorted beside their groups: no lookup per comparison of 10,000 groups.
+  const named = groups.map((group) => ({
+    group,
+    ignored: Number(group.ignored !== undefined),
+    name: `${group.resource.type}[${group.resource.title}]`,
+  }));
+  named.sort(
     (a, b) =>
-      Number(a.ignored !== undefined) - Number(b.ignored !== undefined) ||
-      compareText(order.get(a) as string, order.get(b) as string) ||
-      compareText(a.hash, b.hash) ||
+      a.ignored - b.ignored ||
+      compareText(a.name, b.name) ||
+      compareText(a.group.hash, b.group.hash) ||
       // One change ignored by two node-scoped rules is two ignored groups with one hash.
-      naturalCompare(a.nodes[0] ?? '', b.nodes[0] ?? ''),
+      naturalCompare(a.group.nodes[0] ?? '', b.group.nodes[0] ?? ''),
   );
+  for (let k = 0; k < named.length; k++) groups[k] = (named[k] as (typeof named)[number]).group;
   const evalErrorGroups = collected.evalErrors.sorted();
   return {
     groups,
