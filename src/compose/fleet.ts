@@ -12,6 +12,7 @@ import { applyViews } from '../commands/views/apply-progress.js';
 import { pushSummaryMessage } from '../commands/views/push-summary.js';
 import { reviewMessage } from '../commands/views/review.js';
 import type { Config } from '../config/schema.js';
+import type { CancelRequest } from '../engine/apply/context.js';
 import { type ApplyRecord, createApplyRecords } from '../engine/apply/records.js';
 import { type ApplyService, createApplyService } from '../engine/apply/service.js';
 import type { StoredIgnore } from '../engine/delta/ignores.js';
@@ -220,6 +221,7 @@ export const composeFleet = async (options: {
     ...(gate ? { builds: gate } : {}),
     ...(options.minUpdateMs === undefined ? {} : { minUpdateMs: options.minUpdateMs }),
     replica: options.replica ?? `${hostname()}:${resolve(config.storage.dataDir)}`,
+    cancelRequests: storage.store<CancelRequest>('apply-cancels'),
   });
   await applies
     .reconcile()

@@ -40,6 +40,19 @@ export interface ApplyServiceDeps {
    * replica's locks have run out. Absent: every leftover is this bot's (one bot per store).
    */
   replica?: string;
+  /**
+   * Cancels asked of an apply another replica runs, by apply id: that replica reads them while
+   * it runs (every CANCEL_POLL_MS) and stops between nodes. Absent: a cancel works only where
+   * the apply runs.
+   */
+  cancelRequests?: Store<CancelRequest>;
+}
+
+/** A Cancel clicked or typed on a replica that does not run the apply. */
+export interface CancelRequest {
+  by: string;
+  /** Epoch milliseconds. */
+  at: number;
 }
 
 /** What the parts of the apply service share in one process: running applies, timers, writes. */

@@ -63,6 +63,9 @@ export interface ApplyService {
 
 export type { ApplyServiceDeps };
 
+/** A cancel request outlives any apply that could read it. */
+const CANCEL_REQUEST_TTL_MS = 86_400_000;
+
 export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
   const { clock, logger, settings } = deps;
   const ctx = createApplyContext(deps);
@@ -231,6 +234,15 @@ export const createApplyService = (deps: ApplyServiceDeps): ApplyService => {
           return { record: running.record, result: 'stopping' as const };
         }
         if (isOver(record.status)) return { record, result: 'already' as const };
+        if (deps.cancelRequests && record.runner !== undefined && record.runner !== deps.replica) {
+          // Another replica runs it: it reads this request between nodes and stops as for a local cancel.
+          await deps.cancelRequests.set(String(id), { by: user, at: clock.now() }, CANCEL_REQUEST_TTL_MS);
+          logger.info(
+            { apply: id, by: user, runner: record.runner },
+            'cancel passed to the replica running it',
+          );
+          return { record, result: 'stopping' as const };
+        }
         throw new HecklerError(
           'NOT_FOUND',
           `apply #${id} is ${record.status} but not running in this bot process`,

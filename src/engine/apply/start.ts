@@ -8,7 +8,7 @@ import { readFleet } from './planner.js';
 import { createApplyProgress } from './progress.js';
 import type { ApplyRecord, StageRecord } from './records.js';
 import { reviewFacts } from './review-facts.js';
-import { startApply } from './run-apply.js';
+import { type RunningApply, startApply } from './run-apply.js';
 
 /** The fleet or the reviews may have moved since the plan was made: it must still hold. */
 const revalidate = async (ctx: ApplyContext, record: ApplyRecord) => {
@@ -106,6 +106,32 @@ export const startConfirmed = async (ctx: ApplyContext, record: ApplyRecord, use
     skipped,
   );
   ctx.runs.set(record.id, running);
-  void running.done.finally(() => ctx.runs.delete(record.id));
+  const stopWatching = watchCancelRequests(ctx, record.id, running);
+  void running.done.finally(() => {
+    stopWatching();
+    ctx.runs.delete(record.id);
+  });
   logger.info({ apply: record.id, sha: record.sha, nodes: locked.length, by: user }, 'apply started');
+};
+
+/** How often a running apply reads the cancels other replicas passed on (a Cancel that landed elsewhere). */
+export const CANCEL_POLL_MS = 2_000;
+
+const watchCancelRequests = (ctx: ApplyContext, id: number, running: RunningApply): (() => void) => {
+  const requests = ctx.deps.cancelRequests;
+  if (!requests) return () => {};
+  const timer = setInterval(() => {
+    requests
+      .get(String(id))
+      .then(async (request) => {
+        if (!request) return;
+        running.cancel(request.by);
+        await requests.delete(String(id));
+      })
+      .catch((error: unknown) =>
+        ctx.deps.logger.warn({ err: error, apply: id }, 'could not read cancels passed on by other bots'),
+      );
+  }, CANCEL_POLL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 };

@@ -74,13 +74,13 @@ const node = async (composed: ComposedFleet, name: string) => {
 };
 
 beforeAll(async () => {
-  local = await createLocalFleet({ nodes: 3 });
+  local = await createLocalFleet({ nodes: 5 });
   config = testConfig({
     ...local.config,
     users: { U0APPLIER: 'abe', U0BOB: 'bob' },
     roles: { appliers: ['U0APPLIER', 'U0BOB'] },
     storage: { dataDir: join(local.dir, 'data') },
-    apply: { channel: CHANNEL, concurrency: 2, lockTtl: '30s' },
+    apply: { channel: CHANNEL, concurrency: 1, lockTtl: '30s' },
   });
   const keyPrefix = `t${randomUUID().slice(0, 8)}`;
   for (const replica of ['one', 'two']) {
@@ -176,5 +176,29 @@ describe('two bots on one Redis', { timeout: 120_000 }, () => {
     local.release('n03');
     await one.composed.applies.idle();
     expect(await two.composed.applies.get(id)).toMatchObject({ status: 'passed' });
+  });
+
+  it('a Cancel that lands on the other bot stops the apply between nodes where it runs', async () => {
+    const [one, two] = bots as [(typeof bots)[0], (typeof bots)[0]];
+    local.reset();
+    await one.composed.reviews.review(local.repo.commits.hotfix);
+    await one.ask('U0APPLIER', 'apply v1.1 --nodes n04,n05');
+    const id = one.view().lastPlan();
+    local.hold('n04');
+    expect(await one.composed.applies.confirm(id, 'U0APPLIER')).toMatchObject({ result: 'started' });
+    await waitFor(() => local.started('n04'), { what: 'the apply to start on n04' });
+    expect(await two.composed.applies.cancel(id, 'U0APPLIER', false)).toMatchObject({ result: 'stopping' });
+    await waitFor(async () => (await one.composed.applies.get(id))?.cancelledBy === 'U0APPLIER', {
+      what: 'the running bot to take the cancel passed on',
+    });
+    local.release('n04');
+    await one.composed.applies.idle();
+    const done = await two.composed.applies.get(id);
+    expect(done).toMatchObject({ status: 'cancelled', cancelledBy: 'U0APPLIER' });
+    expect(done?.stages.flatMap((s) => s.nodes.map((n) => `${n.node}:${n.status}`))).toEqual([
+      'n04:ok',
+      'n05:not_run',
+    ]);
+    expect(local.started('n05')).toBe(false);
   });
 });
