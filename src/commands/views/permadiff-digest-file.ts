@@ -12,12 +12,14 @@ import { detailOf, when } from './permadiffs.js';
  */
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-const indent = (text: string, by = '    ') =>
-  text
-    .replace(/\n$/, '')
-    .split('\n')
-    .map((line) => by + line)
-    .join('\n');
+const indent = (text: string, by = '    ') => by + text.replace(/\n$/, '').replaceAll('\n', `\n${by}`);
+
+/** `when`, remembering the last time written: the groups of one scan mostly share their first-seen. */
+let lastWhen: { at: number; text: string } | undefined;
+const whenText = (at: number): string => {
+  if (lastWhen?.at !== at) lastWhen = { at, text: when(at) };
+  return lastWhen.text;
+};
 
 const ownersPlain = (parts: readonly PartOwnership[]) =>
   parts.length === 0
@@ -58,7 +60,7 @@ const writeEntry = ({ group, nodes }: PermadiffEntry) => {
     `${group.resource.type}[${group.resource.title}] on ${plural(nodes.length, 'node')}: ${compressHosts(nodes).join(', ')}`,
     `  owners: ${ownersPlain(group.owners)}`,
     `  source: ${sources.join(', ') || 'unknown file'}`,
-    `  first seen ${when(first)}${group.resource.refresh ? '; runs a refresh' : ''}`,
+    `  first seen ${whenText(first)}${group.resource.refresh ? '; runs a refresh' : ''}`,
     ...(detail ? ['  diff:', indent(detail)] : []),
   ].join('\n');
 };
