@@ -66,6 +66,23 @@ export const routeByNode = (make: {
   };
 };
 
+/** The nodes' transports as heckler.yml makes them: ssh (with its host key policy) or local, per node. */
+export const configTransport = (config: Config, logger: Logger): NodeTransport => {
+  const { ssh } = config.fleet;
+  return routeByNode({
+    ssh: () =>
+      createSshTransport({
+        knownHostsPath: ssh.knownHosts,
+        hostKeys: ssh.hostKeys,
+        concurrency: ssh.concurrency,
+        connectTimeoutMs: ssh.connectTimeout,
+        keepaliveMs: ssh.keepalive,
+        logger,
+      }),
+    local: () => createLocalTransport(),
+  });
+};
+
 export interface ComposedFleet {
   service: FleetService;
   reviews: ReviewService;
@@ -110,21 +127,8 @@ export const composeFleet = async (options: {
     logger,
     env: config.childEnv,
   });
-  const { ssh } = config.fleet;
   // Makes nothing until a node is used, so an injected transport leaves it idle.
-  const perNode = routeByNode({
-    ssh: () =>
-      createSshTransport({
-        knownHostsPath: ssh.knownHosts,
-        hostKeys: ssh.hostKeys,
-        concurrency: ssh.concurrency,
-        connectTimeoutMs: ssh.connectTimeout,
-        keepaliveMs: ssh.keepalive,
-        logger,
-      }),
-    local: () => createLocalTransport(),
-  });
-  const transport = options.transport ?? perNode;
+  const transport = options.transport ?? configTransport(config, logger);
   const runCommand = async (command: string) =>
     (await run('sh', ['-c', command], { timeout: 30_000, env: config.childEnv })).stdout;
   const created = createFleetService({

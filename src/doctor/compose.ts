@@ -1,9 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { webApi } from '@slack/bolt';
 import { createDockerPool } from '../adapters/docker/pool.js';
-import { createLocalTransport } from '../adapters/transport/local.js';
-import { createSshTransport } from '../adapters/transport/ssh.js';
-import { routeByNode } from '../compose/fleet.js';
+import { configTransport } from '../compose/fleet.js';
 import { GITHUB_API_URL } from '../config/builds-schema.js';
 import type { Config } from '../config/schema.js';
 import { nodeSpecs } from '../engine/fleet/inventory.js';
@@ -91,23 +89,6 @@ const githubLogin = (config: Config) => {
     const { data } = await octokit.rest.users.getAuthenticated();
     return data.login;
   };
-};
-
-/** The nodes' transports as the fleet makes them: ssh (with the configured host key policy) or local. */
-export const configTransport = (config: Config, logger: Logger): NodeTransport => {
-  const { ssh } = config.fleet;
-  return routeByNode({
-    ssh: () =>
-      createSshTransport({
-        knownHostsPath: ssh.knownHosts,
-        hostKeys: ssh.hostKeys,
-        concurrency: ssh.concurrency,
-        connectTimeoutMs: ssh.connectTimeout,
-        keepaliveMs: ssh.keepalive,
-        logger,
-      }),
-    local: () => createLocalTransport(),
-  });
 };
 
 /** Doctor over the given store, transport and mirror, with Slack, GitHub and Docker reached from config. */
