@@ -116,7 +116,12 @@ describe('repo.build with apply.requireBuild', { timeout: 240_000 }, () => {
     // The build itself, as the builds half records it: the Puppet repository is watched as `puppet`.
     const build = await world.app.builds?.service.get(id);
     expect(build).toMatchObject({ repo: 'puppet', sha: failing, status: 'failed' });
-    expect(await world.dispatch('U0NOBODY', `logs ${id} lint`)).toBeDefined();
+    expect(replyText).toContain(`the whole log: \`/heckler logs ${id} --stage lint\``);
+    await world.dispatch('U0NOBODY', `logs ${id} --stage lint`);
+    const upload = world.chat.events.findLast((e) => e.kind === 'upload');
+    expect(upload?.kind === 'upload' ? upload.file.content : '').toContain(
+      'WARNING: trailing whitespace found',
+    );
   });
 
   it('shows the passing build of the next commit', async () => {

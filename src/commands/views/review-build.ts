@@ -66,7 +66,7 @@ export const buildLine = (record: ReviewRecord, gate: ReviewBuildGate | undefine
 /** A failed stage's last log lines, replied in the review's thread. */
 const failureMessage = (record: ReviewRecord, build: PipelineBuild, tail?: string): Message => {
   const head = `${esc(record.shortSha)}: ${named(build)} failed${build.failedAt ? ` at stage ${esc(build.failedAt)}` : ''}`;
-  const text = `${head}; the whole log: \`/heckler logs ${build.id}${build.failedAt ? ` ${esc(build.failedAt)}` : ''}\``;
+  const text = `${head}; the whole log: \`/heckler logs ${build.id}${build.failedAt ? ` --stage ${esc(build.failedAt)}` : ''}\``;
   return {
     text,
     blocks: [

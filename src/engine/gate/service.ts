@@ -147,7 +147,8 @@ export const createBuildGate = (options: BuildGateOptions): BuildGate => {
     reviewed: (record) => {
       later('building a reviewed commit', async () => {
         await postStatus(record);
-        if (record.build || !builds) return;
+        // A build that could not be queued (the mirror could not fetch) is tried again at the next review.
+        if ((record.build && record.build.kind !== 'not_built') || !builds) return;
         const known = await facts(record.sha);
         if (known) {
           await store(record.sha, () => known);
