@@ -204,6 +204,7 @@ export const composeFleet = async (options: {
     },
     clock,
     logger: logger.child({ part: 'permadiffs' }),
+    offload: grouping,
   });
   const applies = createApplyService({
     repo,

@@ -1,6 +1,7 @@
 import { deltaForNode, groupDeltas, type NodeDelta } from '../delta/index.js';
 import { HecklerError } from '../errors.js';
 import type { Clock, CodeRepo, Logger, NodeSpec, Store } from '../ports/index.js';
+import type { Offload } from '../ports/offload.js';
 import type { AppliedOf, NoopCache } from '../review/noop-cache.js';
 import type { FleetService } from '../runs/fleet-service.js';
 import { escapeText } from '../text/mrkdwn.js';
@@ -53,6 +54,8 @@ export interface PermadiffDeps {
   owners: OwnerSettings;
   clock: Clock;
   logger: Logger;
+  /** Where the fleet-wide grouping runs, off the thread that answers chat (inline without it). */
+  offload?: Offload;
 }
 
 /** Resolved groups are kept this long (for "resolved since", digests), then the store forgets them. */
@@ -117,7 +120,9 @@ export const createPermadiffService = (deps: PermadiffDeps): PermadiffService =>
           });
       }
     }
-    const { groups } = groupDeltas(deltas, { ignored: [] });
+    const { groups } = deps.offload
+      ? await deps.offload.groupDeltas(deltas, { ignored: [] })
+      : groupDeltas(deltas, { ignored: [] });
     const owners = await ownersAtRevisions(deps.repo, groups, revisionOf, nodes, deps.owners);
     const observed: Observation[] = groups.map((group) => ({
       hash: group.hash,
