@@ -98,6 +98,14 @@ afterAll(async () => {
 });
 
 describe('repo.build with apply.requireBuild', { timeout: 240_000 }, () => {
+  it('says so in the review of a commit with no ocelot.yml, and nothing is queued', async () => {
+    const tip = world.repo.branches.main;
+    await world.dispatch('U0NOBODY', `noop ${tip}`);
+    const text = await reviewSays(tip, /no build: /);
+    expect(text).toContain(`no build: puppet has no ocelot.yml at main (${tip.slice(0, 7)})`);
+    expect(await world.app.builds?.service.list({ repo: 'puppet' })).toEqual([]);
+  });
+
   it('builds the reviewed commit and shows the failed lint stage in its review, the log tail in the thread', async () => {
     await world.dispatch('U0NOBODY', `noop ${failing}`);
     const text = await reviewSays(failing, /failed at stage lint/);
