@@ -10,6 +10,7 @@ describe('apply config', () => {
       lockedNodes: 'skip',
       lockTtl: 120_000,
       shutdownGrace: 30_000,
+      requireBuild: false,
     });
   });
 
