@@ -100,6 +100,16 @@ const configFileObject = z.strictObject({
 
 /** Choosing who the terminal is must be allowed out loud outside the demo (see shell.allowImpersonation). */
 export const configFileSchema = configFileObject.superRefine((file, ctx) => {
+  // A gate on builds that are never made would block every commit, for a reason no one can act on.
+  for (const path of [['apply', 'requireBuild'] as const, ['approvals', 'requireBuild'] as const])
+    if (file[path[0]].requireBuild && !file.repo?.build)
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path],
+        input: true,
+        message:
+          'needs repo.build: true (or a pipeline name), so that each reviewed commit is built from its own ocelot.yml',
+      });
   if (file.demo || file.shell.allowImpersonation || file.shell.user === undefined) return;
   ctx.addIssue({
     code: 'custom',
