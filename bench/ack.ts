@@ -7,7 +7,7 @@ import { signedHeaders, slashCommandBody } from '../test/support/slack-signing.j
 import { nodeInput, RESOURCES } from './grouping-data.js';
 import { JsonChild } from './support/json-child.js';
 import { type LatencySummary, summarize, summaryText } from './support/latency.js';
-import { spread, targetLine } from './support/measure.js';
+import { envInt, spread, targetLine } from './support/measure.js';
 
 /**
  * `npm run bench -- ack` (issue 14 §3): how fast Slack gets its HTTP 200. One burst of 200 signed
@@ -31,15 +31,6 @@ import { spread, targetLine } from './support/measure.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const out = (line = '') => process.stdout.write(`${line}\n`);
-
-const envInt = (name: string, fallback: number): number => {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1)
-    throw new Error(`${name} must be a positive whole number, got ${value}`);
-  return parsed;
-};
 
 const writeInput = (nodes: number): string => {
   const dir = mkdtempSync(join(tmpdir(), 'heckler-bench-ack-'));

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { nodeInput, RESOURCES } from './grouping-data.js';
 import type { PhaseResult } from './grouping-phase.js';
-import { median, spread, targetLine } from './support/measure.js';
+import { envInt, median, spread, targetLine } from './support/measure.js';
 
 /**
  * `npm run bench -- grouping` (DESIGN.md §7): the delta noop and grouping of 2,000 node reports ×
@@ -29,15 +29,6 @@ const TARGET_MIB = 1024;
 const PHASE = fileURLToPath(new URL('./grouping-phase.ts', import.meta.url));
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
-
-const envInt = (name: string, fallback: number): number => {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1)
-    throw new Error(`${name} must be a positive whole number, got ${value}`);
-  return parsed;
-};
 
 const phase = (name: string, dir: string, nodes: number, mode: string): PhaseResult => {
   // The same runtime (tsx's loader flags included) in a fresh process, with gc() exposed.

@@ -10,6 +10,7 @@ import { createStorage, type Storage } from '../../src/storage/keyv.js';
 import { testConfig } from '../../test/support/config.js';
 import { type Fleet, startFleet } from '../../test/support/fleet.js';
 import { createPuppetRepo, type PuppetRepoFixture } from '../../test/support/puppet-repo.js';
+import { envInt as envIntAtLeast } from './measure.js';
 
 /** The real noop whose stdout and reduced report the stand-in replays (test/fixtures/puppet/reduced). */
 export const CANNED = 'noop-v2-node1';
@@ -179,11 +180,5 @@ export const newCommit = (repo: PuppetRepoFixture): string => {
   return gitIn(repo, ['rev-parse', 'HEAD']);
 };
 
-export const envInt = (name: string, fallback: number): number => {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0)
-    throw new Error(`${name} must be a whole number, got ${value}`);
-  return parsed;
-};
+/** Fan-out knobs may be 0 (no warm-up runs, say). */
+export const envInt = (name: string, fallback: number): number => envIntAtLeast(name, fallback, 0);

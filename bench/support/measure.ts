@@ -92,3 +92,13 @@ export const targetLine = (
   const met = goal.op === '<' ? value < goal.limit : value <= goal.limit;
   return `target ${name}: ${value.toFixed(digits)}${unit} (goal ${goal.op} ${goal.limit}${unit}) ${met ? 'met' : 'MISSED'}`;
 };
+
+/** A whole-number knob from the environment (BENCH_NODES…): `fallback` when unset, an error when not one. */
+export const envInt = (name: string, fallback: number, min = 1): number => {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min)
+    throw new Error(`${name} must be a whole number of at least ${min}, got ${value}`);
+  return parsed;
+};
