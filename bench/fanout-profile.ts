@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { openMirror } from '../src/adapters/git/mirror.js';
 import { createGitRunner } from '../src/adapters/git/runner.js';
-import { createSshTransport } from '../src/adapters/transport/ssh.js';
+import { configTransport } from '../src/compose/fleet.js';
 import type { Config } from '../src/config/schema.js';
 import type { CodeRepo, ExecResult, NodeTransport } from '../src/engine/ports/index.js';
 import { systemClock } from '../src/engine/ports/index.js';
@@ -167,15 +167,7 @@ const run = async () => {
         logger,
         env: cfg.childEnv,
       });
-      const ssh = cfg.fleet.ssh;
-      const transport = createSshTransport({
-        knownHostsPath: ssh.knownHosts,
-        hostKeys: ssh.hostKeys,
-        concurrency: ssh.concurrency,
-        connectTimeoutMs: ssh.connectTimeout,
-        keepaliveMs: ssh.keepalive,
-        logger,
-      });
+      const transport = configTransport(cfg, logger);
       const shared = shareBundles ? new Map<string, Promise<Buffer>>() : undefined;
       const service = createFleetService({
         repo: instrumentRepo(mirror, spans, shared),

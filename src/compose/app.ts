@@ -63,6 +63,8 @@ export interface AppOverrides {
   version?: string;
   /** Edits of an apply's status message at most this often. */
   applyMinUpdateMs?: number;
+  /** Which replica this bot is (default: host and data directory); tests run two in one process. */
+  replica?: string;
   /** Default: a prom-client registry of this app's own, served at /metrics. */
   metrics?: PrometheusMetrics;
 }
@@ -198,6 +200,7 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
       ...(overrides.transport ? { transport: overrides.transport } : {}),
       decorateFleet: countedFleet(metrics),
       ...(overrides.applyMinUpdateMs === undefined ? {} : { minUpdateMs: overrides.applyMinUpdateMs }),
+      ...(overrides.replica === undefined ? {} : { replica: overrides.replica }),
     });
     builds = await composeBuilds({
       config,

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDispatcher, createRegistry } from '../../../src/commands/index.js';
-import type { Services } from '../../../src/commands/types.js';
-import { type ComposedFleet, composeFleet } from '../../../src/compose/fleet.js';
+import { composeApp, type HecklerApp } from '../../../src/compose/app.js';
+import type { ComposedFleet } from '../../../src/compose/fleet.js';
 import type { Config } from '../../../src/config/schema.js';
-import { createNodeLocks } from '../../../src/engine/locks/node-locks.js';
 import type { Message } from '../../../src/engine/ports/index.js';
-import { systemClock } from '../../../src/engine/ports/index.js';
 import { reviewStatus } from '../../../src/engine/review/records.js';
 import { createStorage, type Storage } from '../../../src/storage/keyv.js';
 import { RecordingChat } from '../../fakes/recording-chat.js';
@@ -27,33 +24,23 @@ const redisUrl = inject('redisUrl');
 let local: LocalFleet;
 let config: Config;
 const storages: Storage[] = [];
+const opened: HecklerApp[] = [];
 const bots: Array<Awaited<ReturnType<typeof startBot>>> = [];
 
 const startBot = async (storage: Storage, replica: string) => {
   const chat = new RecordingChat();
   const captured = captureLogger();
-  const composed = await composeFleet({
-    config,
+  const app = await composeApp(config, {
+    chat,
     storage,
     logger: captured.logger,
-    clock: systemClock,
-    chat,
+    scheduler: false,
+    version: 'test',
     replica,
   });
-  if (!composed) throw new Error('no fleet');
-  const services: Services = {
-    chat,
-    config,
-    commands: createRegistry(),
-    clock: systemClock,
-    logger: captured.logger,
-    version: 'test',
-    nodeLocks: createNodeLocks(storage.locks, systemClock),
-    fleet: composed.service,
-    reviews: composed.reviews,
-    applies: composed.applies,
-  };
-  const dispatcher = createDispatcher(services);
+  if (!app.fleet) throw new Error('no fleet');
+  opened.push(app);
+  const { fleet: composed, dispatcher } = app;
   const ask = async (user: string, line: string) => {
     const answers: Message[] = [];
     await dispatcher.dispatch({
@@ -100,10 +87,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const bot of bots) {
-    await bot.composed.applies.shutdown(500);
-    await bot.composed.close();
-  }
+  for (const app of opened) await app.stop({ graceMs: 500 });
   await Promise.all(storages.map((storage) => storage.close()));
   local?.remove();
 });
