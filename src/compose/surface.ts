@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pino } from 'pino';
 import { currentOsUser, resolveShellIdentity, type ShellIdentity } from '../bot/shell/identity.js';
 import { createShellSurface } from '../bot/shell/surface.js';
-import { createSlackSurface, type WebClientOptions } from '../bot/slack/app.js';
+import { createSlackSurface, type SocketModeOptions, type WebClientOptions } from '../bot/slack/app.js';
 import type { SlackChatOptions } from '../bot/slack/chat.js';
 import type { HttpLimits } from '../bot/slack/http-limits.js';
 import type { OpsHooks } from '../bot/slack/server.js';
@@ -25,6 +25,8 @@ export interface SlackOverrides {
   ops?: OpsHooks;
   /** The interface to listen on instead of slack.host (tests: 127.0.0.1). */
   host?: string;
+  /** Socket Mode client knobs (tests: a shorter reconnect wait). */
+  socket?: SocketModeOptions;
 }
 
 /** The terminal's streams and who runs it; the process's own by default. */

@@ -22,6 +22,12 @@ export interface ResponsePost {
 
 type Planned = { kind: 'error'; error: string } | { kind: 'ratelimit'; retryAfter: number };
 
+/** A method another fake answers (its own token checks included), e.g. Socket Mode's apps.connections.open. */
+export type ServedMethod = (
+  args: Record<string, unknown>,
+  token: string | undefined,
+) => Record<string, unknown>;
+
 /** Arguments Slack receives JSON-encoded inside form bodies (the Web API client flattens them so). */
 const jsonArgs = new Set(['blocks', 'attachments', 'view', 'files', 'metadata']);
 
@@ -58,8 +64,10 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
 export class FakeSlackApi {
   readonly calls: SlackCall[] = [];
   readonly responses: ResponsePost[] = [];
-  readonly uploads: { fileId: string; bytes: number }[] = [];
+  /** What reached the external upload URLs of files.uploadV2: the file's bytes, as text. */
+  readonly uploads: { fileId: string; bytes: number; content: string }[] = [];
   private readonly planned = new Map<string, Planned[]>();
+  private readonly served = new Map<string, ServedMethod>();
   private readonly waiters = new Set<() => void>();
   private readonly workspace: FakeWorkspace;
 
@@ -100,6 +108,11 @@ export class FakeSlackApi {
   /** The next `times` calls of `method` answer 429 with `Retry-After: seconds`. */
   rateLimitNext(method: string, retryAfter = 1, times = 1): void {
     for (let i = 0; i < times; i += 1) this.plan(method, { kind: 'ratelimit', retryAfter });
+  }
+
+  /** `method` is answered by `answer` instead of the workspace (planned failures still come first). */
+  serve(method: string, answer: ServedMethod): void {
+    this.served.set(method, answer);
   }
 
   callsTo(method: string): SlackCall[] {
@@ -184,7 +197,7 @@ export class FakeSlackApi {
       return send(res, 200, { ok: true });
     }
     if (area === 'upload') {
-      this.uploads.push({ fileId: path.split('/').pop() ?? '', bytes: raw.length });
+      this.uploads.push({ fileId: path.split('/').pop() ?? '', bytes: raw.length, content: raw.toString() });
       res.writeHead(200, { 'content-type': 'text/plain' });
       return void res.end(`OK - ${raw.length}`);
     }
@@ -205,14 +218,17 @@ export class FakeSlackApi {
         { 'retry-after': String(planned.retryAfter) },
       );
     }
+    const served = this.served.get(name);
     const answer =
       planned?.kind === 'error'
         ? { ok: false, error: planned.error }
-        : !token
-          ? { ok: false, error: 'not_authed' }
-          : !this.tokens.includes(token)
-            ? { ok: false, error: 'invalid_auth' }
-            : this.workspace.answer(name, args);
+        : served
+          ? served(args, token)
+          : !token
+            ? { ok: false, error: 'not_authed' }
+            : !this.tokens.includes(token)
+              ? { ok: false, error: 'invalid_auth' }
+              : this.workspace.answer(name, args);
     call.answer = answer;
     send(res, 200, answer);
   }

@@ -3,7 +3,12 @@ import { createSlackCore, type SlackSurfaceOptions } from './core.js';
 import { createSlackHttpSurface } from './http-surface.js';
 import { createSlackSocketSurface } from './socket-surface.js';
 
-export { DEFAULT_CLIENT_OPTIONS, type SlackSurfaceOptions, type WebClientOptions } from './core.js';
+export {
+  DEFAULT_CLIENT_OPTIONS,
+  type SlackSurfaceOptions,
+  type SocketModeOptions,
+  type WebClientOptions,
+} from './core.js';
 
 /**
  * The Slack chat surface the secrets ask for: Socket Mode when SLACK_APP_TOKEN is set, else HTTP.
@@ -11,7 +16,7 @@ export { DEFAULT_CLIENT_OPTIONS, type SlackSurfaceOptions, type WebClientOptions
  */
 export const createSlackSurface = (options: SlackSurfaceOptions): ChatSurface => {
   const core = createSlackCore(options);
-  if (options.config.secrets.slackAppToken) return createSlackSocketSurface(core);
+  if (options.config.secrets.slackAppToken) return createSlackSocketSurface(core, options.socket);
   return createSlackHttpSurface(core, {
     ...(options.host ? { host: options.host } : {}),
     ...(options.http ? { http: options.http } : {}),

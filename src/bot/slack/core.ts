@@ -14,6 +14,15 @@ import { checkSlackAuth, type SlackIdentity } from './startup.js';
 
 export type WebClientOptions = webApi.WebClientOptions;
 
+/** The Socket Mode client's knobs a test turns; production keeps @slack/socket-mode's defaults. */
+export interface SocketModeOptions {
+  /**
+   * How long a ping to Slack may go unanswered (default 5 000 ms). @slack/socket-mode also waits
+   * this long before reconnecting after a `disconnect` (then twice as long, and so on).
+   */
+  clientPingTimeoutMs?: number;
+}
+
 export interface SlackSurfaceOptions {
   config: Config;
   /** `claimOnce` drops Slack's retried deliveries, across replicas when the store is Redis. */
@@ -29,6 +38,8 @@ export interface SlackSurfaceOptions {
   http?: Partial<HttpLimits>;
   /** /metrics, /healthz, /readyz and the ack timer, on the HTTP server (HTTP mode only). */
   ops?: OpsHooks;
+  /** The Socket Mode client's knobs (Socket Mode only); tests shorten the reconnect wait. */
+  socket?: SocketModeOptions;
 }
 
 /**
@@ -40,6 +51,9 @@ export const DEFAULT_CLIENT_OPTIONS: WebClientOptions = {
   timeout: 10_000,
   retryConfig: { retries: 3, factor: 2, minTimeout: 1_000, maxTimeout: 4_000, randomize: true },
 };
+
+/** How long "this file is attached to that message" is remembered: longer than a review stays open. */
+const ATTACHED_FILE_TTL_MS = 90 * 24 * 60 * 60 * 1000;
 
 export const missingSecret = (what: string, hint: string) =>
   new HecklerError('CONFIG_INVALID', `${what} is not set`, { hint });
@@ -82,7 +96,12 @@ export const createSlackCore = (options: SlackSurfaceOptions): SlackCore => {
   });
   // SlackChat honours Retry-After per method; the client's own way would hold every call behind one 429.
   const client = new webApi.WebClient(token, { ...clientOptions(), rejectRateLimitedCalls: true });
-  const chat = new SlackChat(client, options.chatOptions);
+  const chat = new SlackChat(client, {
+    logger,
+    // A large review's file is attached once per content, whichever replica re-renders it.
+    claimOnce: (key) => options.locks.claimOnce(key, ATTACHED_FILE_TTL_MS),
+    ...options.chatOptions,
+  });
   const inflight = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>) => {
     const settled = work.catch((error: unknown) => logger.error({ err: error }, 'slack dispatch failed'));

@@ -1,13 +1,14 @@
-import { App } from '@slack/bolt';
+import { App, SocketModeReceiver } from '@slack/bolt';
 import type { ChatSurface } from '../surface.js';
-import { missingSecret, type SlackCore, surfaceLife } from './core.js';
+import { missingSecret, type SlackCore, type SocketModeOptions, surfaceLife } from './core.js';
 import { registerListeners } from './listeners.js';
+import { APP_TOKEN_CALL, startupFailure } from './startup.js';
 
 /** Slack in Socket Mode: the bot dials out to Slack over a WebSocket, so nothing listens here. */
-export const createSlackSocketSurface = (core: SlackCore): ChatSurface => {
+export const createSlackSocketSurface = (core: SlackCore, options: SocketModeOptions = {}): ChatSurface => {
   const { config, logger } = core;
   const life = surfaceLife();
-  let app: App | undefined;
+  let receiver: SocketModeReceiver | undefined;
   const appToken = () => {
     const token = config.secrets.slackAppToken;
     if (!token)
@@ -27,25 +28,32 @@ export const createSlackSocketSurface = (core: SlackCore): ChatSurface => {
       life.starting();
       const token = appToken();
       const identity = await core.checkAuth();
-      // The Socket Mode client opens its connection with a Web API client of its own, built from these.
-      const installerOptions = { clientOptions: core.clientOptions() };
-      const socketApp = new App({
-        ...core.appOptions(identity),
+      const socketReceiver = new SocketModeReceiver({
         appToken: token,
-        socketMode: true,
-        installerOptions,
+        logger: core.slackLog,
+        logLevel: core.level,
+        // apps.connections.open goes to slack.apiUrl with these (timeout, retries, logger), not to slack.com.
+        installerOptions: { clientOptions: core.clientOptions() },
+        ...(options.clientPingTimeoutMs ? { clientPingTimeout: options.clientPingTimeoutMs } : {}),
       });
+      const socketApp = new App({ ...core.appOptions(identity), receiver: socketReceiver, socketMode: true });
       const onAck = core.ops?.onAck;
       registerListeners(socketApp, { ...core.listenerDeps(dispatcher), ...(onAck ? { onAck } : {}) });
-      await socketApp.start();
-      app = socketApp;
+      try {
+        await socketApp.start();
+      } catch (error) {
+        // The app token is first used here; a refusal is the same one-line failure as a bad bot token's.
+        throw startupFailure(error, config.slack.apiUrl, APP_TOKEN_CALL);
+      }
+      receiver = socketReceiver;
       logger.info({ botUserId: identity.botUserId, team: identity.team }, 'slack socket mode connected');
       return life.started({});
     },
     async stop() {
-      const current = app;
-      app = undefined;
-      if (current) await current.stop();
+      const current = receiver;
+      receiver = undefined;
+      // Bolt's stop() does not wait for the close handshake; the client's disconnect() does.
+      if (current) await current.client.disconnect();
       await core.settle();
       life.stopped();
     },

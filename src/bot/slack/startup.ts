@@ -37,36 +37,70 @@ const networkReason = (error: unknown): string => {
   return reason;
 };
 
+/** Which start-up call failed: the bot token's auth.test, or Socket Mode's apps.connections.open. */
+interface StartupCall {
+  method: string;
+  /** What the refusal of the token says to do. */
+  refused: (apiUrl: string, code: string) => string;
+  /** What any other error answer says to check. */
+  check: string;
+}
+
+const BOT_TOKEN_CALL: StartupCall = {
+  method: 'auth.test',
+  refused: (apiUrl, code) =>
+    `Slack at ${apiUrl} refused the bot token (${code}): SLACK_BOT_TOKEN is not a valid token of a ` +
+    `workspace app; set it to the app's Bot User OAuth Token (xoxb-…) from its OAuth & Permissions page`,
+  check: 'check the app and its token in Slack, and slack.apiUrl',
+};
+
+/** Socket Mode asks for its WebSocket URL with the app-level token, after the bot token passed. */
+export const APP_TOKEN_CALL: StartupCall = {
+  method: 'apps.connections.open',
+  refused: (apiUrl, code) =>
+    `Slack at ${apiUrl} refused the app-level token (${code}): SLACK_APP_TOKEN is not a valid app-level ` +
+    `token of this app; generate one with the connections:write scope under Basic Information › ` +
+    `App-Level Tokens, or unset SLACK_APP_TOKEN to use HTTP mode`,
+  check: 'check that Socket Mode is enabled for the app (Settings › Socket Mode) and SLACK_APP_TOKEN',
+};
+
+/** Refusals of an app-level token: the bot token's, and what @slack/socket-mode gives up on. */
+const BAD_APP_TOKEN = new Set([
+  ...BAD_TOKEN,
+  'not_allowed_token_type',
+  'user_removed_from_team',
+  'team_disabled',
+]);
+
 /**
  * Why the bot cannot work with Slack, in one line that says what to do (no hint: the line is all
  * that is printed before the process exits).
  */
-export const startupFailure = (error: unknown, apiUrl: string): HecklerError => {
+export const startupFailure = (error: unknown, apiUrl: string, call = BOT_TOKEN_CALL): HecklerError => {
+  const { method } = call;
   if (error instanceof webApi.WebAPIPlatformError) {
     const code = String(error.data.error);
-    if (BAD_TOKEN.has(code))
-      return new HecklerError(
-        'CONFIG_INVALID',
-        `Slack at ${apiUrl} refused the bot token (${code}): SLACK_BOT_TOKEN is not a valid token of a ` +
-          `workspace app; set it to the app's Bot User OAuth Token (xoxb-…) from its OAuth & Permissions page`,
-        { cause: error },
-      );
+    const refused = call === BOT_TOKEN_CALL ? BAD_TOKEN : BAD_APP_TOKEN;
+    if (refused.has(code))
+      return new HecklerError('CONFIG_INVALID', call.refused(apiUrl, code), { cause: error });
     return new HecklerError(
       'CHAT_UNAVAILABLE',
-      `Slack at ${apiUrl} answered auth.test with ${code}: check the app and its token in Slack, and slack.apiUrl`,
-      { cause: error },
+      `Slack at ${apiUrl} answered ${method} with ${code}: ${call.check}`,
+      {
+        cause: error,
+      },
     );
   }
   if (error instanceof webApi.WebAPIHTTPError)
     return new HecklerError(
       'CHAT_UNAVAILABLE',
-      `Slack's Web API is not at ${apiUrl}: auth.test answered HTTP ${error.statusCode}; check slack.apiUrl`,
+      `Slack's Web API is not at ${apiUrl}: ${method} answered HTTP ${error.statusCode}; check slack.apiUrl`,
       { cause: error },
     );
   if (error instanceof webApi.WebAPIRateLimitedError)
     return new HecklerError(
       'CHAT_UNAVAILABLE',
-      `Slack at ${apiUrl} rate-limited auth.test: start the bot again in ${error.retryAfter} s`,
+      `Slack at ${apiUrl} rate-limited ${method}: start the bot again in ${error.retryAfter} s`,
       { cause: error },
     );
   return new HecklerError(
