@@ -20,12 +20,13 @@ export interface ProbeReport {
   dirty: boolean;
 }
 
-const vars = (checkout: string, state: string, sha: string) =>
+/** Sets `c` (the checkout), `s` (the state directory) and `sha` for the scripts below. */
+export const syncVars = (checkout: string, state: string, sha: string) =>
   `c=${shellQuote(checkout)}; s=${shellQuote(state)}; sha=${shellQuote(sha)}\n`;
 
 /** Reads the node's state without changing anything; one `key value` per line. */
 export const probeScript = (checkout: string, state: string, sha: string): string =>
-  `${vars(checkout, state, sha)}${PROBE}`;
+  `${syncVars(checkout, state, sha)}${PROBE}`;
 
 const PROBE = `if [ -f "$s/synced" ]; then echo "synced $(head -c 100 "$s/synced")"; fi
 if [ ! -e "$c" ]; then echo "repo absent"; exit 0; fi
@@ -78,7 +79,7 @@ export interface ApplyScriptOptions {
 export const applyScript = (options: ApplyScriptOptions): string => {
   const steps = [
     'set -e',
-    vars(options.checkout, options.state, options.sha).trim(),
+    syncVars(options.checkout, options.state, options.sha).trim(),
     'g() { git -C "$c" -c core.hooksPath=/dev/null -c advice.detachedHead=false "$@"; }',
     'mkdir -p "$s"',
   ];

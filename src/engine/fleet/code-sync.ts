@@ -14,6 +14,8 @@ export interface SyncCodeOptions {
   /** Per step on the node (probe, transfer + checkout); default 5 minutes. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** What the node just said it has (a one-trip run's answer): the probe step is skipped. */
+  probe?: ProbeReport;
 }
 
 export interface SyncResult {
@@ -68,10 +70,13 @@ export const syncCode = async (options: SyncCodeOptions): Promise<SyncResult> =>
     return result;
   };
 
-  const probed = await run('checking the checkout', probeScript(layout.checkout, layout.state, sha));
-  if (probed.status !== 'ok')
-    throw new CodeSyncError(node.name, `checking the checkout failed: ${firstLine(probed)}`, probed);
-  const probe = parseProbe(probed.stdout, (value) => FULL_SHA.test(value));
+  const probeNode = async () => {
+    const probed = await run('checking the checkout', probeScript(layout.checkout, layout.state, sha));
+    if (probed.status !== 'ok')
+      throw new CodeSyncError(node.name, `checking the checkout failed: ${firstLine(probed)}`, probed);
+    return parseProbe(probed.stdout, (value) => FULL_SHA.test(value));
+  };
+  const probe = options.probe ?? (await probeNode());
   const repaired: string[] = [];
   let fresh = needsFreshRepo(probe, repaired);
   const removeLock = !fresh && probe.lockAgeS !== undefined && staleLock(node, probe, repaired);
@@ -132,7 +137,7 @@ const makeBundle = async (options: SyncCodeOptions, haves: string[]): Promise<Bu
 };
 
 /** The line that says what went wrong: git's `fatal:` if there is one (it comes after the details), else the first. */
-const firstLine = (result: ExecResult): string => {
+export const firstLine = (result: ExecResult): string => {
   const lines = result.stderr.split('\n').filter((line) => line.trim() !== '');
   const line = lines.find((l) => l.startsWith('fatal:')) ?? lines[0] ?? `exit code ${result.exitCode}`;
   return line.slice(0, 300);

@@ -102,6 +102,7 @@ export const createFleetService = (deps: FleetServiceDeps): FleetService => {
     puppet: deps.puppet,
     installProcessor,
     clock: deps.clock,
+    heads: new Map<string, string>(),
   };
   const withRunLock = deps.locks && createRunLock({ ...deps.runLock, locks: deps.locks }, deps.logger);
   const lockedRun = async (node: NodeSpec, sha: string, mode: PuppetMode, by: string): Promise<NodeRun> => {

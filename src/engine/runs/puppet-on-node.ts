@@ -1,7 +1,8 @@
 import { errorText, isHecklerError } from '../errors.js';
-import { type SyncResult, syncCode } from '../fleet/code-sync.js';
+import type { SyncResult } from '../fleet/code-sync.js';
 import { nodeLayout } from '../fleet/node-layout.js';
-import type { Clock, CodeRepo, NodeSpec, NodeTransport } from '../ports/index.js';
+import { syncThenRun } from '../fleet/one-trip.js';
+import type { Clock, CodeRepo, ExecResult, NodeSpec, NodeTransport } from '../ports/index.js';
 import {
   buildPuppetCommand,
   createNonce,
@@ -20,6 +21,11 @@ export interface PuppetRunDeps {
   puppet: PuppetCommandConfig;
   installProcessor: ProcessorInstaller;
   clock: Clock;
+  /**
+   * Each node's checkout commit as its last answer said, so the next run sends the bundle it
+   * lacks with its first command; forgotten when a run fails (the node then says what it has).
+   */
+  heads: Map<string, string>;
 }
 
 /** One node's part of a noop or apply: reached or not, and what Puppet said. */
@@ -36,9 +42,10 @@ export type NodeRun =
   | { node: string; sha: string; reached: false; unreachable: boolean; error: string; durationMs: number };
 
 /**
- * Sync the exact commit, make sure the report processor is there, run Puppet, read its reduced
- * report. After an apply the node records what it now runs (a failure marks it dirty), unless
- * Puppet never started because the checkout defines our processor.
+ * Make sure the report processor is there, sync the exact commit and run Puppet (one command when
+ * the node is ready: fleet/one-trip.ts), read its reduced report. After an apply the node records
+ * what it now runs (a failure marks it dirty), unless Puppet never started because the checkout
+ * defines our processor.
  */
 export const runPuppetOnNode = async (
   deps: PuppetRunDeps,
@@ -56,24 +63,30 @@ export const runPuppetOnNode = async (
     error,
     durationMs: deps.clock.now() - started,
   });
-  let sync: SyncResult;
-  try {
-    sync = await syncCode({
-      transport: deps.transport,
-      node,
-      sha,
-      bundle: (s, haves) => deps.repo.bundle(s, haves),
-    });
-  } catch (error) {
-    return failed(errorText(error), isHecklerError(error, 'NODE_UNREACHABLE'));
-  }
   const installed = await deps.installProcessor(deps.transport, node);
   if (installed && installed.status !== 'ok') {
     return failed(`could not install the report processor: ${installed.error ?? installed.stderr.trim()}`);
   }
   const nonce = createNonce();
   const { command, execTimeoutMs } = buildPuppetCommand({ config: deps.puppet, node, mode, nonce });
-  const result = await deps.transport.exec(node, command, { timeoutMs: execTimeoutMs });
+  let sync: SyncResult;
+  let result: ExecResult;
+  try {
+    ({ sync, result } = await syncThenRun({
+      transport: deps.transport,
+      node,
+      sha,
+      bundle: (s, haves) => deps.repo.bundle(s, haves),
+      command,
+      timeoutMs: execTimeoutMs,
+      nonce,
+      guess: deps.heads.get(node.name),
+    }));
+  } catch (error) {
+    deps.heads.delete(node.name);
+    return failed(errorText(error), isHecklerError(error, 'NODE_UNREACHABLE'));
+  }
+  deps.heads.set(node.name, sha);
   if (result.status === 'unreachable') return failed(result.error ?? 'unreachable', true);
   const run = interpretExec(result, nonce);
   // Puppet never started (not installed): no result to cache or record; the words say how to fix it.
