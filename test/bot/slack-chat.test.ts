@@ -127,11 +127,12 @@ describe('SlackChat', () => {
   });
 
   it('surfaces ok:false as an error naming the Slack error code', async () => {
-    fake.failNext('chat.postMessage', 'channel_not_found');
+    // not_in_channel and channel_not_found say to invite the bot: slack-not-in-channel.test.ts.
+    fake.failNext('chat.postMessage', 'is_archived');
     const failure = chat.post('C0GONE', { text: 'x', blocks: [] });
-    await expect(failure).rejects.toThrow(/chat\.postMessage failed: channel_not_found/);
+    await expect(failure).rejects.toThrow(/chat\.postMessage failed: is_archived/);
     await expect(failure).rejects.toMatchObject({
-      slackError: 'channel_not_found',
+      slackError: 'is_archived',
       method: 'chat.postMessage',
     });
     await expect(
@@ -187,7 +188,11 @@ describe('the fake Slack API', () => {
     expect(result.ok).toBe(true);
     const [getUrl] = fake.callsTo('files.getUploadURLExternal');
     expect(getUrl?.args).toMatchObject({ filename: 'build-812.log', length: '14' });
-    expect(fake.uploads).toContainEqual({ fileId: expect.stringMatching(/^F/), bytes: expect.any(Number) });
+    expect(fake.uploads).toContainEqual({
+      fileId: expect.stringMatching(/^F/),
+      bytes: expect.any(Number),
+      content: expect.any(String),
+    });
     const [complete] = fake.callsTo('files.completeUploadExternal');
     expect(complete?.args).toMatchObject({
       channel_id: 'C0OPS',

@@ -39,6 +39,8 @@ export const blocksText = (value: unknown): number => {
  */
 export class FakeWorkspace {
   private readonly posted = new Set<string>();
+  /** Names for conversations.info: the signed test requests' channel, and those posted to by name. */
+  private readonly names = new Map<string, string>([['C0OPS', 'ops']]);
   private seq = 0;
 
   constructor(private readonly base: string) {}
@@ -129,6 +131,12 @@ export class FakeWorkspace {
         const view = { id: `V${String(++this.seq).padStart(8, '0')}`, team_id, app_id: 'A0TEST', bot_id };
         return { ok: true, view: { ...view, ...(args.view as Args) } };
       }
+      case 'conversations.info': {
+        const channel = this.channelId(args.channel);
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const name = this.names.get(channel) ?? channel.toLowerCase();
+        return { ok: true, channel: { id: channel, name, is_channel: true, is_private: false } };
+      }
       case 'files.getUploadURLExternal': {
         if (!args.filename || !args.length) return { ok: false, error: 'invalid_arguments' };
         const file_id = `F${String(++this.seq).padStart(8, '0')}`;
@@ -172,9 +180,9 @@ export class FakeWorkspace {
     if (typeof channel !== 'string' || channel === '') return undefined;
     if (/^[CDG][A-Z0-9]{2,}$/.test(channel)) return channel;
     if (/^[UW][A-Z0-9]{2,}$/.test(channel)) return `D${channel.slice(1)}`;
-    return `C${channel
-      .replace(/^#/, '')
-      .replace(/[^a-z0-9]/gi, '')
-      .toUpperCase()}`;
+    const name = channel.replace(/^#/, '');
+    const id = `C${name.replace(/[^a-z0-9]/gi, '').toUpperCase()}`;
+    this.names.set(id, name);
+    return id;
   }
 }

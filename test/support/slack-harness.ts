@@ -39,7 +39,7 @@ export type SlackHarness = Awaited<ReturnType<typeof startSlackHarness>>;
  */
 export const startSlackHarness = async (
   keyPrefix: string,
-  options: { http?: Partial<HttpLimits>; chat?: SlackChatOptions } = {},
+  options: { http?: Partial<HttpLimits>; chat?: SlackChatOptions; commands?: CommandSpec[] } = {},
 ) => {
   const fake = await FakeSlackApi.start({ tokens: [TOKEN] });
   const dataDir = await mkdtemp(join(tmpdir(), 'heckler-slack-'));
@@ -50,7 +50,7 @@ export const startSlackHarness = async (
   );
   const app = await composeApp(config, {
     logger: log.logger,
-    commands: [...allCommands, adminOnly],
+    commands: [...allCommands, adminOnly, ...(options.commands ?? [])],
     version: '0.0.0-test',
     scheduler: false,
     slack: {

@@ -1,9 +1,19 @@
 import type { webApi } from '@slack/bolt';
 import type { Chat, ChatFile, MessageRef } from '../../engine/ports/chat.js';
+import type { Logger } from '../../engine/ports/logger.js';
 import type { Message } from '../../engine/ports/message.js';
+import { escapeText, unescapeText } from '../../engine/text/mrkdwn.js';
 import { type SlackMessagePart, safeMrkdwn, toBlockKit } from '../render/blocks.js';
 import { RateLimits, realScheduler, type Scheduler, SlackApiError } from './call.js';
-import { type Continuation, ContinuationMemory, digestOf } from './continuations.js';
+import { CHANNEL_ERRORS, channelLabel, isConversationId, SlackChannelError } from './channel-errors.js';
+import {
+  type Attached,
+  type Continuation,
+  ContinuationMemory,
+  digestOf,
+  fileDigestOf,
+  MessageMemory,
+} from './continuations.js';
 import { DEFAULT_UPDATE_BUDGET, TokenBucket, type UpdateBudget, UpdateGate } from './update-gate.js';
 
 export { callSlack, SlackApiError } from './call.js';
@@ -17,8 +27,18 @@ export interface SlackChatOptions {
   updateBudget?: UpdateBudget;
   /** Tries after a 429 before a call fails with `ratelimited` (default 3). */
   rateLimitRetries?: number;
-  /** Messages whose continuation replies are remembered (default 1000). */
+  /** Messages whose continuation replies (and attached file) are remembered (default 1000). */
   continuationsKept?: number;
+  /** Where trouble a person must fix (the bot not in a channel, a file not attached) is logged. */
+  logger?: Logger;
+  /**
+   * True the first time `key` is claimed, across replicas and restarts (Locks.claimOnce): a
+   * message's file is then attached once per content even when another replica, or this process
+   * before a restart, attached it. Without it, this process's memory decides.
+   */
+  claimOnce?(key: string): Promise<boolean>;
+  /** The bot's name as people invite it (`/invite @Heckler`). */
+  botName?: string;
 }
 
 interface PendingUpdate {
@@ -37,15 +57,17 @@ interface PendingUpdate {
 export class SlackChat implements Chat {
   private readonly limits: RateLimits;
   private readonly continuations: ContinuationMemory;
+  private readonly files: MessageMemory<Attached>;
   private readonly updates: UpdateGate<PendingUpdate>;
 
   constructor(
     private readonly client: WebClient,
-    options: SlackChatOptions = {},
+    private readonly options: SlackChatOptions = {},
   ) {
     const scheduler = options.scheduler ?? realScheduler;
     this.limits = new RateLimits(scheduler, options.rateLimitRetries ?? 3);
     this.continuations = new ContinuationMemory(options.continuationsKept);
+    this.files = new MessageMemory<Attached>(options.continuationsKept);
     const bucket = new TokenBucket(options.updateBudget ?? DEFAULT_UPDATE_BUDGET, scheduler);
     this.updates = new UpdateGate(bucket, (pending, take) => this.writeUpdate(pending, take));
   }
@@ -57,8 +79,9 @@ export class SlackChat implements Chat {
 
   async post(channel: string, message: Message): Promise<MessageRef> {
     const rendered = toBlockKit(message);
-    const ref = await this.postMessage(channel, rendered);
+    const ref = await this.inChannel(channel, () => this.postMessage(channel, rendered));
     await this.continue(ref, ref.ts, rendered.overflow);
+    await this.attach(ref, ref.ts, message.file);
     return ref;
   }
 
@@ -76,16 +99,21 @@ export class SlackChat implements Chat {
 
   async reply(thread: MessageRef, message: Message): Promise<MessageRef> {
     const rendered = toBlockKit(message);
-    const ref = await this.postMessage(thread.channel, rendered, thread.ts);
+    const ref = await this.inChannel(thread.channel, () =>
+      this.postMessage(thread.channel, rendered, thread.ts),
+    );
     await this.continue(ref, thread.ts, rendered.overflow);
+    await this.attach(ref, thread.ts, message.file);
     return ref;
   }
 
   async whisper(channel: string, user: string, message: Message): Promise<void> {
     const rendered = toBlockKit(message, { continuedIn: 'below' });
     for (const part of [rendered, ...rendered.overflow]) {
-      await this.call('chat.postEphemeral', () =>
-        this.client.chat.postEphemeral({ channel, user, text: part.text, blocks: part.blocks }),
+      await this.inChannel(channel, () =>
+        this.call('chat.postEphemeral', () =>
+          this.client.chat.postEphemeral({ channel, user, text: part.text, blocks: part.blocks }),
+        ),
       );
     }
   }
@@ -103,8 +131,10 @@ export class SlackChat implements Chat {
       content: file.content,
       ...(file.comment ? { initial_comment: safeMrkdwn(file.comment) } : {}),
     };
-    await this.call('files.uploadV2', () =>
-      this.client.files.uploadV2(thread ? { ...common, thread_ts: thread.ts } : common),
+    await this.inChannel(channel, () =>
+      this.call('files.uploadV2', () =>
+        this.client.files.uploadV2(thread ? { ...common, thread_ts: thread.ts } : common),
+      ),
     );
   }
 
@@ -153,7 +183,7 @@ export class SlackChat implements Chat {
    */
   private async writeUpdate({ ref, message }: PendingUpdate, take: () => Promise<void>): Promise<void> {
     const rendered = toBlockKit(message);
-    await this.updateMessage(ref, rendered);
+    await this.inChannel(ref.channel, () => this.updateMessage(ref, rendered));
     const known = this.continuations.get(ref) ?? { threadTs: ref.ts, parts: [] };
     const kept: Continuation[] = [];
     const remember = () =>
@@ -180,5 +210,75 @@ export class SlackChat implements Chat {
       ).catch(() => undefined);
     }
     this.continuations.set(ref, { threadTs: known.threadTs, parts: kept });
+    await this.attach(ref, known.threadTs, message.file);
+  }
+
+  /**
+   * Attaches a message's file in its thread, unless this content is there already: re-rendering a
+   * review for a decision leaves its full diff alone, a re-noop that changed it attaches the new
+   * one. A failed upload does not fail the message: it is said in the thread, logged, and tried
+   * again at the message's next update.
+   */
+  private async attach(ref: MessageRef, threadTs: string, file: ChatFile | undefined): Promise<void> {
+    if (!file) return;
+    const digest = fileDigestOf(file);
+    const known = this.files.get(ref);
+    if (known?.digest === digest && known.attached) return;
+    // A retry after a failure here skips the claim: this process made it.
+    if (known?.digest !== digest && this.options.claimOnce) {
+      const first = await this.options.claimOnce(`slack-file:${ref.channel}/${ref.ts}:${digest}`).catch(
+        // The store being down must not lose the file: a rare second copy is the lesser harm.
+        () => true,
+      );
+      if (!first) return this.files.set(ref, { digest, attached: true });
+    }
+    try {
+      await this.upload(ref.channel, file, { channel: ref.channel, ts: threadTs });
+      this.files.set(ref, { digest, attached: true });
+    } catch (error) {
+      this.files.set(ref, { digest, attached: false });
+      const why =
+        error instanceof SlackChannelError || !(error instanceof SlackApiError) ? 'failed' : error.slackError;
+      this.options.logger?.warn(
+        { err: error, channel: ref.channel, ts: ref.ts, file: file.filename },
+        'could not attach a file to its message; trying again at its next update',
+      );
+      const note = `:warning: The file ${escapeText(file.filename)} could not be attached (${escapeText(why)}); it is attached at this message's next update.`;
+      await this.postMessage(
+        ref.channel,
+        { text: note, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: note } }] },
+        threadTs,
+      ).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Runs a call that posts in `channel`; when Slack answers that the bot is not in it, the error
+   * says so and how to fix it (`/invite @Heckler`), to the user who asked and in the log.
+   */
+  private async inChannel<T>(channel: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof SlackApiError) || !CHANNEL_ERRORS.has(error.slackError)) throw error;
+      const label = channelLabel(channel, await this.channelName(channel));
+      const mapped = new SlackChannelError(error, channel, label, this.options.botName);
+      this.options.logger?.warn(
+        { channel, method: error.method, slackError: error.slackError },
+        `${unescapeText(mapped.message)}: ${unescapeText(mapped.hint ?? '')}`,
+      );
+      throw mapped;
+    }
+  }
+
+  /** A channel id's name, for people; none for a name already, or when Slack will not say. */
+  private async channelName(channel: string): Promise<string | undefined> {
+    if (!isConversationId(channel) || channel.startsWith('D')) return undefined;
+    try {
+      const answer = await this.call('conversations.info', () => this.client.conversations.info({ channel }));
+      return answer.channel?.name;
+    } catch {
+      return undefined;
+    }
   }
 }

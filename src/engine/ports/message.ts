@@ -1,3 +1,5 @@
+import type { ChatFile } from './chat.js';
+
 /**
  * A chat message as a neutral structure. Each chat surface (Slack Block Kit, the terminal) has
  * its own renderer; handlers and the engine only ever build these.
@@ -37,6 +39,12 @@ export interface Message {
   /** Fallback text (notifications, screen readers, logs): mrkdwn like the blocks. */
   text: string;
   blocks: Block[];
+  /**
+   * Everything the blocks had no room for (a large review's full diff), as one plain-text file:
+   * Slack attaches it in the message's thread, the terminal prints it below. Updating the message
+   * attaches it again only when its content changed.
+   */
+  file?: ChatFile;
 }
 
 /** `text` is mrkdwn: escape what it quotes. */
