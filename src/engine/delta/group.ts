@@ -1,9 +1,10 @@
-import { HecklerError } from '../errors.js';
 import type { ResourceChange } from '../puppet/types.js';
 import { canonicalChange, compareText, sha256 } from './change-key.js';
-import { Buckets, ChangeIndex, type ChangeSource } from './group-index.js';
+import { ChangeIndex, type ChangeSource } from './group-index.js';
+import { compileRules, type PartitionOf } from './group-rules.js';
+import { Tally } from './group-tally.js';
 import { naturalCompare } from './hostlist.js';
-import type { DeltaKind, NodeDelta, ParentError } from './subtract.js';
+import type { NodeDelta, ParentError } from './subtract.js';
 
 /** A resource whose changes are shown collapsed and never need approval (config `approvals.ignore`). */
 export interface IgnoreRule {
@@ -85,82 +86,13 @@ export interface GroupedDelta {
   deltaHash: string;
 }
 
-const COUNTED: Record<DeltaKind, keyof DeltaCounts> = {
-  changes: 'changed',
-  unchanged: 'unchanged',
-  failed: 'failed',
-  unreachable: 'unreachable',
-  not_in_lineage: 'notInLineage',
-  eval_error: 'evalError',
-};
-
-type Matcher = (resource: ResourceChange) => boolean;
-
-/** Puppet type names are case-insensitive (`file` and `File` are one type). */
-const matcherOf = (rule: IgnoreRule): Matcher => {
-  const type = rule.type.toLowerCase();
-  let pattern: RegExp | undefined;
-  try {
-    pattern = rule.titlePattern === undefined ? undefined : new RegExp(rule.titlePattern);
-  } catch (cause) {
-    throw new HecklerError('CONFIG_INVALID', `approvals.ignore: invalid titlePattern ${rule.titlePattern}`, {
-      cause,
-    });
-  }
-  return (resource) =>
-    resource.type.toLowerCase() === type &&
-    (rule.title === undefined || resource.title === rule.title) &&
-    (pattern === undefined || pattern.test(resource.title));
-};
-
-const emptyCounts = (): DeltaCounts => ({
-  changed: 0,
-  unchanged: 0,
-  failed: 0,
-  unreachable: 0,
-  notInLineage: 0,
-  evalError: 0,
-});
-
-/** Which rule (by index) ignores a resource on a node, for types some node-scoped rule names. */
-type PartitionOf = (resource: ResourceChange, node: string) => string;
-
-/**
- * Where a resource's changes are collected: '' for types no node-scoped rule names (the common
- * case: one index, matched once per group as before), else the index of the first rule ignoring it
- * on that node ('-' for none), so a change ignored on some nodes and not on others forms two groups.
- */
-const partitioner = (rules: readonly { rule: IgnoreRule; matches: Matcher }[]): PartitionOf => {
-  const scopedTypes = new Set(
-    rules.filter(({ rule }) => rule.nodes).map(({ rule }) => rule.type.toLowerCase()),
-  );
-  if (scopedTypes.size === 0) return () => '';
-  const scopes = rules.map(({ rule }) => (rule.nodes ? new Set(rule.nodes) : undefined));
-  return (resource, node) => {
-    if (!scopedTypes.has(resource.type.toLowerCase())) return '';
-    const index = rules.findIndex(
-      ({ matches }, i) => (scopes[i] === undefined || scopes[i].has(node)) && matches(resource),
-    );
-    return index < 0 ? '-' : String(index);
-  };
-};
-
 /** One pass over the deltas, naturally ordered by node so every node list comes out sorted. */
 const collect = (deltas: readonly NodeDelta[], partitionOf: PartitionOf) => {
-  const counts = emptyCounts();
+  const tally = new Tally();
   const changes = new Map<string, ChangeIndex>();
-  const evalErrors = new Buckets<Omit<EvalErrorGroup, 'nodes'>>();
-  const parentErrors = new Buckets<Omit<ParentErrorGroup, 'nodes'>>();
-  const failures = new Buckets<Omit<FailureGroup, 'nodes'>>();
-  const notInLineage: string[] = [];
   for (const delta of [...deltas].sort((a, b) => naturalCompare(a.node, b.node))) {
     const { node } = delta;
-    counts[COUNTED[delta.kind]]++;
-    if (delta.kind === 'not_in_lineage') notInLineage.push(node);
-    if ((delta.kind === 'failed' || delta.kind === 'unreachable') && delta.error !== undefined) {
-      const failure = { kind: delta.kind, error: delta.error };
-      failures.add(JSON.stringify(failure), node, () => failure);
-    }
+    tally.add(delta);
     for (const resource of delta.resources) {
       const partition = partitionOf(resource, node);
       let index = changes.get(partition);
@@ -170,27 +102,13 @@ const collect = (deltas: readonly NodeDelta[], partitionOf: PartitionOf) => {
       }
       index.add(resource, node);
     }
-    for (const { message, file, line } of delta.evalErrors) {
-      const error = {
-        message,
-        ...(file === undefined ? {} : { file }),
-        ...(line === undefined ? {} : { line }),
-      };
-      evalErrors.add(JSON.stringify([message, file ?? null, line ?? null]), node, () => error);
-    }
-    for (const { evalErrors: _, ...parent } of delta.parentErrors) {
-      parentErrors.add(JSON.stringify(parent), node, () => parent);
-    }
   }
-  return { counts, changes, evalErrors, parentErrors, failures, notInLineage };
+  return { tally, changes };
 };
 
-/** The rule as a group shows it: its node list stays with the rule, not copied into every review. */
-const shown = (rule: IgnoreRule): IgnoreRule => {
-  if (rule.nodes === undefined) return rule;
-  const { nodes: _, ...rest } = rule;
-  return rest;
-};
+/** Sources ordered by file, then line. */
+export const sortSources = (sources: Iterable<ChangeSource>): ChangeSource[] =>
+  [...sources].sort((a, b) => compareText(a.file ?? '', b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
 
 /**
  * Groups the per-node deltas of one commit (DESIGN.md §3.4): identical changes collapse into one
@@ -201,28 +119,26 @@ export const groupDeltas = (
   deltas: readonly NodeDelta[],
   options: { ignored: readonly IgnoreRule[] },
 ): GroupedDelta => {
-  const rules = options.ignored.map((rule) => ({ rule, matches: matcherOf(rule) }));
-  const unscoped = rules.filter(({ rule }) => rule.nodes === undefined);
-  const collected = collect(deltas, partitioner(rules));
-  const groups = [...collected.changes].flatMap(([partition, index]) =>
+  const rules = compileRules(options.ignored);
+  const { tally, changes } = collect(deltas, rules.partitionOf);
+  const groups = [...changes].flatMap(([partition, index]) =>
     index.collected.map(({ resource, nodes, sources }): ChangeGroup => {
-      const ignored =
-        partition === ''
-          ? unscoped.find((rule) => rule.matches(resource))?.rule
-          : rules[Number(partition)]?.rule;
-      const hash = sha256(canonicalChange(resource));
+      const ignored = rules.ignoredBy(partition, resource);
       return {
-        hash,
+        hash: sha256(canonicalChange(resource)),
         resource,
         nodes,
-        sources: [...sources.values()].sort(
-          (a, b) => compareText(a.file ?? '', b.file ?? '') || (a.line ?? 0) - (b.line ?? 0),
-        ),
+        sources: sortSources(sources.values()),
         refresh: resource.refresh,
-        ...(ignored ? { ignored: shown(ignored) } : {}),
+        ...(ignored ? { ignored } : {}),
       };
     }),
   );
+  return finishGroups(groups, tally);
+};
+
+/** Groups in their order (needing approval first, then by `Type[title]` and hash), with the rest of the tally. */
+export const finishGroups = (groups: ChangeGroup[], tally: Tally): GroupedDelta => {
   // Names made once and sorted beside their groups: no lookup per comparison of 10,000 groups.
   const named = groups.map((group) => ({
     group,
@@ -238,14 +154,14 @@ export const groupDeltas = (
       naturalCompare(a.group.nodes[0] ?? '', b.group.nodes[0] ?? ''),
   );
   for (let k = 0; k < named.length; k++) groups[k] = (named[k] as (typeof named)[number]).group;
-  const evalErrorGroups = collected.evalErrors.sorted();
+  const evalErrorGroups = tally.evalErrors.sorted();
   return {
     groups,
     evalErrorGroups,
-    parentErrorGroups: collected.parentErrors.sorted(),
-    failures: collected.failures.sorted(),
-    notInLineage: collected.notInLineage,
-    counts: collected.counts,
+    parentErrorGroups: tally.parentErrors.sorted(),
+    failures: tally.failures.sorted(),
+    notInLineage: tally.notInLineage,
+    counts: tally.counts,
     deltaHash: deltaHashOf(groups, evalErrorGroups),
   };
 };

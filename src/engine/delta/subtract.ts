@@ -1,20 +1,23 @@
 import type { EvaluationError, NormalizedReport, ResourceChange } from '../puppet/types.js';
 import { sameChange } from './change-key.js';
 
-/** One noop of one revision on one node, as the fan-out produced it. */
-export type NodeNoop =
-  | { status: 'ok'; report: NormalizedReport }
+/** One noop of one revision on one node, as the fan-out produced it (or the change store keeps it: `R`). */
+export type NodeNoop<R = NormalizedReport> =
+  | { status: 'ok'; report: R }
   | { status: 'unreachable' | 'failed'; error: string };
+
+/** What subtraction reads of a report besides its changes. */
+export type ReportHead = Pick<NormalizedReport, 'evalErrors' | 'outcome' | 'problem'>;
 
 /**
  * What a parent of the commit shows on the node. The caller picks the noop: the parent commit's
  * own, or — when the parent is the node's applied revision — the node's noop of that revision
  * (so standing drift is subtracted and not blamed on the commit). `applied` only labels it.
  */
-export interface ParentNoop {
+export interface ParentNoop<R = NormalizedReport> {
   revision: string;
   applied?: boolean;
-  noop: NodeNoop;
+  noop: NodeNoop<R>;
 }
 
 export type DeltaInput =
@@ -50,30 +53,36 @@ export interface NodeDelta {
   error?: string;
 }
 
-type Problem = { kind: 'eval_error'; evalErrors: EvaluationError[] } | { kind: 'failed'; error: string };
+export type Problem =
+  | { kind: 'eval_error'; evalErrors: EvaluationError[] }
+  | { kind: 'failed'; error: string };
 
 /**
- * What is wrong with a report, if anything. A catalog that did not compile has no resources; one
- * whose report lacks the error text still counts as an evaluation error, with what we know.
+ * What is wrong with a report of `changes` changes, if anything. A catalog that did not compile
+ * has no resources; one whose report lacks the error text still counts as an evaluation error,
+ * with what we know.
  */
-const problemOf = (report: NormalizedReport): Problem | undefined => {
+export const problemOf = (report: ReportHead, changes: number): Problem | undefined => {
   if (report.evalErrors.length > 0) return { kind: 'eval_error', evalErrors: report.evalErrors };
   if (report.outcome === 'compile_error') {
     return { kind: 'eval_error', evalErrors: [{ message: report.problem ?? 'the catalog did not compile' }] };
   }
   if (report.outcome === 'timed_out') return { kind: 'failed', error: report.problem ?? 'puppet timed out' };
   // A failed run with resources is still a noop worth subtracting (failed resources are changes).
-  if (report.outcome === 'failed' && report.resources.length === 0) {
+  if (report.outcome === 'failed' && changes === 0) {
     return { kind: 'failed', error: report.problem ?? 'puppet failed without saying why' };
   }
   return undefined;
 };
 
-const parentError = (parent: ParentNoop): ParentError | undefined => {
+export const parentError = <R extends ReportHead>(
+  parent: ParentNoop<R>,
+  count: (report: R) => number,
+): ParentError | undefined => {
   const base = { revision: parent.revision, applied: parent.applied ?? false };
   const { noop } = parent;
   if (noop.status !== 'ok') return { ...base, kind: noop.status, message: noop.error, evalErrors: [] };
-  const problem = problemOf(noop.report);
+  const problem = problemOf(noop.report, count(noop.report));
   if (problem === undefined) return undefined;
   return problem.kind === 'eval_error'
     ? {
@@ -122,6 +131,8 @@ export const subtractParents = (
   return resources.filter((resource) => !shown(index, resource));
 };
 
+const countResources = (report: NormalizedReport) => report.resources.length;
+
 /**
  * The delta noop of one commit on one node (DESIGN.md §3.4). A parent that produced no report (or
  * no catalog) has nothing to subtract: the whole noop is shown and `parentErrors` says why.
@@ -130,10 +141,10 @@ export const deltaForNode = (input: DeltaInput): NodeDelta => {
   const { node } = input;
   const empty = { node, resources: [], evalErrors: [], parentErrors: [] };
   if (input.notInLineage === true) return { ...empty, kind: 'not_in_lineage' };
-  const parentErrors = input.parents.flatMap((parent) => parentError(parent) ?? []);
+  const parentErrors = input.parents.flatMap((parent) => parentError(parent, countResources) ?? []);
   const { commit } = input;
   if (commit.status !== 'ok') return { ...empty, parentErrors, kind: commit.status, error: commit.error };
-  const problem = problemOf(commit.report);
+  const problem = problemOf(commit.report, commit.report.resources.length);
   if (problem?.kind === 'failed') return { ...empty, parentErrors, kind: 'failed', error: problem.error };
   const resources = subtractParents(commit.report.resources, input.parents);
   if (problem?.kind === 'eval_error') {

@@ -1,0 +1,121 @@
+import type { StoredChange } from '../changes/hash.js';
+import type { Where } from '../changes/record.js';
+import { HecklerError } from '../errors.js';
+import type { ResourceChange } from '../puppet/types.js';
+import { type ChangeGroup, finishGroups, type GroupedDelta, type IgnoreRule, sortSources } from './group.js';
+import type { ChangeSource } from './group-index.js';
+import { compileRules } from './group-rules.js';
+import { Tally } from './group-tally.js';
+import type { HashedDelta } from './hashed.js';
+import { naturalCompare } from './hostlist.js';
+
+/**
+ * `groupDeltas` over keys (DESIGN.md §3.4): identical changes are equal keys, so a group is a map
+ * entry and nothing is compared or hashed per node; a body is read once per group. The result is
+ * the same `GroupedDelta` as `groupDeltas` of the same changes (a test holds the two together):
+ * the member of the naturally first node is the one shown, every file:line is a source.
+ */
+
+interface Entry {
+  key: string;
+  partition: string;
+  body: StoredChange;
+  first: Where;
+  nodes: string[];
+  sources: Map<string, ChangeSource>;
+  last: ChangeSource;
+  lastFile: string | undefined;
+  lastLine: number | undefined;
+}
+
+const sourceOf = ({ file, line }: Where, node: string): ChangeSource => {
+  const nodes = [node];
+  if (file === undefined) return line === undefined ? { nodes } : { line, nodes };
+  return line === undefined ? { file, nodes } : { file, line, nodes };
+};
+
+const sourceKey = (where: Where) => `${where.file ?? ''}\0${where.line ?? ''}`;
+
+const addSource = (entry: Entry, where: Where, node: string) => {
+  if (where.file !== entry.lastFile || where.line !== entry.lastLine) {
+    const key = sourceKey(where);
+    const found = entry.sources.get(key);
+    entry.lastFile = where.file;
+    entry.lastLine = where.line;
+    if (found === undefined) {
+      entry.last = sourceOf(where, node);
+      entry.sources.set(key, entry.last);
+      return;
+    }
+    entry.last = found;
+  }
+  const { nodes } = entry.last;
+  if (nodes[nodes.length - 1] !== node) nodes.push(node);
+};
+
+const resourceOf = (body: StoredChange, { file, line }: Where): ResourceChange => {
+  const { change } = body;
+  if (file === undefined) return line === undefined ? { ...change } : { ...change, line };
+  return line === undefined ? { ...change, file } : { ...change, file, line };
+};
+
+/**
+ * Groups hashed deltas. `bodies` must hold every key the deltas name (`keysNamed`); a key without
+ * a body is a store that lost it, refused rather than shown as an empty change.
+ */
+export const groupHashed = (
+  deltas: readonly HashedDelta[],
+  bodies: ReadonlyMap<string, StoredChange>,
+  options: { ignored: readonly IgnoreRule[] },
+): GroupedDelta => {
+  const rules = compileRules(options.ignored);
+  const tally = new Tally();
+  const entries = new Map<string, Entry>();
+  for (const delta of [...deltas].sort((a, b) => naturalCompare(a.node, b.node))) {
+    const { node, keys, where } = delta;
+    tally.add(delta);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k] as string;
+      const at = where[k] ?? {};
+      const body = bodies.get(key);
+      if (body === undefined)
+        throw new HecklerError('STORE_UNAVAILABLE', `the change store has no body for change ${key}`, {
+          hint: 'the noops naming it are recomputed: run the noop again',
+        });
+      const partition = rules.partitionOf(body.change, node);
+      const id = partition === '' ? key : `${partition}\0${key}`;
+      const entry = entries.get(id);
+      if (entry === undefined) {
+        const first = sourceOf(at, node);
+        entries.set(id, {
+          key,
+          partition,
+          body,
+          first: at,
+          nodes: [node],
+          sources: new Map([[sourceKey(at), first]]),
+          last: first,
+          lastFile: at.file,
+          lastLine: at.line,
+        });
+        continue;
+      }
+      if (entry.nodes[entry.nodes.length - 1] !== node) entry.nodes.push(node);
+      addSource(entry, at, node);
+    }
+  }
+  const groups: ChangeGroup[] = [];
+  for (const entry of entries.values()) {
+    const resource = resourceOf(entry.body, entry.first);
+    const ignored = rules.ignoredBy(entry.partition, resource);
+    groups.push({
+      hash: entry.body.hash,
+      resource,
+      nodes: entry.nodes,
+      sources: sortSources(entry.sources.values()),
+      refresh: resource.refresh,
+      ...(ignored ? { ignored } : {}),
+    });
+  }
+  return finishGroups(groups, tally);
+};
