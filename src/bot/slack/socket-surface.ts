@@ -2,6 +2,7 @@ import { App, SocketModeReceiver } from '@slack/bolt';
 import type { ChatSurface } from '../surface.js';
 import { missingSecret, type SlackCore, type SocketModeOptions, surfaceLife } from './core.js';
 import { registerListeners } from './listeners.js';
+import { guardSocketMessages } from './socket-guard.js';
 import { APP_TOKEN_CALL, startupFailure } from './startup.js';
 
 /** Slack in Socket Mode: the bot dials out to Slack over a WebSocket, so nothing listens here. */
@@ -36,6 +37,7 @@ export const createSlackSocketSurface = (core: SlackCore, options: SocketModeOpt
         installerOptions: { clientOptions: core.clientOptions() },
         ...(options.clientPingTimeoutMs ? { clientPingTimeout: options.clientPingTimeoutMs } : {}),
       });
+      guardSocketMessages(socketReceiver.client, logger);
       const socketApp = new App({ ...core.appOptions(identity), receiver: socketReceiver, socketMode: true });
       const onAck = core.ops?.onAck;
       registerListeners(socketApp, { ...core.listenerDeps(dispatcher), ...(onAck ? { onAck } : {}) });
