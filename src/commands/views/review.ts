@@ -1,4 +1,4 @@
-import { compressHosts, groupsNeedingApproval } from '../../engine/delta/index.js';
+import { compressHosts } from '../../engine/delta/index.js';
 import { buildBlockOf } from '../../engine/gate/rules.js';
 import type { Block, Button, Message } from '../../engine/ports/index.js';
 import {
@@ -10,7 +10,9 @@ import {
 import { escapeText as esc, mentionAll } from '../../engine/text/mrkdwn.js';
 import { SHOWN_HASH_LENGTH } from '../review-args.js';
 import { resourceBlocks } from './puppet-report.js';
+import { fitReview, type ReviewPart } from './review-budget.js';
 import { buildLine, type ReviewBuildGate } from './review-build.js';
+import { reviewFile, reviewGroups } from './review-file.js';
 import { countsLine, coverageLine, type ReviewRoles, statusLine } from './review-status.js';
 
 export { countsLine } from './review-status.js';
@@ -102,27 +104,23 @@ export const reviewMessage = (
       text: `This commit changes CODEOWNERS: its approval also needs ${partText(record.codeownersOwners, true)} (as of the parent commit)`,
     });
   for (const note of record.notes.slice(-3)) blocks.push({ kind: 'context', text: note });
-  groupsNeedingApproval(grouped).forEach((group, index) => {
-    const parts =
-      record.partOwners?.[index] ??
-      (record.groupOwners[index] ? [{ ...record.groupOwners[index], of: 'this change' }] : []);
+  // Largest host set first: when not all fit one message, the ones shown touch the most nodes.
+  const groups = reviewGroups(record).map(({ group, parts }): ReviewPart => {
     const sources = group.sources ?? [];
     const where =
       sources.length > 1
         ? `\nfrom ${sources.map((s) => `${esc(s.file ?? 'unknown file')}${s.line ? `:${s.line}` : ''} on ${hosts(s.nodes)}`).join('; ')}`
         : '';
-    blocks.push(
-      { kind: 'divider' },
-      {
-        kind: 'context',
-        text: `on ${hosts(group.nodes)} · owners ${parts.map((part) => partText(part, parts.length > 1)).join('; ') || 'none'}${where}`,
-      },
-      ...resourceBlocks(group.resource),
-    );
+    const text = `on ${hosts(group.nodes)} · owners ${parts.map((part) => partText(part, parts.length > 1)).join('; ') || 'none'}${where}`;
+    return {
+      nodes: group.nodes.length,
+      blocks: [{ kind: 'divider' }, { kind: 'context', text }, ...resourceBlocks(group.resource)],
+    };
   });
+  const tail: Block[] = [];
   for (const group of grouped.evalErrorGroups) {
     const at = group.file ? ` (${esc(group.file)}${group.line ? `:${group.line}` : ''})` : '';
-    blocks.push(
+    tail.push(
       { kind: 'divider' },
       {
         kind: 'section',
@@ -131,19 +129,19 @@ export const reviewMessage = (
     );
   }
   for (const group of grouped.parentErrorGroups) {
-    blocks.push({
+    tail.push({
       kind: 'context',
       text: `parent ${esc(group.revision.slice(0, 7))} ${group.kind === 'eval_error' ? 'does not compile' : group.kind} on ${hosts(group.nodes)} (${esc(group.message)}): nothing of it was subtracted there`,
     });
   }
   for (const failure of grouped.failures) {
-    blocks.push({
+    tail.push({
       kind: 'context',
       text: `:warning: ${failure.kind} on ${hosts(failure.nodes)} (not reviewed there): ${esc(failure.error)}`,
     });
   }
   if (grouped.notInLineage.length > 0) {
-    blocks.push({
+    tail.push({
       kind: 'context',
       text: `not in lineage (on another branch, not nooped): ${hosts(grouped.notInLineage)}`,
     });
@@ -154,11 +152,12 @@ export const reviewMessage = (
       (g) =>
         `\`${esc(`${g.resource.type}[${g.resource.title}]`)}\` on ${hosts(g.nodes)} — ${esc(g.ignored?.purpose ?? '')}`,
     );
-    blocks.push({
+    tail.push({
       kind: 'context',
       text: `Ignored, no approval needed (${ignored.length}):\n${lines.join('\n')}`,
     });
   }
   const text = `${esc(record.shortSha)} ${subject}: ${countsLine(record)} — ${statusLine(record, roles)}`;
-  return { text, blocks };
+  // Too big for one message: the changes that fit, and every change in the Full diff file.
+  return fitReview({ text, head: blocks, groups, tail }, () => reviewFile(record));
 };

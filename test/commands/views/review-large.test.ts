@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { toBlockKit } from '../../../src/bot/render/blocks.js';
 import { SLACK_LIMITS } from '../../../src/bot/render/slack-limits.js';
 import { reviewMessage } from '../../../src/commands/views/review.js';
-import { type ChangeGroup, groupDeltas, type NodeDelta } from '../../../src/engine/delta/index.js';
+import {
+  type ChangeGroup,
+  compressHosts,
+  groupDeltas,
+  type NodeDelta,
+} from '../../../src/engine/delta/index.js';
 import type { ResourceChange } from '../../../src/engine/puppet/index.js';
 import type { ReviewRecord } from '../../../src/engine/review/records.js';
 
@@ -54,35 +59,72 @@ const textOf = (blocks: readonly unknown[]) => JSON.stringify(blocks);
 
 describe('a review larger than a Slack message', () => {
   const record = largeRecord();
-  const rendered = toBlockKit(reviewMessage(record));
+  const message = reviewMessage(record);
+  const rendered = toBlockKit(message);
 
   it('has 300 groups to show', () => {
     expect(record.grouped.groups).toHaveLength(300);
   });
 
-  it('keeps every message within Slack limits', () => {
-    for (const part of [rendered, ...rendered.overflow]) {
-      expect(part.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocksPerMessage);
-      for (const block of part.blocks as { text?: { text: string } }[]) {
-        expect(block.text?.text.length ?? 0).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
-      }
+  it('fits one message within Slack limits: nothing continues in the thread', () => {
+    expect(rendered.overflow).toEqual([]);
+    expect(rendered.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocksPerMessage);
+    for (const block of rendered.blocks as { text?: { text: string } }[]) {
+      expect(block.text?.text.length ?? 0).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
     }
   });
 
-  it('keeps the summary and the buttons in the main message and says where the rest is', () => {
+  it('keeps the summary and the buttons, and says how many changes are shown and where the rest is', () => {
     const main = textOf(rendered.blocks);
     expect(main).toContain('500 nodes would change');
     expect(main).toContain(`"value":"approve ${record.sha}@${record.deltaHash.slice(0, 12)}"`);
-    expect(main).toMatch(/continued in thread \(\d+ more\)/);
-    expect(rendered.overflow.length).toBeGreaterThan(1);
+    expect(main).toMatch(/Showing \d+ of 300 changes, largest host sets first/);
+    expect(main).toContain(
+      '*Full diff*: every change with every host and its whole diff is in the file attached in this thread',
+    );
   });
 
-  it('loses nothing: every group and its hosts appear in the message or its thread', () => {
-    const all = textOf([rendered.blocks, ...rendered.overflow.map((o) => o.blocks)]);
-    record.grouped.groups.forEach((group: ChangeGroup) => {
-      expect(all).toContain(`File[${group.resource.title}]`);
+  it('shows the changes on the most hosts first', () => {
+    const sizes = message.blocks
+      .filter((b) => b.kind === 'context' && b.text.startsWith('on '))
+      .map((b) => (b.kind === 'context' ? b.text : ''));
+    const hostCounts = sizes.map((text) => {
+      const group = record.grouped.groups.find((g) =>
+        text.includes(`on ${compressHosts(g.nodes).join(', ')}`),
+      );
+      return group?.nodes.length ?? -1;
     });
-    expect(all).toContain('web{001,006,011');
-    expect(all).toContain('+limit = 598');
+    expect(hostCounts).not.toContain(-1);
+    expect([...hostCounts].sort((a, b) => b - a)).toEqual(hostCounts);
+  });
+
+  it('loses nothing: every group with its hosts and diff is in the file', () => {
+    const content = message.file?.content ?? '';
+    record.grouped.groups.forEach((group: ChangeGroup) => {
+      expect(content).toContain(`File[${group.resource.title}] on ${group.nodes.length} nodes`);
+      expect(content).toContain(`hosts: ${compressHosts(group.nodes).join(', ')}`);
+    });
+    expect(content).toContain('web{001,006,011');
+    expect(content).toContain('+limit = 598');
+    expect(message.file?.filename).toBe(`review-aaaaaaa-${record.deltaHash.slice(0, 8)}.txt`);
+  });
+
+  it('keeps the file as it is when only the decision changes', () => {
+    const denied = reviewMessage({
+      ...record,
+      decisions: [
+        {
+          verdict: 'deny',
+          user: 'U0BOB',
+          at: 1,
+          commit: record.sha,
+          deltaHash: record.deltaHash,
+          reason: 'no',
+          via: 'button',
+        },
+      ],
+    });
+    expect(textOf(denied.blocks)).not.toEqual(textOf(message.blocks));
+    expect(denied.file?.content).toBe(message.file?.content);
   });
 });
