@@ -10,6 +10,7 @@ import type { ExecResult, NodeSpec, NodeTransport } from '../../src/engine/ports
 import { createStorage } from '../../src/storage/keyv.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
 import { FakeSlackApi } from '../fakes/slack-api.js';
+import { APP_TOKEN, FakeSocketMode } from '../fakes/slack-socket-mode.js';
 import { testConfig } from '../support/config.js';
 import { captureLogger } from '../support/logger.js';
 import { createPuppetRepo, type PuppetRepoFixture } from '../support/puppet-repo.js';
@@ -179,18 +180,22 @@ describe('composeApp', { timeout: 120_000 }, () => {
     expect(storeOpen(data)).toBe(false);
   });
 
-  it('picks Socket Mode when an app token is set, having checked the bot token with Slack', async () => {
+  it('picks Socket Mode when an app token is set, having checked the bot token and the app token with Slack', async () => {
     const data = dataDir();
+    const socket = await FakeSocketMode.start(fake);
     const before = fake.callsTo('auth.test').length;
     const config = testConfig(
       { storage: { dataDir: data, keyPrefix: 'compose' }, slack: { apiUrl: fake.apiUrl } },
-      { secrets: { slackBotToken: TOKEN, slackAppToken: 'xapp-1-test' }, mode: 'slack' },
+      { secrets: { slackBotToken: TOKEN, slackAppToken: APP_TOKEN }, mode: 'slack' },
     );
     const app = await composeApp(config, { logger: captureLogger().logger, scheduler: false });
     expect(app.surface.kind).toBe('slack-socket');
     expect(app.surface.connected()).toBe(false);
     expect(fake.callsTo('auth.test').slice(before)).toEqual([expect.objectContaining({ token: TOKEN })]);
+    expect(fake.callsTo('apps.connections.open')).toEqual([expect.objectContaining({ token: APP_TOKEN })]);
+    expect(socket.connections).toHaveLength(0);
     await app.close();
+    await socket.stop();
     expect(storeOpen(data)).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import type { ChatSurface } from '../surface.js';
 import { missingSecret, type SlackCore, type SocketModeOptions, surfaceLife } from './core.js';
 import { registerListeners } from './listeners.js';
 import { guardSocketMessages } from './socket-guard.js';
-import { APP_TOKEN_CALL, startupFailure } from './startup.js';
+import { APP_TOKEN_CALL, checkAppToken, startupFailure } from './startup.js';
 
 /** Slack in Socket Mode: the bot dials out to Slack over a WebSocket, so nothing listens here. */
 export const createSlackSocketSurface = (core: SlackCore, options: SocketModeOptions = {}): ChatSurface => {
@@ -22,8 +22,11 @@ export const createSlackSocketSurface = (core: SlackCore, options: SocketModeOpt
     ended: life.ended,
     connected: life.connected,
     async check() {
-      appToken();
+      const token = appToken();
       await core.checkAuth();
+      // Only after the bot token passed: a wrong slack.apiUrl is named by auth.test's failure.
+      const { slackApiUrl = config.slack.apiUrl, ...rest } = core.clientOptions();
+      await checkAppToken(token, { ...rest, slackApiUrl });
     },
     async start(dispatcher) {
       life.starting();

@@ -136,3 +136,25 @@ export const checkSlackAuth = async (
     throw startupFailure(error, options.slackApiUrl);
   }
 };
+
+/**
+ * Asks Slack for a Socket Mode URL with the app-level token, once, as checkSlackAuth asks about
+ * the bot token: a refused or missing-Socket-Mode app says why before anything is cloned or
+ * started, instead of @slack/socket-mode retrying in the log. The URL is not used (Slack lets
+ * unused ones expire); the client asks for its own when it connects.
+ */
+export const checkAppToken = async (
+  appToken: string,
+  options: WebClientOptions & { slackApiUrl: string },
+): Promise<void> => {
+  const client = new webApi.WebClient(appToken, {
+    ...options,
+    timeout: STARTUP_CHECK_TIMEOUT_MS,
+    retryConfig: { retries: 0 },
+  });
+  try {
+    await client.apps.connections.open();
+  } catch (error) {
+    throw startupFailure(error, options.slackApiUrl, APP_TOKEN_CALL);
+  }
+};
