@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { WebhookRoute } from '../adapters/github/webhook.js';
 import type { PrometheusMetrics } from '../adapters/metrics/prometheus.js';
 import type { OpsRoutes } from '../adapters/metrics/routes.js';
 import { createBreeScheduler } from '../adapters/schedule/bree.js';
@@ -24,6 +25,7 @@ import type { Scheduler } from '../engine/ports/scheduler.js';
 import { createStorage, type Storage } from '../storage/keyv.js';
 import { type ComposedBuilds, composeBuilds } from './builds.js';
 import { type ComposedFleet, composeFleet } from './fleet.js';
+import { composeWebhook } from './github-webhook.js';
 import { chatDoctor, countedFleet, countedStorage, opsMetrics, opsRoutes, startOpsListener } from './ops.js';
 import {
   headlessSurface,
@@ -82,6 +84,8 @@ export interface HecklerApp {
   fleet?: ComposedFleet;
   /** The CI half, when any repository is watched. */
   builds?: ComposedBuilds;
+  /** POST /github/webhook, when GITHUB_WEBHOOK_SECRET is set (served with the operations routes). */
+  webhook?: WebhookRoute;
   scheduler?: Scheduler;
   /** Starts the surface; logs `heckler is listening` (with the port, if any). */
   start(): Promise<SurfaceStarted>;
@@ -130,6 +134,8 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
   const storage = countedStorage(opened, metrics);
   // Set once the parts /readyz asks exist; the Slack HTTP server serves them from its start.
   let routes: OpsRoutes | undefined;
+  // POST /github/webhook: on the Slack HTTP port in HTTP mode, else with the routes on metrics.port.
+  let webhook: WebhookRoute | undefined;
   let opsListener: { close(): Promise<void> } | undefined;
   const opsOnSlackPort = config.metrics.port === undefined;
   // Stopped by the fleet or the builds already when either exists (stop is shared); the lease is released.
@@ -169,7 +175,10 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
               ...overrides.slack,
               ops: {
                 // With metrics.port set they are served there only, not on the public Slack port.
-                ops: { handle: (req, res) => (opsOnSlackPort && routes?.handle(req, res)) || false },
+                ops: {
+                  handle: (req, res) =>
+                    webhook?.handle(req, res) || (opsOnSlackPort && routes?.handle(req, res)) || false,
+                },
                 onAck: metrics.ackSent,
               },
             },
@@ -211,6 +220,14 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
       schedule: scheduler !== undefined,
       ...(scheduler ? { scheduler } : {}),
       ...(fleet?.gate ? { gate: fleet.gate } : {}),
+    });
+    webhook = composeWebhook({
+      config,
+      storage,
+      logger,
+      clock,
+      ...(fleet ? { fleet } : {}),
+      ...(builds ? { builds } : {}),
     });
     const services: Services = {
       chat,
@@ -263,12 +280,25 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
       dispatcher,
       ...(fleet ? { fleet } : {}),
       ...(builds ? { builds } : {}),
+      ...(webhook ? { webhook } : {}),
       ...(scheduler ? { scheduler } : {}),
       async start() {
         const started = await surface.start(dispatcher);
         // Socket Mode and the shell have no HTTP server of Slack's: the routes get their own port.
-        if (routes && (surface.kind !== 'slack-http' || !opsOnSlackPort))
-          opsListener = await startOpsListener(config, routes, logger);
+        if (routes && (surface.kind !== 'slack-http' || !opsOnSlackPort)) {
+          const ops = routes;
+          const hook = surface.kind === 'slack-http' ? undefined : webhook;
+          opsListener = await startOpsListener(
+            config,
+            { handle: (req, res) => hook?.handle(req, res) || ops.handle(req, res) },
+            logger,
+          );
+        }
+        if (webhook && surface.kind !== 'slack-http' && config.metrics.port === undefined)
+          logger.warn(
+            {},
+            'GITHUB_WEBHOOK_SECRET is set but nothing serves /github/webhook: set metrics.port',
+          );
         logger.info(
           { ...started, surface: surface.kind, store: storage.kind, version: services.version },
           'heckler is listening',

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { createDockerPool } from '../adapters/docker/pool.js';
 import { openMirror } from '../adapters/git/mirror.js';
 import { createGitHubCodeHost } from '../adapters/github/code-host.js';
-import { githubForPuppetRepo } from '../adapters/github/puppet-repo.js';
 import { createBreeScheduler } from '../adapters/schedule/bree.js';
 import { buildViews as views } from '../commands/views/build-progress.js';
 import { reviewMessage } from '../commands/views/review.js';
@@ -61,7 +60,6 @@ export const composeBuildGate = (options: {
   const repo = config.repo;
   if (!repo?.build) return undefined;
   const logger = options.logger.child({ part: 'build-gate' });
-  const github = githubForPuppetRepo({ repo, token: config.secrets.githubToken, logger });
   const gate = reviewBuildGate(config);
   return createBuildGate({
     repo: PUPPET_BUILD_REPO,
@@ -70,7 +68,7 @@ export const composeBuildGate = (options: {
     chat,
     channel: config.approvals.channel ?? config.chat.channel,
     views: gateViews((record) => reviewMessage(record, config.roles, gate)),
-    ...(github ? { codeHost: { host: github.host, repo: github.repo } } : {}),
+    // heckler/review is posted for every review (composeFleet), gated or not.
     logger,
   });
 };
@@ -116,6 +114,7 @@ export const composeBuilds = async (options: ComposeBuildsOptions): Promise<Comp
       ? {
           host: createGitHubCodeHost({ token, apiUrl: settings.github.apiUrl, logger: log }),
           repos: { ...settings.github.repos, ...puppetStatusRepo(config, options.gate) },
+          apiUrl: settings.github.apiUrl,
         }
       : undefined;
   const service = createBuildService({
@@ -139,6 +138,7 @@ export const composeBuilds = async (options: ComposeBuildsOptions): Promise<Comp
     resources: resourcePolicy(settings),
     ...(codeHost ? { codeHost } : {}),
     registryAuth: registryAuthFor(config.secrets.registry ?? {}),
+    secretEnv: (repo) => config.secrets.buildEnv?.[repo] ?? {},
     secrets: secretValues(config.secrets),
     instance: config.storage.keyPrefix,
     imageAgeMs: settings.janitor.imageAge,

@@ -16,6 +16,11 @@ import type { CancelRequest } from '../engine/apply/context.js';
 import { type ApplyRecord, createApplyRecords } from '../engine/apply/records.js';
 import { type ApplyService, createApplyService } from '../engine/apply/service.js';
 import type { StoredIgnore } from '../engine/delta/ignores.js';
+import {
+  createReviewStatuses,
+  type ReviewStatuses,
+  withReviewStatuses,
+} from '../engine/gate/review-statuses.js';
 import { gatedReviews } from '../engine/gate/reviews.js';
 import type { BuildGate } from '../engine/gate/service.js';
 import { createIgnoreService } from '../engine/ignores/service.js';
@@ -92,6 +97,8 @@ export interface ComposedFleet {
   repo: CodeRepo;
   /** repo.build: its commits' builds (composeBuilds attaches the build service). */
   gate?: BuildGate;
+  /** `heckler/review` commit statuses, when the repository is on GitHub and GITHUB_TOKEN is set. */
+  reviewStatuses?: ReviewStatuses;
   close(): Promise<void>;
 }
 
@@ -182,8 +189,19 @@ export const composeFleet = async (options: {
     ...(github ? { githubIdentity: (sha: string) => github.host.commitIdentity(github.repo, sha) } : {}),
     ...(options.chat.permalink ? { permalink: options.chat.permalink.bind(options.chat) } : {}),
   });
+  // Every reviewed commit gets `heckler/review` on GitHub, linked to its message (issue 11).
+  const { users } = config;
+  const reviewStatuses = github
+    ? createReviewStatuses({
+        host: github.host,
+        repo: github.repo,
+        nameOf: (id) => (users[id] ? `@${users[id]}` : id),
+        ...(options.chat.permalink ? { permalink: options.chat.permalink.bind(options.chat) } : {}),
+        logger: logger.child({ part: 'review-status' }),
+      })
+    : undefined;
   // repo.build: each commit reviewed is built too (issue 12).
-  const reviews = gatedReviews(createdReviews, gate);
+  const reviews = withReviewStatuses(gatedReviews(createdReviews, gate), reviewStatuses);
   // Its own cache object over the reviews' namespace: a noop of a node's applied revision made for
   // a review serves the scan, and the other way round.
   const permadiffs = createPermadiffService({
@@ -268,6 +286,7 @@ export const composeFleet = async (options: {
     applies,
     permadiffs: { ...permadiffs, digest },
     ...(gate ? { gate } : {}),
+    ...(reviewStatuses ? { reviewStatuses } : {}),
     close: async () => {
       await scheduler?.stop();
       await transport.close();

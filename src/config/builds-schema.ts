@@ -22,7 +22,7 @@ export const githubApiUrl = z.url().default(GITHUB_API_URL);
 const units: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
 
 /** A byte count, written as a number or as `512KiB`, `4MiB`. */
-const bytes = (fallback: number) =>
+export const bytes = (fallback: number) =>
   z
     .union([z.number(), z.string()])
     .default(fallback)
@@ -70,6 +70,11 @@ const repoSchema = z.strictObject({
   branches: z.array(branchPattern).min(1).optional(),
   /** This repository's memory, cpus, pids and timeout, within `builds.resources.max`. */
   resources: repoResourcesSchema.optional(),
+  /**
+   * Environment variables of the bot passed, with their values, to this repository's builds
+   * (deploy tokens…); masked in logs, and never given to pull requests from forks.
+   */
+  secretEnv: z.array(envVarName).optional(),
 });
 
 const DEFAULT_DOCKER = 'unix:///var/run/docker.sock';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { githubRepoOf } from '../engine/builds/status-reporter.js';
+import { githubRepoOf, githubWebHost } from '../engine/builds/status-reporter.js';
 import { githubApiUrl, githubRepoName } from './builds-schema.js';
 import { duration, nodeName } from './fields.js';
 
@@ -39,7 +39,7 @@ export const repoSchema = z
   .check((ctx) => {
     // Only a section that is otherwise valid: a misspelt `repo` key is reported once, as itself.
     const { github, url } = ctx.value;
-    if (ctx.issues.length > 0 || !github || github.repo || githubRepoOf(url)) return;
+    if (ctx.issues.length > 0 || !github || github.repo || githubRepoOf(url, webHosts(github.apiUrl))) return;
     ctx.issues.push({
       code: 'custom',
       path: ['github', 'repo'],
@@ -50,9 +50,15 @@ export const repoSchema = z
 
 export type RepoConfig = z.output<typeof repoSchema>;
 
+/** github.com, and a GitHub Enterprise host named by `apiUrl`: its URLs need no `repo.github.repo`. */
+const webHosts = (apiUrl: string | undefined): string[] => {
+  const host = apiUrl ? githubWebHost(apiUrl) : undefined;
+  return host && host !== 'github.com' ? ['github.com', host] : ['github.com'];
+};
+
 /** The Puppet repository's GitHub `owner/name`: `repo.github.repo`, else from a github.com `url`. */
 export const puppetGithubRepo = (repo: Pick<RepoConfig, 'url' | 'github'>): string | undefined =>
-  repo.github?.repo ?? githubRepoOf(repo.url);
+  repo.github?.repo ?? githubRepoOf(repo.url, webHosts(repo.github?.apiUrl));
 
 export const puppetSchema = z
   .strictObject({

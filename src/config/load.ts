@@ -8,6 +8,7 @@ import { describeFound, keyPath, typeName } from '../engine/text/describe-value.
 import { didYouMean } from '../engine/text/suggest.js';
 import { demoSchema } from './demo-schema.js';
 import { withDockerEnv } from './docker-env.js';
+import { withWebhookPolling } from './github-schema.js';
 import { type Config, type ConfigFile, configFileSchema, type Secrets } from './schema.js';
 
 export interface LoadOptions {
@@ -26,13 +27,17 @@ const secretKeys: Record<string, string> = {
   appToken: 'SLACK_APP_TOKEN',
   redisUrl: 'REDIS_URL',
   githubToken: 'GITHUB_TOKEN',
+  webhookSecret: 'GITHUB_WEBHOOK_SECRET',
 };
 
 /** The only place that reads process.env and the config file. Throws CONFIG_INVALID listing every problem. */
 export const loadConfig = ({ argv, env, defaultPath }: LoadOptions): Config => {
   const path = resolve(flagValue(argv, '--config') ?? env.HECKLER_CONFIG ?? defaultPath);
   const demoProblems: string[] = [];
-  const raw = withDockerEnv(withDemo(readConfigFile(path), demoProblems), env, demoProblems);
+  const raw = withWebhookPolling(
+    withDockerEnv(withDemo(readConfigFile(path), demoProblems), env, demoProblems),
+    env.GITHUB_WEBHOOK_SECRET,
+  );
   const parsed = configFileSchema.safeParse(raw, { reportInput: true });
   const fileProblems = [
     ...(parsed.success ? [] : parsed.error.issues.flatMap(describeIssue)),
@@ -56,6 +61,7 @@ export const loadConfig = ({ argv, env, defaultPath }: LoadOptions): Config => {
     problems.push('REDIS_URL: expected a redis:// or rediss:// URL, found another kind of value');
   }
   const registry = parsed.success ? readRegistrySecrets(parsed.data, env, problems) : undefined;
+  const buildEnv = parsed.success ? readBuildSecretEnv(parsed.data, env, problems) : undefined;
   // The file is fine and one variable is not: that one line, without blaming the file.
   if (parsed.success && fileProblems.length === 0 && problems.length === 1) {
     throw new HecklerError('CONFIG_INVALID', problems[0] ?? '');
@@ -64,6 +70,7 @@ export const loadConfig = ({ argv, env, defaultPath }: LoadOptions): Config => {
     throw configError(path, problems);
   }
   if (registry) secrets.registry = registry;
+  if (buildEnv) secrets.buildEnv = buildEnv;
   const file = parsed.data;
   const logLevel = env.LOG_LEVEL ? configFileSchema.shape.log.parse({ level: env.LOG_LEVEL }) : file.log;
   // Who the terminal is gets decided where the OS user is known (src/bot/shell/identity.ts).
@@ -132,6 +139,7 @@ const readSecrets = (env: NodeJS.ProcessEnv): Secrets => {
     ...pick('SLACK_APP_TOKEN'),
     ...pick('REDIS_URL'),
     ...pick('GITHUB_TOKEN'),
+    ...pick('GITHUB_WEBHOOK_SECRET'),
   };
   return {
     slackBotToken: all.SLACK_BOT_TOKEN,
@@ -139,7 +147,25 @@ const readSecrets = (env: NodeJS.ProcessEnv): Secrets => {
     slackAppToken: all.SLACK_APP_TOKEN,
     redisUrl: all.REDIS_URL,
     githubToken: all.GITHUB_TOKEN,
+    githubWebhookSecret: all.GITHUB_WEBHOOK_SECRET,
   };
+};
+
+/** `builds.repos[].secretEnv`: each named variable must be set; its value goes to that repo's builds. */
+const readBuildSecretEnv = (
+  file: ConfigFile,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): Secrets['buildEnv'] => {
+  const found: NonNullable<Secrets['buildEnv']> = {};
+  for (const [index, repo] of file.builds.repos.entries()) {
+    for (const name of repo.secretEnv ?? []) {
+      const value = env[name];
+      if (value) found[repo.name] = { ...found[repo.name], [name]: value };
+      else problems.push(`builds.repos[${index}].secretEnv: ${name} is not set in the environment`);
+    }
+  }
+  return Object.keys(found).length > 0 ? found : undefined;
 };
 
 /** Registry passwords named by `builds.registries[].passwordEnv`; a missing variable is a problem. */
@@ -162,9 +188,13 @@ const readRegistrySecrets = (
 
 /** Every secret value, for the logger to mask (registry passwords included). */
 export const secretValues = (secrets: Secrets): string[] => {
-  const { registry, ...plain } = secrets;
+  const { registry, buildEnv, ...plain } = secrets;
   const values = Object.values(plain).filter((value): value is string => typeof value === 'string');
-  return [...values, ...Object.values(registry ?? {}).map((entry) => entry.password)];
+  return [
+    ...values,
+    ...Object.values(registry ?? {}).map((entry) => entry.password),
+    ...Object.values(buildEnv ?? {}).flatMap((vars) => Object.values(vars)),
+  ];
 };
 
 const readConfigFile = (path: string): unknown => {

@@ -5,6 +5,7 @@ import { buildsSchema } from './builds-schema.js';
 import { demoSchema } from './demo-schema.js';
 import { duration } from './fields.js';
 import { fleetSchema, puppetSchema, repoSchema } from './fleet-schema.js';
+import { githubSchema } from './github-schema.js';
 import { metricsSchema } from './metrics-schema.js';
 import { permadiffsSchema } from './permadiffs-schema.js';
 import { slackSchema } from './slack-schema.js';
@@ -73,6 +74,8 @@ const configFileObject = z.strictObject({
   approvals: approvalsSchema,
   apply: applySchema,
   builds: buildsSchema,
+  /** The GitHub webhook (POST /github/webhook; its secret is GITHUB_WEBHOOK_SECRET). */
+  github: githubSchema,
   permadiffs: permadiffsSchema,
   /** A demo Puppet repository and three local nodes, created at start (see demo-schema.ts). */
   demo: demoSchema.optional(),
@@ -130,6 +133,10 @@ export interface Secrets {
   slackAppToken?: string;
   redisUrl?: string;
   githubToken?: string;
+  /** GITHUB_WEBHOOK_SECRET: verifies `X-Hub-Signature-256`; unset, POST /github/webhook is not served. */
+  githubWebhookSecret?: string;
+  /** Repository name → `builds.repos[].secretEnv` names and their values, read from the environment. */
+  buildEnv?: Record<string, Record<string, string>>;
   /** Registry host → credentials, the password read from the variable `builds.registries` names. */
   registry?: Record<string, { username: string; password: string }>;
 }

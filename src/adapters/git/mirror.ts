@@ -39,7 +39,14 @@ export interface MirrorOptions {
   idleTimeoutMs?: number;
 }
 
-export type Mirror = CodeRepo & { close(): void };
+export type Mirror = CodeRepo & {
+  close(): void;
+  /**
+   * Fetches a pull request's head (GitHub's `refs/pull/N/head`, which holds a fork's commits too)
+   * into the mirror; resolves to the commit it points at.
+   */
+  fetchPull(number: number): Promise<string>;
+};
 
 const DEFAULT_ENV = { PATH: '/usr/local/bin:/usr/bin:/bin' };
 
@@ -181,6 +188,17 @@ export const openMirror = async (options: MirrorOptions): Promise<Mirror> => {
       return output.split('\0').filter(Boolean);
     },
     branches: () => branchHeads(git),
+    async fetchPull(number) {
+      if (!Number.isSafeInteger(number) || number < 1)
+        throw new HecklerError('USAGE', `no pull request #${number}`);
+      const local = `refs/heckler/pull/${number}`;
+      await git.serialize(() =>
+        git.run(['fetch', '--no-tags', 'origin', `+refs/pull/${number}/head:${local}`]),
+      );
+      const sha = await refCommit(git, local);
+      if (!sha) throw new HecklerError('NOT_FOUND', `the origin has no head for pull request #${number}`);
+      return sha;
+    },
     close: () => aborter.abort(),
   };
 };

@@ -43,6 +43,8 @@ export interface ChatProgress extends Required<BuildProgress> {
   track(build: BuildRecord): void;
   /** Resolves when every post, update and reply asked for so far has been sent. */
   settled(): Promise<void>;
+  /** The build's message once it is posted (undefined when it could not be). */
+  messageOf(id: number): Promise<MessageRef | undefined>;
 }
 
 interface Entry {
@@ -177,6 +179,18 @@ export const createChatProgress = (options: ChatProgressOptions): ChatProgress =
         await chat.reply(ref, views.stage(snapshot, row, tail));
       });
       show(found);
+    },
+    messageOf: async (id) => {
+      const entry = entries.get(id);
+      if (entry) {
+        let posted: MessageRef | undefined;
+        entry.message.queue(async (ref) => {
+          posted = ref;
+        });
+        await entry.message.settled();
+        if (posted) return posted;
+      }
+      return options.messages.get(String(id));
     },
     settled: () =>
       inflight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)),

@@ -61,7 +61,11 @@ export const reconcileBuilds = async (
         sha: record.sha,
         definition: record.definition,
         commit: record.commit,
-        trigger: { kind: 'retry', by: `restart (build ${record.id} was interrupted)` },
+        trigger: {
+          kind: 'retry',
+          by: `restart (build ${record.id} was interrupted)`,
+          ...(record.trigger.untrusted ? { untrusted: true } : {}),
+        },
         requeued: true,
         retryOf: record.id,
       });

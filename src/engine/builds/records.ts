@@ -23,9 +23,14 @@ export type StageStatus = 'passed' | 'failed' | 'skipped' | 'not_run' | 'timed_o
 export const isFinished = (status: BuildStatus): boolean => status !== 'queued' && status !== 'running';
 
 export interface BuildTrigger {
-  kind: 'push' | 'command' | 'retry';
-  /** A chat user id for commands, the pusher for pushes, what restarted it for retries. */
+  kind: 'push' | 'command' | 'retry' | 'pull_request';
+  /** A chat user id for commands, the pusher for pushes, what restarted it for retries, `PR #12 by @x`. */
   by: string;
+  /**
+   * The code is someone else's (a pull request from a fork): the build gets no registry
+   * credentials and no secret environment values, and a retry after a restart stays untrusted.
+   */
+  untrusted?: boolean;
 }
 
 export interface StageRecord {

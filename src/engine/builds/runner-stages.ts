@@ -36,6 +36,8 @@ export interface StagesRun {
   limits: ContainerLimits;
   signal: AbortSignal;
   now: () => number;
+  /** Secret values for the stages' environment (none for untrusted builds). */
+  secretEnv?: Readonly<Record<string, string>>;
   /** A stage is about to run (its row has startedAt): persist it, so readers see the running stage. */
   onStageStart(row: StageRecord): Promise<void>;
   /** After each stage row is final (log is absent for skipped and not-run stages). */
@@ -70,7 +72,19 @@ export const runStages = async (run: StagesRun): Promise<{ status: BuildStatus; 
 };
 
 const runOne = async (
-  { record, plans, runtime, containerId, capture, limits, signal, now, onStageStart, onStage }: StagesRun,
+  {
+    record,
+    plans,
+    runtime,
+    containerId,
+    capture,
+    limits,
+    signal,
+    now,
+    onStageStart,
+    onStage,
+    secretEnv,
+  }: StagesRun,
   index: number,
   row: StageRecord,
 ): Promise<{ status: BuildStatus; error?: string; why: string } | undefined> => {
@@ -89,7 +103,7 @@ const runOne = async (
   try {
     const { exitCode } = await runtime.exec(containerId, {
       script: stage.script.join('\n'),
-      env: stageEnv(record, index),
+      env: stageEnv(record, index, secretEnv),
       workdir: record.definition.workdir,
       signal: stop,
       onOutput: (chunk, stream) => stageCapture.write(chunk, stream),
@@ -156,12 +170,18 @@ const limitHit = async (
  * Pipeline env, then the stage's own over it, then HECKLER_* last: scripts can rely on those
  * describing this build, whatever the file sets. CI=true by default, as most tools expect.
  */
-export const stageEnv = (record: BuildRecord, index: number): Record<string, string> => {
+export const stageEnv = (
+  record: BuildRecord,
+  index: number,
+  secretEnv: Readonly<Record<string, string>> = {},
+): Record<string, string> => {
   const stage = record.definition.stages[index];
   return {
     CI: 'true',
     ...record.definition.env,
     ...stage?.env,
+    // heckler.yml's secrets win over the file's: an ocelot.yml cannot shadow a token with its own value.
+    ...secretEnv,
     HECKLER_BUILD_ID: String(record.id),
     HECKLER_REPO: record.repo,
     HECKLER_BRANCH: record.branch,

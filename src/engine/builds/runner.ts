@@ -27,8 +27,10 @@ export interface RunnerDeps {
   secrets?: readonly string[];
   /** Defaults: 4 MiB per build, and the last 64 KiB of each stage past that. */
   logLimits?: Partial<LogLimits>;
-  /** Registry credentials for pulling an image, from config. */
+  /** Registry credentials for pulling an image, from config; never for untrusted builds. */
   registryAuth?: (image: string) => RegistryAuth | undefined;
+  /** A repository's secret environment values (heckler.yml `secretEnv`); never for untrusted builds. */
+  secretEnv?: (repo: string) => Readonly<Record<string, string>>;
   /** `heckler.instance` label: tells this bot's containers from another's on a shared host. */
   instance?: string;
   /** Memory, CPUs, pids and timeout of each build; DEFAULT_RESOURCE_POLICY when absent. */
@@ -94,7 +96,9 @@ export const runBuild = async (
   try {
     if (!resolved.ok) throw new LimitsRefused(resolved.error);
     const { limits } = resolved;
-    const auth = deps.registryAuth?.(definition.image);
+    // A fork's pull request runs code nobody here reviewed: it gets nothing that is ours to guard.
+    const trusted = record.trigger.untrusted !== true;
+    const auth = trusted ? deps.registryAuth?.(definition.image) : undefined;
     await runtime.ensureImage(definition.image, { ...(auth ? { auth } : {}), signal: stop });
     const tar = await abortable(tree(), stop);
     const labels = buildLabels(record, deps.instance ?? 'heckler');
@@ -116,6 +120,7 @@ export const runBuild = async (
       limits,
       signal: stop,
       now: () => clock.now(),
+      ...(trusted && deps.secretEnv ? { secretEnv: deps.secretEnv(record.repo) } : {}),
       onStageStart: () => records.save(record),
       onStage: async (stage) => {
         await records.save(record);

@@ -20,11 +20,12 @@ import { buildLogText, createBuildLogs, type StageLog } from './log.js';
 import type { PipelineParse } from './pipeline.js';
 import { createPoller, type PollReport, type RepoTips } from './poll.js';
 import { type BuildViews, createChatProgress } from './progress.js';
+import { buildPullRequest, type PullRequest, type PullRequestReport } from './pull-requests.js';
 import { createBuildQueue, type QueueLimits, type ReconcileResult } from './queue.js';
 import { type BuildRecord, createBuildRecords, type NewBuild } from './records.js';
 import type { BuildProgress } from './runner.js';
 import type { ResourcePolicy } from './runner-limits.js';
-import { createStatusReporter, githubRepoOf } from './status-reporter.js';
+import { createStatusReporter, githubRepoOf, githubWebHost } from './status-reporter.js';
 import { createRepoRegistry, type OpenRepo, type WatchedRepo } from './watch.js';
 
 export type { PollReport } from './poll.js';
@@ -45,9 +46,14 @@ export interface BuildServiceOptions {
   logLimitBytes: number;
   /** Memory, CPUs, pids and timeout of builds (DEFAULT_RESOURCE_POLICY when absent). */
   resources?: ResourcePolicy;
-  /** Commit statuses; `repos` maps a repo name to the host's owner/repo (github.com URLs need none). */
-  codeHost?: { host: CodeHost; repos: Readonly<Record<string, string>> };
+  /**
+   * Commit statuses; `repos` maps a repo name to the host's owner/repo. URLs on github.com, or on
+   * the host of `apiUrl` (GitHub Enterprise), need no mapping.
+   */
+  codeHost?: { host: CodeHost; repos: Readonly<Record<string, string>>; apiUrl?: string };
   registryAuth?: (image: string) => RegistryAuth | undefined;
+  /** A repository's secret environment values (never given to untrusted builds). */
+  secretEnv?: (repo: string) => Readonly<Record<string, string>>;
   /** Masked in build logs. */
   secrets?: readonly string[];
   /** `heckler.instance` label of our containers. */
@@ -94,6 +100,10 @@ export interface BuildService {
   kill(target: string, by: string): Promise<Killed[]>;
   log(id: number, stage?: string): Promise<{ build: BuildRecord; text: string }>;
   poll(): Promise<PollReport[]>;
+  /** A push to `hostRepo` (`owner/name` on the code host): polls the watched repositories it is, now. */
+  pushed(hostRepo: string): Promise<PollReport[]>;
+  /** Builds a pull request's head in each watched repository that is its base. */
+  pullRequest(pr: PullRequest): Promise<PullRequestReport[]>;
   sweep(): Promise<JanitorReport>;
   /** At start: builds left running are interrupted (and queued once more); queued ones resume. */
   reconcile(): Promise<ReconcileResult>;
@@ -130,17 +140,31 @@ export const createBuildService = (options: BuildServiceOptions): BuildService =
     ...(options.minUpdateMs === undefined ? {} : { minUpdateMs: options.minUpdateMs }),
   });
   const codeHost = options.codeHost;
+  const webHosts = [...new Set(['github.com', githubWebHost(codeHost?.apiUrl ?? '') ?? 'github.com'])];
+  /** The repository's `owner/name` on the code host (mapped, or read from a github.com / GHE URL). */
+  const hostRepoOf = async (repo: Pick<WatchedRepo, 'name' | 'url'>) =>
+    codeHost?.repos[repo.name] ?? githubRepoOf(repo.url, webHosts);
   const statuses = codeHost
     ? createStatusReporter({
         host: codeHost.host,
-        hostRepo: async (name) => {
-          const mapped = codeHost.repos[name];
-          return mapped ?? githubRepoOf((await registry.get(name)).url);
-        },
+        hostRepo: async (name) => hostRepoOf(await registry.get(name)),
         context: statusContext(new Set(options.repos.filter((r) => r.builtOnReview).map((r) => r.name))),
+        targetUrl: async (build) => {
+          const ref = await chatProgress.messageOf(build.id);
+          return ref && chat.permalink ? chat.permalink(ref) : undefined;
+        },
         logger,
       })
     : undefined;
+  /** Watched repositories (not the Puppet one: reviews build it) that are `hostRepo` on the code host. */
+  const watchedAs = async (hostRepo: string) => {
+    const found: WatchedRepo[] = [];
+    for (const repo of await registry.all()) {
+      const name = repo.builtOnReview ? undefined : await hostRepoOf(repo);
+      if (name?.toLowerCase() === hostRepo.toLowerCase()) found.push(repo);
+    }
+    return found;
+  };
   const observer = options.observer;
   const progress: BuildProgress = {
     onStatus: (build) => {
@@ -165,6 +189,7 @@ export const createBuildService = (options: BuildServiceOptions): BuildService =
     logLimits: { maxBytes: options.logLimitBytes },
     ...(options.resources ? { resources: options.resources } : {}),
     ...(options.registryAuth ? { registryAuth: options.registryAuth } : {}),
+    ...(options.secretEnv ? { secretEnv: options.secretEnv } : {}),
     progress,
     tree: async (build) => (await registry.mirror(await registry.get(build.repo))).archive(build.sha),
   });
@@ -172,6 +197,8 @@ export const createBuildService = (options: BuildServiceOptions): BuildService =
   const enqueue = async (build: NewBuild): Promise<BuildRecord> => {
     const record = await queue.enqueue(build);
     chatProgress.track(record);
+    // `pending` "queued" on the commit, linked to the message posted for it just now.
+    statuses?.onStatus(record);
     observer?.onStatus?.(record);
     return record;
   };
@@ -243,6 +270,22 @@ export const createBuildService = (options: BuildServiceOptions): BuildService =
         } catch (error) {
           logger.warn({ err: error, repo: repo.name }, 'could not poll a repository');
         }
+      }
+      return reports;
+    },
+    pushed: async (hostRepo) => Promise.all((await watchedAs(hostRepo)).map((repo) => pollOne(repo))),
+    pullRequest: async (pr) => {
+      const reports: PullRequestReport[] = [];
+      for (const repo of await watchedAs(pr.repo)) {
+        const deps = {
+          logger,
+          enqueue,
+          builtAt: (name: string, sha: string) => records.list({ repo: name, sha }),
+          onInvalid: async (at: WatchedRepo, target: Target, errors: readonly string[]) => {
+            await chat.post(options.channel, views.invalidPush(at.name, describeTarget(target), errors));
+          },
+        };
+        reports.push(await buildPullRequest(deps, repo, await registry.mirror(repo), pr));
       }
       return reports;
     },

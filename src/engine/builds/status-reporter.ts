@@ -7,15 +7,15 @@ export interface StatusReporterOptions {
   host: CodeHost;
   /** The host's `owner/repo` for a watched repository, or undefined when it is not on the host. */
   hostRepo(repo: string): Promise<string | undefined>;
-  /** Where the status links to (the chat message, a web page), when there is one. */
-  targetUrl?: (build: BuildRecord) => string | undefined;
+  /** Where the status links to (the build's chat message), when there is one. */
+  targetUrl?: (build: BuildRecord) => Promise<string | undefined>;
   /** The status's name (default `heckler/<pipeline>`). */
   context?: (build: BuildRecord) => string;
   logger: Logger;
 }
 
 const states: Record<BuildStatus, CommitState | undefined> = {
-  queued: undefined,
+  queued: 'pending',
   running: 'pending',
   passed: 'success',
   failed: 'failure',
@@ -61,7 +61,10 @@ export const createStatusReporter = (options: StatusReporterOptions): StatusRepo
     if (!state) return;
     const repo = await options.hostRepo(build.repo).catch(() => undefined);
     if (!repo) return;
-    const targetUrl = options.targetUrl?.(build);
+    const targetUrl = await options.targetUrl?.(build).catch((error: unknown) => {
+      options.logger.warn({ err: error, build: build.id }, 'could not link the commit status to its message');
+      return undefined;
+    });
     try {
       await options.host.setStatus(repo, build.sha, {
         state,
@@ -82,8 +85,32 @@ export const createStatusReporter = (options: StatusReporterOptions): StatusRepo
   };
 };
 
-/** `https://github.com/o/r(.git)`, `git@github.com:o/r.git`, `ssh://git@github.com/o/r` → `o/r`. */
-export const githubRepoOf = (url: string): string | undefined => {
-  const match = /github\.com[:/]([\w.-]+)\/([\w.-]+?)(?:\.git)?\/?$/.exec(url);
-  return match ? `${match[1]}/${match[2]}` : undefined;
+/**
+ * The web host of a GitHub API URL: `https://api.github.com` → `github.com`, a GitHub Enterprise
+ * `https://ghe.example.com/api/v3` → `ghe.example.com`; undefined for what is not a URL.
+ */
+export const githubWebHost = (apiUrl: string): string | undefined => {
+  try {
+    const host = new URL(apiUrl).hostname.toLowerCase();
+    return host === 'api.github.com' ? 'github.com' : host.replace(/^api\./, '') || undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const escapeHost = (host: string) => host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * `https://github.com/o/r(.git)`, `git@github.com:o/r.git`, `ssh://git@github.com/o/r` → `o/r`;
+ * the same for the other web hosts given (a GitHub Enterprise host, from its `apiUrl`).
+ */
+export const githubRepoOf = (url: string, hosts: readonly string[] = ['github.com']): string | undefined => {
+  for (const host of hosts) {
+    const match = new RegExp(
+      `^(?:[a-z+]+://)?(?:[^@/]+@)?${escapeHost(host)}(?::\\d+)?[:/]([\\w.-]+)/([\\w.-]+?)(?:\\.git)?/?$`,
+      'i',
+    ).exec(url);
+    if (match) return `${match[1]}/${match[2]}`;
+  }
+  return undefined;
 };

@@ -25,7 +25,11 @@ export interface WatchedRepo {
 }
 
 /** A mirror of every branch of one repository. */
-export type RepoMirror = CodeRepo & { close(): void };
+export type RepoMirror = CodeRepo & {
+  close(): void;
+  /** Fetches pull request `number`'s head (the code host's `refs/pull/N/head`); its commit. */
+  fetchPull?(number: number): Promise<string>;
+};
 
 /** Clones (or reopens) the mirror of a repository. The composition root passes the git adapter. */
 export type OpenRepo = (repo: Pick<WatchedRepo, 'name' | 'url'>) => Promise<RepoMirror>;
