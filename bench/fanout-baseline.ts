@@ -81,9 +81,11 @@ export const sshFanout = async <N>(
 const SYNC_TIMEOUT_MS = 300_000;
 
 /**
- * The engine's node-side commands for one noop, byte for byte as its SSH transport sends them
- * (wrapped by `remoteCommand`): what syncCode runs (probe, then checkout with or without a
- * bundle on stdin) and the puppet wrapper. The nonce lets the caller check the markers.
+ * The probe path's node-side commands for one noop, byte for byte as the SSH transport sends them
+ * (wrapped by `remoteCommand`): what syncCode runs (probe, then checkout with or without a bundle
+ * on stdin) and the puppet wrapper. The engine sent these three per node before it folded them
+ * into one (fleet/one-trip.ts), and still does for a checkout that needs repair; a script doing the
+ * job by hand would send them too. The nonce lets the caller check the markers.
  */
 export const engineSteps = (
   config: Config,

@@ -29,17 +29,19 @@ import { measure, median } from './support/measure.js';
 
 const execGit = (args: string[]) => promisify(execFile)('git', args);
 
-type Kind = 'probe' | 'checkout' | 'processor' | 'puppet' | 'other';
+type Kind = 'one-trip' | 'probe' | 'checkout' | 'processor' | 'puppet' | 'other';
 const kindOf = (command: string): Kind =>
-  command.includes('repo absent')
-    ? 'probe'
-    : command.includes('checkout -q --force')
-      ? 'checkout'
-      : command.includes('@@HECKLER-REPORT')
-        ? 'puppet'
-        : command.includes('.sha256')
-          ? 'processor'
-          : 'other';
+  command.includes('heckler-sync-needed')
+    ? 'one-trip'
+    : command.includes('repo absent')
+      ? 'probe'
+      : command.includes('checkout -q --force')
+        ? 'checkout'
+        : command.includes('@@HECKLER-REPORT')
+          ? 'puppet'
+          : command.includes('.sha256')
+            ? 'processor'
+            : 'other';
 
 interface Span {
   kind: Kind | 'bundle';
@@ -204,7 +206,7 @@ const run = async () => {
           out(
             `${label}: wall ${wallS.toFixed(2)} s; bot CPU ${f1((cpu.selfS * 1000) / nodeCount)} ms/node + git ${f1((cpu.childrenS * 1000) / nodeCount)} ms/node; bundles sent ${(sent / nodeCount).toFixed(0)} B/node; machine ${f1(cpu.machineBusyS)} CPU-s`,
           );
-          for (const kind of ['bundle', 'probe', 'checkout', 'processor', 'puppet'] as const) {
+          for (const kind of ['bundle', 'one-trip', 'probe', 'checkout', 'processor', 'puppet'] as const) {
             const line = describe(kind);
             if (line) out(`    ${line}`);
           }
