@@ -1,7 +1,9 @@
 import type { ApplyService } from '../engine/apply/service.js';
+import { HecklerError } from '../engine/errors.js';
 import { escapeText } from '../engine/text/mrkdwn.js';
 import { fleetOf, nodesFlag, revisionArg, selectorOf, setFlag } from './fleet-args.js';
-import type { ArgSpec, CommandSpec, Services } from './types.js';
+import { createForms } from './forms.js';
+import type { ArgSpec, CommandContext, CommandSpec, Services } from './types.js';
 import { hosts } from './views/apply-text.js';
 
 /** The apply half, or the same configuration hint as every Puppet command. */
@@ -22,6 +24,16 @@ export const applyIdArg: ArgSpec = {
 
 export const applyId = (text: string | undefined) => Number((text ?? '').replace(/^#/, ''));
 
+/** `apply` alone: the form where the surface has one, else what to type and what there is to apply. */
+const askForRevision = async (ctx: CommandContext): Promise<void> => {
+  if (ctx.openForm) return ctx.openForm('apply');
+  const choices = await createForms(ctx.services).revisions('');
+  const offered = choices.map((choice) => `\`${escapeText(choice.value)}\``).join(', ');
+  throw new HecklerError('USAGE', 'missing REV: which revision to apply', {
+    hint: `type \`/heckler apply REV\`${offered ? `, REV one of ${offered} or a SHA` : ''}`,
+  });
+};
+
 export const apply: CommandSpec = {
   name: 'apply',
   summary: 'Plan an apply of a revision; Confirm locks the nodes and rolls it out set by set',
@@ -31,7 +43,8 @@ export const apply: CommandSpec = {
     'Confirm). Any approved revision applies directly: intermediate tags need not be applied first. A REV that does ' +
     'not descend from what a node runs would roll changes back and is refused; admins may pass --force. Confirm ' +
     "locks the nodes and applies them in `fleet.applyOrder` (canaries first), editing the plan's message as it goes.",
-  args: [revisionArg],
+  // Without REV, surfaces that can (a Slack modal, the shell's prompts) ask for it in a form.
+  args: [{ ...revisionArg, required: false }],
   flags: [
     nodesFlag,
     setFlag,
@@ -45,9 +58,20 @@ export const apply: CommandSpec = {
     'apply 3f9c2e1 --nodes web1,web2',
     'apply v2.0 --force',
   ],
+  /** What the apply form shows before it closes: a revision that resolves, a set that exists. */
+  async check(ctx, call) {
+    appliesOf(ctx.services);
+    const set = call.flags.set;
+    if (typeof set === 'string' && !new Set(createForms(ctx.services).sets()).has(set))
+      throw new HecklerError('NOT_FOUND', `no node set named ${escapeText(set)}`, {
+        hint: `sets: ${escapeText(createForms(ctx.services).sets().join(', '))}`,
+      });
+    if (call.args.REV) await ctx.services.reviews?.resolve(call.args.REV);
+  },
   async run(ctx, call) {
     const applies = appliesOf(ctx.services);
-    const revision = call.args.REV ?? '';
+    if (call.args.REV === undefined) return askForRevision(ctx);
+    const revision = call.args.REV;
     const planning = `planning an apply of ${escapeText(revision)}: reading what each node runs`;
     await ctx.respond({ text: planning, blocks: [{ kind: 'context', text: planning }] });
     const planned = await applies.plan({

@@ -1,3 +1,4 @@
+import { HecklerError } from '../engine/errors.js';
 import { decisionBasics, pinnedRevisionArg, reviewsOf, splitPinned } from './review-args.js';
 import type { CommandSpec } from './types.js';
 
@@ -11,6 +12,14 @@ export const deny: CommandSpec = {
   role: 'anyone',
   sideEffects: true,
   examples: ['deny 3f9c2e1 restarts nginx on every node at once'],
+  /** The Deny modal closes only on a revision that resolves and a reason that is not blank. */
+  async check(ctx, call) {
+    await reviewsOf(ctx.services).resolve(splitPinned(call.args.REV ?? '').revision);
+    if (!call.args.REASON?.trim())
+      throw new HecklerError('USAGE', 'a denial needs a reason', {
+        hint: 'say what the author should fix: they read it',
+      });
+  },
   async run(ctx, call) {
     const reviews = reviewsOf(ctx.services);
     const { revision, shownHash } = splitPinned(call.args.REV ?? '');

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { HecklerError, isHecklerError } from '../engine/errors.js';
+import type { Message } from '../engine/ports/message.js';
 import { type CommandOutcome, type Metrics, noMetrics } from '../engine/ports/metrics.js';
 import { formatDuration } from '../engine/text/duration.js';
 import { authorize, rolesOf } from './authorize.js';
 import { describeError } from './describe-error.js';
+import { createForms, type Forms } from './forms.js';
 import { parseCommand } from './parse.js';
 import { createRateLimiter } from './rate-limit.js';
 import type { ChatRequest, CommandContext, Services } from './types.js';
@@ -11,6 +13,14 @@ import type { ChatRequest, CommandContext, Services } from './types.js';
 export interface Dispatcher {
   /** Parse, authorize and run one request. Never throws: failures are answered to the user. */
   dispatch(request: ChatRequest): Promise<void>;
+  /**
+   * Parses and authorizes a request as `dispatch` would and runs its command's `check`, without
+   * running it: what a form (a Slack modal) shows before it closes. The refusal, or undefined.
+   * Optional so that stand-in dispatchers (tests, benches) need not have it.
+   */
+  check?(request: ChatRequest): Promise<Message | undefined>;
+  /** The choices forms offer (revisions, node sets), for surfaces that draw them. */
+  forms?: Forms;
 }
 
 export interface DispatcherOptions {
@@ -40,6 +50,30 @@ export const createDispatcher = (services: Services, options: DispatcherOptions 
   const expensive = createRateLimiter({ max: count, windowMs: per, clock: services.clock });
   const metrics = options.metrics ?? noMetrics;
   return {
+    forms: createForms(services),
+    async check(request) {
+      const log = services.logger.child({ user: request.user, channel: request.channel, check: true });
+      const roles = rolesOf(request.user, services.config.roles);
+      try {
+        const parsed = parseCommand(request.text, services.commands);
+        if (parsed.kind === 'error') throw parsed.error;
+        if (parsed.kind === 'empty') return undefined;
+        authorize(parsed.command, parsed.call, roles, services.config);
+        const ctx: CommandContext = {
+          user: request.user,
+          origin: request.origin ?? { surface: 'slack' },
+          roles,
+          channel: request.channel,
+          respond: request.respond,
+          services,
+          log,
+        };
+        await parsed.command.check?.(ctx, parsed.call);
+        return undefined;
+      } catch (error) {
+        return describeError(error, log);
+      }
+    },
     async dispatch(request) {
       /** The registry's name once parsed; what the user typed never becomes a label. */
       let name = 'unknown';
@@ -55,6 +89,7 @@ export const createDispatcher = (services: Services, options: DispatcherOptions 
         services,
         log,
         ...(request.source ? { source: request.source } : {}),
+        ...(request.openForm ? { openForm: request.openForm } : {}),
       };
       try {
         const parsed = parseCommand(request.text, services.commands);

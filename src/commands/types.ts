@@ -5,9 +5,10 @@ import type { BuildService } from '../engine/builds/service.js';
 import type { IgnoreService } from '../engine/ignores/service.js';
 import type { NodeLocks } from '../engine/locks/node-locks.js';
 import type { PermadiffService } from '../engine/permadiffs/service.js';
-import type { Chat, Clock, Logger, Message, MessageRef } from '../engine/ports/index.js';
+import type { Chat, Clock, CodeRepo, Logger, Message, MessageRef } from '../engine/ports/index.js';
 import type { ReviewService } from '../engine/review/service.js';
 import type { FleetService } from '../engine/runs/fleet-service.js';
+import type { FormName } from './forms.js';
 
 export type { Role };
 /** The role a command needs; 'anyone' for read-only commands everybody may run. */
@@ -55,6 +56,8 @@ export interface Services {
   reviews?: ReviewService;
   /** The Puppet half; absent when heckler.yml configures no `repo`. */
   fleet?: FleetService;
+  /** The Puppet repository's mirror (forms suggest its revisions); absent when heckler.yml configures no `repo`. */
+  repo?: CodeRepo;
   /** Ignores made from chat; absent: those of `reviews`, if any. */
   ignores?: IgnoreService;
   /** Applies (plans, confirm, rollout) and status; absent when heckler.yml configures no `repo`. */
@@ -82,6 +85,8 @@ export interface CommandContext {
   source?: MessageRef;
   /** Answer only the asking user (Slack: ephemeral via response_url; shell: printed). */
   respond(message: Message): Promise<void>;
+  /** Opens a form for the asking user (Slack: a modal; the shell: prompts), where the surface can. */
+  openForm?(form: FormName): Promise<void>;
   services: Services;
   log: Logger;
 }
@@ -104,6 +109,11 @@ export interface CommandSpec {
   /** Full command lines without the `/heckler` prefix. */
   examples: readonly string[];
   run(ctx: CommandContext, call: CommandCall): Promise<void>;
+  /**
+   * Quick checks of what `run` would refuse (an unknown revision), made before a form closes:
+   * Slack shows a modal's errors only in the answer to its submission, within 3 s.
+   */
+  check?(ctx: CommandContext, call: CommandCall): Promise<void>;
 }
 
 export interface CommandRegistry {
@@ -120,4 +130,6 @@ export interface ChatRequest {
   channel: string;
   source?: MessageRef;
   respond(message: Message): Promise<void>;
+  /** Present when the surface can open a form for this request (a Slack trigger_id, the shell). */
+  openForm?(form: FormName): Promise<void>;
 }

@@ -240,6 +240,7 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
       ...(fleet
         ? {
             fleet: fleet.service,
+            repo: fleet.repo,
             reviews: fleet.reviews,
             applies: fleet.applies,
             permadiffs: fleet.permadiffs,

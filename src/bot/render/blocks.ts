@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { Block, Button, Field, Message } from '../../engine/ports/message.js';
+import type { Ask, Block, Button, Confirm, Field, Message } from '../../engine/ports/message.js';
 import { escapeText, unescapeText } from '../../engine/text/mrkdwn.js';
 import { chunk, chunkWithin, ellipsize, paginate, SLACK_LIMITS, splitMrkdwn } from './slack-limits.js';
 
@@ -32,6 +32,34 @@ export interface RenderOptions {
 
 /** Every button's action_id starts with this; the Slack adapter routes clicks on it. */
 export const ACTION_PREFIX = 'heckler:';
+/** A button that asks for a text first (Button.ask): its click opens a modal instead of running. */
+export const ASK_PREFIX = 'heckler-ask:';
+
+/** What an asking button carries in its value: the command and the question (Slack echoes it on click). */
+export interface AskValue {
+  command: string;
+  ask: Ask;
+}
+
+/** A plain button's value is its command; an asking one's is its AskValue as JSON. */
+const buttonValue = (button: Button): string =>
+  button.ask
+    ? JSON.stringify({ command: button.command, ask: button.ask } satisfies AskValue)
+    : button.command;
+
+/** The AskValue a click echoes, or undefined when it is not one (never trusted further than its shape). */
+export const parseAskValue = (value: string | undefined): AskValue | undefined => {
+  try {
+    const parsed = JSON.parse(value ?? '') as Partial<AskValue> | null;
+    const ask = parsed?.ask as Partial<Ask> | undefined;
+    const strings = [parsed?.command, ask?.title, ask?.label, ask?.submit];
+    if (!strings.every((s) => typeof s === 'string')) return undefined;
+    if (ask?.placeholder !== undefined && typeof ask.placeholder !== 'string') return undefined;
+    return parsed as AskValue;
+  } catch {
+    return undefined;
+  }
+};
 
 const mrkdwn = (text: string): types.MrkdwnElement => ({ type: 'mrkdwn', text });
 const plain = (text: string): types.PlainTextElement => ({ type: 'plain_text', text, emoji: true });
@@ -123,21 +151,34 @@ const header = (text: string): SlackBlock[] => {
 const code = (text: string): SlackBlock[] =>
   text === '' ? [] : sections(`\`\`\`\n${escapeText(fenceSafe(text))}\n\`\`\``);
 
+/** A Block Kit confirmation dialog within its limits (title 100, text 300, buttons 30 characters). */
+export const confirmDialog = (confirm: Confirm, style?: Button['style']): types.ConfirmationDialog => ({
+  title: plain(ellipsize(confirm.title, SLACK_LIMITS.confirmTitle)),
+  text: mrkdwn(ellipsize(safeMrkdwn(confirm.text), SLACK_LIMITS.confirmText)),
+  confirm: plain(ellipsize(confirm.yes, SLACK_LIMITS.confirmButton)),
+  deny: plain(ellipsize(confirm.no ?? 'Cancel', SLACK_LIMITS.confirmButton)),
+  ...(style === 'danger' ? { style: 'danger' as const } : {}),
+});
+
+const buttonElement = (button: Button, counter: { next: number }): types.Button => {
+  const asks = button.ask !== undefined;
+  const element: types.Button = {
+    type: 'button',
+    action_id: `${asks ? ASK_PREFIX : ACTION_PREFIX}${counter.next++}`,
+    text: plain(ellipsize(button.label, SLACK_LIMITS.buttonLabel)),
+    value: buttonValue(button),
+  };
+  if (button.style) element.style = button.style;
+  if (button.confirm) element.confirm = confirmDialog(button.confirm, button.style);
+  return element;
+};
+
 const actions = (buttons: readonly Button[], counter: { next: number }): SlackBlock[] => {
-  const fitting = buttons.filter((b) => b.command.length <= SLACK_LIMITS.buttonValue);
-  const tooLong = buttons.filter((b) => b.command.length > SLACK_LIMITS.buttonValue);
+  const fitting = buttons.filter((b) => buttonValue(b).length <= SLACK_LIMITS.buttonValue);
+  const tooLong = buttons.filter((b) => buttonValue(b).length > SLACK_LIMITS.buttonValue);
   const rows: SlackBlock[] = chunk(fitting, SLACK_LIMITS.buttonsPerActions).map((row) => ({
     type: 'actions',
-    elements: row.map((button) => {
-      const element: types.Button = {
-        type: 'button',
-        action_id: `${ACTION_PREFIX}${counter.next++}`,
-        text: plain(ellipsize(button.label, SLACK_LIMITS.buttonLabel)),
-        value: button.command,
-      };
-      if (button.style) element.style = button.style;
-      return element;
-    }),
+    elements: row.map((button) => buttonElement(button, counter)),
   }));
   const notes = tooLong.map(
     (b) => `button '${escapeText(b.label)}' left out: its command is longer than a Slack button holds`,

@@ -27,6 +27,24 @@ export const SLACK_LIMITS = {
   blockOverhead: 20,
   /** What a block made of several texts (fields, context elements) holds in all, so any block fits a message. */
   blockText: 3000,
+  /** A button's `confirm` dialog: plain_text title, mrkdwn text, plain_text yes/no buttons. */
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
+  /** A modal's title, submit and close buttons (plain_text). */
+  modalTitle: 24,
+  modalButton: 24,
+  /** A modal's `private_metadata` and `callback_id`. */
+  privateMetadata: 3000,
+  callbackId: 255,
+  /** An input block's label, a plain_text_input's placeholder and its longest value. */
+  inputLabel: 2000,
+  placeholder: 150,
+  inputValue: 3000,
+  /** Options of a select: each text and value, and how many one answer may hold. */
+  optionText: 75,
+  optionValue: 150,
+  optionsPerSelect: 100,
 } as const;
 
 const FENCE = '```';

@@ -9,6 +9,7 @@ import type { Locks } from '../../engine/ports/store.js';
 import { ACTION_PREFIX, toBlockKit, toHomeView } from '../render/blocks.js';
 import { slackAckWaits, TurnQueue } from './call.js';
 import { callSlack } from './chat.js';
+import { registerModals } from './modals.js';
 
 const DEDUP_TTL_MS = 60 * 60 * 1000;
 /** A dedup claim must not eat Slack's 3 s ack budget; past this the delivery is processed anyway. */
@@ -101,6 +102,9 @@ export const registerListeners = (app: App, deps: ListenerDeps): void => {
     if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
   });
 
+  // Modals: asking buttons, the apply form and its shortcut; `openForm` lets `/heckler apply` open one.
+  const openForm = registerModals(app, deps);
+
   app.command(/^\/heckler/, async ({ command, ack, respond, context }) => {
     await ack();
     acked(context);
@@ -109,6 +113,7 @@ export const registerListeners = (app: App, deps: ListenerDeps): void => {
       user: command.user_id,
       channel: command.channel_id,
       respond: ephemeral(answers, respond),
+      openForm: openForm(command.trigger_id, command.user_id, command.channel_id),
     };
     deps.track(commands.run(() => dispatcher.dispatch(request)));
   });

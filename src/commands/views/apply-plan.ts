@@ -5,6 +5,7 @@ import type { Block, Message } from '../../engine/ports/index.js';
 import { formatDuration } from '../../engine/text/duration.js';
 import { escapeText as esc, mention, mentionAll } from '../../engine/text/mrkdwn.js';
 import { hhmm, hosts, plural, selectorText, target } from './apply-text.js';
+import { confirmApplyButton, dropPlanButton } from './decision-buttons.js';
 
 /** Past this many commit or blocker lines a plan says how many more there are (never cut silently). */
 const MAX_LINES = 30;
@@ -132,10 +133,7 @@ export const planMessage = (record: ApplyRecord, now: number): Message => {
       });
       blocks.push({
         kind: 'actions',
-        buttons: [
-          { label: 'Confirm', command: `confirm ${record.id}`, style: 'primary' },
-          { label: 'Cancel', command: `cancel ${record.id}`, style: 'danger' },
-        ],
+        buttons: [confirmApplyButton(record), dropPlanButton(record)],
       });
       break;
     case 'expired':

@@ -15,6 +15,7 @@ import {
   stageLine,
   target,
 } from './apply-text.js';
+import { stopApplyButton } from './decision-buttons.js';
 
 /** Failures listed in the status message; the rest are in the thread, one reply each. */
 const MAX_FAILURES = 10;
@@ -110,7 +111,7 @@ export const progressMessage = (record: ApplyRecord, now: number): Message => {
     else
       blocks.push({
         kind: 'actions',
-        buttons: [{ label: 'Cancel', command: `cancel ${record.id}`, style: 'danger' }],
+        buttons: [stopApplyButton(record)],
       });
   }
   return { text: `${line} (${statusWord[record.status]})`, blocks };

@@ -9,6 +9,7 @@ import {
 } from '../../engine/review/records.js';
 import { escapeText as esc, mentionAll } from '../../engine/text/mrkdwn.js';
 import { SHOWN_HASH_LENGTH } from '../review-args.js';
+import { approveButton, denyButton } from './decision-buttons.js';
 import { resourceBlocks } from './puppet-report.js';
 import { fitReview, type ReviewPart } from './review-budget.js';
 import { buildLine, type ReviewBuildGate } from './review-build.js';
@@ -61,12 +62,12 @@ const writersLine = (record: ReviewRecord): string => {
 const buttons = (record: ReviewRecord, gate: ReviewBuildGate | undefined): Block[] => {
   if (reviewStatus(record) !== 'pending') return [];
   const pinned = `${record.sha}@${record.deltaHash.slice(0, SHOWN_HASH_LENGTH)}`;
+  const commit = { shortSha: record.shortSha, pinned, nodes: coveredNodes(record).covered };
   const list: Button[] = [];
   // Nothing reviewed, nothing to approve: only a denial makes sense; nor before the build passed, when required.
   const unbuilt = gate?.approvals === true && buildBlockOf(record.build) !== undefined;
-  if (coveredNodes(record).covered > 0 && !unbuilt)
-    list.push({ label: 'Approve', command: `approve ${pinned}`, style: 'primary' });
-  list.push({ label: 'Deny', command: `deny ${pinned}`, style: 'danger' });
+  if (commit.nodes > 0 && !unbuilt) list.push(approveButton(commit));
+  list.push(denyButton(commit));
   return [{ kind: 'actions', buttons: list }];
 };
 

@@ -33,6 +33,36 @@ export interface Button {
   label: string;
   command: string;
   style?: 'primary' | 'danger';
+  /** "Are you sure?" before the command runs: for anything that changes production or decides a review. */
+  confirm?: Confirm;
+  /**
+   * Asks the clicking user for a text (a deny's reason) before the command runs; the answer is
+   * appended to `command` as its last argument, and the line goes through the parser as if typed.
+   */
+  ask?: Ask;
+}
+
+/** A yes/no question (Slack: a Block Kit `confirm` dialog; the shell: a y/N line). */
+export interface Confirm {
+  /** Plain text, short: "Apply v2.1?" */
+  title: string;
+  /** mrkdwn, like message text: what happens on yes. */
+  text: string;
+  /** The yes button: "Apply". */
+  yes: string;
+  /** The no button; "Cancel" when absent. */
+  no?: string;
+}
+
+/** A question whose answer completes the command (Slack: a modal; the shell: the next line). */
+export interface Ask {
+  /** Plain text, short: "Deny 3f9c2e1". */
+  title: string;
+  /** Plain text: what to type, "Why deny it? The author reads this." */
+  label: string;
+  placeholder?: string;
+  /** The submit button: "Deny". */
+  submit: string;
 }
 
 export interface Message {
