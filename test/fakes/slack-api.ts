@@ -50,6 +50,16 @@ const parseArgs = (req: IncomingMessage, raw: Buffer): Record<string, unknown> =
   return args;
 };
 
+/** The file's bytes in an upload: the body itself, or its one part when it came as multipart form data. */
+const uploaded = (req: IncomingMessage, raw: Buffer): string => {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(req.headers['content-type'] ?? '');
+  const text = raw.toString();
+  if (!boundary) return text;
+  const delimiter = `--${boundary[1] ?? boundary[2]}`;
+  const part = text.split(delimiter)[1] ?? '';
+  return part.slice(part.indexOf('\r\n\r\n') + 4, part.lastIndexOf('\r\n'));
+};
+
 const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
@@ -197,7 +207,11 @@ export class FakeSlackApi {
       return send(res, 200, { ok: true });
     }
     if (area === 'upload') {
-      this.uploads.push({ fileId: path.split('/').pop() ?? '', bytes: raw.length, content: raw.toString() });
+      this.uploads.push({
+        fileId: path.split('/').pop() ?? '',
+        bytes: raw.length,
+        content: uploaded(req, raw),
+      });
       res.writeHead(200, { 'content-type': 'text/plain' });
       return void res.end(`OK - ${raw.length}`);
     }

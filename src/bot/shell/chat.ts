@@ -17,6 +17,8 @@ export class ShellChat implements Chat {
   private nextButton = 1;
   private readonly buttons = new Map<number, PressableButton>();
   private readonly buttonsOf = new Map<string, number[]>();
+  /** The file each message showed last: an update prints it again only when its content changed. */
+  private readonly filesOf = new Map<string, string>();
 
   constructor(
     private readonly out: Writable,
@@ -26,18 +28,28 @@ export class ShellChat implements Chat {
   async post(channel: string, message: Message): Promise<MessageRef> {
     const ref = { channel, ts: `m${this.nextMessage++}` };
     this.print(`#${channel} · ${ref.ts}`, message, ref);
+    await this.attach(ref, ref, message);
     return ref;
   }
 
   async update(ref: MessageRef, message: Message): Promise<void> {
     this.retireButtons(ref);
     this.print(`#${ref.channel} · ${ref.ts} (updated)`, message, ref);
+    await this.attach(ref, ref, message);
   }
 
   async reply(thread: MessageRef, message: Message): Promise<MessageRef> {
     const ref = { channel: thread.channel, ts: `m${this.nextMessage++}` };
     this.print(`#${thread.channel} · ${ref.ts} ↳ thread of ${thread.ts}`, message, ref);
+    await this.attach(ref, thread, message);
     return ref;
+  }
+
+  /** A message's file (a large review's full diff) is printed below it, as Slack attaches it in its thread. */
+  private async attach(ref: MessageRef, thread: MessageRef, message: Message): Promise<void> {
+    if (!message.file || this.filesOf.get(ref.ts) === message.file.content) return;
+    this.filesOf.set(ref.ts, message.file.content);
+    await this.upload(ref.channel, message.file, thread);
   }
 
   async whisper(channel: string, user: string, message: Message): Promise<void> {
