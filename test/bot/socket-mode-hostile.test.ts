@@ -52,7 +52,7 @@ afterAll(async () => {
 const stillServes = async () => {
   const { ack, id } = slack.slash(NOBODY, 'whoami');
   await ack;
-  expect(JSON.stringify((await slack.fake.waitForResponse(id)).body)).toContain(`<@${NOBODY}>`);
+  expect(JSON.stringify((await slack.answer(id)).body)).toContain(`<@${NOBODY}>`);
   expect(slack.app.surface.connected()).toBe(true);
 };
 
@@ -103,7 +103,7 @@ describe('what the bot does not understand', () => {
   it('answers a 2 MB slash command with "too long" instead of running it, and keeps serving', async () => {
     const { ack, id } = slack.slash(NOBODY, `whoami ${'x'.repeat(2 * 1024 * 1024)}`);
     await ack;
-    const answer = await slack.fake.waitForResponse(id);
+    const answer = await slack.answer(id);
     expect(answer.body.text).toMatch(/command is too long \(2097159 characters; the limit is 4000\)/);
     // The answer does not echo the text back.
     expect(JSON.stringify(answer.body).length).toBeLessThan(10_000);
@@ -129,7 +129,7 @@ describe('the same envelope twice', () => {
     // Slack needs its ack either way, or it keeps resending.
     expect(again.envelope_id).toBe(envelope.envelope_id);
     release();
-    expect((await slack.fake.waitForResponse(id)).body.text).toBe(`held run ${before}`);
+    expect((await slack.answer(id)).body.text).toBe(`held run ${before}`);
     await stillServes();
     expect(holdRuns).toBe(before);
     expect(slack.fake.responsesTo(id)).toHaveLength(1);
@@ -138,14 +138,14 @@ describe('the same envelope twice', () => {
 
   it('runs a button click once when its envelope arrives twice', async () => {
     const { id: helpId } = slack.slash(NOBODY, 'help');
-    const blocks = (await slack.fake.waitForResponse(helpId)).body.blocks as {
+    const blocks = (await slack.answer(helpId)).body.blocks as {
       elements?: { action_id: string; value: string }[];
     }[];
     const button = blocks.flatMap((b) => b.elements ?? []).find((e) => e.value === 'help whoami');
     const click = slack.click({ user: NOBODY, button: button!, blocks });
     await click.ack;
     await slack.socket.replay(click.envelope);
-    await slack.fake.waitForResponse(click.id);
+    await slack.answer(click.id);
     await stillServes();
     expect(slack.fake.responsesTo(click.id)).toHaveLength(1);
   });
@@ -179,7 +179,7 @@ describe('disconnects', () => {
     const again = await slack.socket.replay(envelope);
     expect(again.connection).toBe(slack.socket.current?.id);
     release();
-    expect((await slack.fake.waitForResponse(id)).body.text).toBe(`held run ${before + 1}`);
+    expect((await slack.answer(id)).body.text).toBe(`held run ${before + 1}`);
     await stillServes();
     expect(holdRuns).toBe(before + 1);
     expect(slack.fake.responsesTo(id)).toHaveLength(1);
@@ -199,10 +199,23 @@ describe('disconnects', () => {
     const again = slack.socket.send('slash_commands', payload, { envelope_id: lost.envelope.envelope_id });
     await again.ack;
     release();
-    await slack.fake.waitForResponse(id);
+    await slack.answer(id);
     await stillServes();
     // At most one run of the command whose first ack may or may not have got through.
     expect(holdRuns - before).toBe(1);
     expect(slack.fake.responsesTo(id)).toHaveLength(1);
+  });
+});
+
+describe('stopping', () => {
+  it('closes the socket with a normal closure and asks for no new one', async () => {
+    const connection = slack.socket.current!;
+    const opens = slack.fake.callsTo('apps.connections.open').length;
+    await slack.app.stop();
+    expect(await connection.closed).toBe(1000);
+    expect(slack.app.surface.connected()).toBe(false);
+    await slack.app.surface.ended;
+    expect(slack.fake.callsTo('apps.connections.open')).toHaveLength(opens);
+    expect(slack.socket.current).toBeUndefined();
   });
 });

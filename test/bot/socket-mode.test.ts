@@ -47,7 +47,7 @@ describe('a slash command', () => {
     const acked = await ack;
     expect(acked).toMatchObject({ envelope_id: envelope.envelope_id, payload: {}, connection: 1 });
     expect(acked.ms).toBeLessThan(SLACK_ACK_BUDGET_MS);
-    const answer = await slack.fake.waitForResponse(id);
+    const answer = await slack.answer(id);
     expect(answer.body.response_type).toBe('ephemeral');
     const text = JSON.stringify(answer.body);
     for (const name of ['help', 'whoami', 'version']) expect(text).toContain(`/heckler ${name}`);
@@ -60,7 +60,7 @@ describe('a slash command', () => {
   it('runs as the user in the payload, with their roles', async () => {
     const { id, ack } = slack.slash(APPLIER, 'whoami');
     await ack;
-    const text = JSON.stringify((await slack.fake.waitForResponse(id)).body);
+    const text = JSON.stringify((await slack.answer(id)).body);
     expect(text).toContain(`<@${APPLIER}>`);
     expect(text).toContain('applier');
   });
@@ -70,7 +70,7 @@ describe('a button click (interactive block_actions)', () => {
   type Button = { action_id: string; value: string };
   const helpButtons = async (user: string) => {
     const { id } = slack.slash(user, 'help');
-    const blocks = (await slack.fake.waitForResponse(id)).body.blocks as {
+    const blocks = (await slack.answer(id)).body.blocks as {
       type: string;
       elements?: Button[];
     }[];
@@ -85,7 +85,7 @@ describe('a button click (interactive block_actions)', () => {
     const acked = await ack;
     expect(acked).toMatchObject({ envelope_id: envelope.envelope_id, payload: {} });
     expect(acked.ms).toBeLessThan(SLACK_ACK_BUDGET_MS);
-    const answer = await slack.fake.waitForResponse(id);
+    const answer = await slack.answer(id);
     expect(answer.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(JSON.stringify(answer.body)).toContain('Show your user id and the roles you hold');
   });
@@ -95,7 +95,7 @@ describe('a button click (interactive block_actions)', () => {
     const adminButton = buttons.find((b) => b.value === 'help rotate-secrets');
     const refused = slack.click({ user: NOBODY, button: adminButton!, blocks });
     await refused.ack;
-    expect((await slack.fake.waitForResponse(refused.id)).body.text).toContain(
+    expect((await slack.answer(refused.id)).body.text).toContain(
       '`rotate-secrets` needs the admin role; your roles: none',
     );
   });

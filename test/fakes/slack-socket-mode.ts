@@ -92,7 +92,7 @@ export class FakeSocketMode {
   }
 
   /** Resolves once `n` connections have been greeted with `hello`. */
-  waitForHello(n: number, timeoutMs = 10_000): Promise<Connection> {
+  waitForHello(n: number, timeoutMs = 20_000): Promise<Connection> {
     return this.until(
       () => (this.helloed >= n ? this.connections[n - 1] : undefined),
       `hello #${n}`,
@@ -129,7 +129,7 @@ export class FakeSocketMode {
     return this.until(
       () => this.acks.filter((a) => a.envelope_id === envelope.envelope_id)[before],
       `second ack of ${envelope.envelope_id}`,
-      5000,
+      15_000,
     );
   }
 
@@ -150,7 +150,7 @@ export class FakeSocketMode {
     return connection;
   }
 
-  waitForAck(envelopeId: string, timeoutMs = 5000): Promise<Ack> {
+  waitForAck(envelopeId: string, timeoutMs = 15_000): Promise<Ack> {
     return this.until(
       () => this.acks.find((a) => a.envelope_id === envelopeId),
       `ack of ${envelopeId}`,

@@ -48,7 +48,7 @@ export const startSocketHarness = async (
     scheduler: false,
     slack: {
       clientOptions: { retryConfig: { retries: 0 } },
-      socket: { clientPingTimeoutMs: options.clientPingTimeoutMs ?? 1000 },
+      socket: { clientPingTimeoutMs: options.clientPingTimeoutMs ?? 3000 },
     },
   });
   await app.start();
@@ -64,6 +64,8 @@ export const startSocketHarness = async (
     log,
     nextResponseId,
     envelope,
+    /** The answer posted to response_url `id` (bounded generously: the machine may be busy). */
+    answer: (id: string) => fake.waitForResponse(id, () => true, 15_000),
     /** A slash command in a `slash_commands` envelope; `id` names the response_url it is answered on. */
     slash(user: string, text: string, extra: Partial<SlashCommand> = {}) {
       const id = nextResponseId();
