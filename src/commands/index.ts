@@ -9,6 +9,7 @@ import { deny } from './deny.js';
 import { digest } from './digest.js';
 import { doctor } from './doctor.js';
 import { help } from './help.js';
+import { home } from './home.js';
 import { ignore } from './ignore.js';
 import { ignores } from './ignores.js';
 import { kill } from './kill.js';
@@ -33,6 +34,7 @@ import { whoami } from './whoami.js';
 /** Every command Heckler knows. Adding one: write src/commands/NAME.ts and list it here. */
 export const allCommands: readonly CommandSpec[] = [
   help,
+  home,
   whoami,
   version,
   nodes,

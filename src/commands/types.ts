@@ -2,6 +2,7 @@ import type { Config, Role } from '../config/schema.js';
 import type { Doctor } from '../doctor/compose.js';
 import type { ApplyService } from '../engine/apply/service.js';
 import type { BuildService } from '../engine/builds/service.js';
+import type { HomeService } from '../engine/home/service.js';
 import type { IgnoreService } from '../engine/ignores/service.js';
 import type { NodeLocks } from '../engine/locks/node-locks.js';
 import type { PermadiffService } from '../engine/permadiffs/service.js';
@@ -68,6 +69,8 @@ export interface Services {
   builds?: BuildService;
   /** `doctor` from chat: the same checks as the CLI, over the running bot's store and transport. */
   doctor?: Doctor;
+  /** The per-user dashboard (`/heckler home`, the App Home tab). */
+  home?: HomeService;
 }
 
 /**

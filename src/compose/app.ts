@@ -5,6 +5,7 @@ import type { PrometheusMetrics } from '../adapters/metrics/prometheus.js';
 import type { OpsRoutes } from '../adapters/metrics/routes.js';
 import { createBreeScheduler } from '../adapters/schedule/bree.js';
 import { createLeaderScheduler } from '../adapters/schedule/leader.js';
+import { keepHomesFresh } from '../bot/slack/app-home.js';
 import type { ChatSurface, SurfaceStarted } from '../bot/surface.js';
 import type { Dispatcher } from '../commands/dispatch.js';
 import { allCommands, createDispatcher, createRegistry } from '../commands/index.js';
@@ -13,6 +14,7 @@ import type { Config } from '../config/schema.js';
 import { DEMO_NODES } from '../demo/config.js';
 import { puppetMissingNotice } from '../demo/preflight.js';
 import { prepareDemo } from '../demo/repo.js';
+import type { HomeService, HomeTimer } from '../engine/home/service.js';
 import { createNodeLocks } from '../engine/locks/node-locks.js';
 import {
   type Chat,
@@ -26,6 +28,7 @@ import { createStorage, type Storage } from '../storage/keyv.js';
 import { type ComposedBuilds, composeBuilds } from './builds.js';
 import { type ComposedFleet, composeFleet } from './fleet.js';
 import { composeWebhook } from './github-webhook.js';
+import { composeHome, homeWatchedChat } from './home.js';
 import { chatDoctor, countedFleet, countedStorage, opsMetrics, opsRoutes, startOpsListener } from './ops.js';
 import {
   headlessSurface,
@@ -69,6 +72,8 @@ export interface AppOverrides {
   replica?: string;
   /** Default: a prom-client registry of this app's own, served at /metrics. */
   metrics?: PrometheusMetrics;
+  /** The dashboard's debounce: its timer (tests fire it themselves) and wait (default 2 s). */
+  home?: { timer?: HomeTimer; debounceMs?: number };
 }
 
 export interface HecklerApp {
@@ -122,6 +127,9 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
   let fleet: ComposedFleet | undefined;
   let builds: ComposedBuilds | undefined;
   let scheduler: Scheduler | undefined;
+  let home: HomeService | undefined;
+  /** Something a dashboard shows may have changed: one debounced refresh of every viewer's. */
+  const homeChanged = () => home?.changed();
   const metrics =
     overrides.metrics ??
     opsMetrics({
@@ -140,6 +148,7 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
   const opsOnSlackPort = config.metrics.port === undefined;
   // Stopped by the fleet or the builds already when either exists (stop is shared); the lease is released.
   const closeParts = async () => {
+    await home?.close();
     await fleet?.close();
     await builds?.close();
     await scheduler?.stop();
@@ -187,6 +196,8 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
     // Before the mirror clones or Docker is asked: a bot that cannot reach its chat stops here.
     await surface.check();
     const chat = surface.chat;
+    // The fleet and builds post and edit through it: each post or edit may change a dashboard.
+    const watchedChat = homeWatchedChat(chat, homeChanged);
     // One scheduler for the fleet and the builds, so one lease decides which bot on a shared Redis runs them all.
     scheduler =
       overrides.scheduler === false
@@ -203,7 +214,8 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
       storage,
       logger,
       clock,
-      chat,
+      chat: watchedChat,
+      onReview: homeChanged,
       schedule: scheduler !== undefined,
       ...(scheduler ? { scheduler } : {}),
       ...(overrides.transport ? { transport: overrides.transport } : {}),
@@ -214,7 +226,7 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
     builds = await composeBuilds({
       config,
       storage,
-      chat,
+      chat: watchedChat,
       logger,
       clock,
       schedule: scheduler !== undefined,
@@ -229,7 +241,17 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
       ...(fleet ? { fleet } : {}),
       ...(builds ? { builds } : {}),
     });
+    home = composeHome({
+      config,
+      storage,
+      clock,
+      logger,
+      fleet: () => fleet,
+      builds: () => Boolean(builds),
+      ...overrides.home,
+    });
     const services: Services = {
+      home,
       chat,
       config,
       commands: createRegistry(overrides.commands),
@@ -249,7 +271,19 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
       ...(builds ? { builds: builds.service } : {}),
       doctor: chatDoctor({ config, storage, logger, ...(fleet ? { repo: fleet.repo } : {}) }),
     };
-    const dispatcher = createDispatcher(services, { metrics });
+    const dispatched = createDispatcher(services, { metrics });
+    // Commands change what dashboards show (locks, ignores, decisions typed): each one may.
+    const dispatcher: Dispatcher = {
+      ...dispatched,
+      dispatch: async (request) => {
+        try {
+          await dispatched.dispatch(request);
+        } finally {
+          homeChanged();
+        }
+      },
+    };
+    keepHomesFresh(home, chat, logger, dispatched);
     const repo = fleet?.repo;
     routes = opsRoutes({
       metrics,

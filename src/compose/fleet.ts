@@ -9,6 +9,7 @@ import { createLocalTransport } from '../adapters/transport/local.js';
 import { createSshTransport } from '../adapters/transport/ssh.js';
 import { createGroupingPool } from '../adapters/workers/grouping-pool.js';
 import { applyViews } from '../commands/views/apply-progress.js';
+import { ownerGroupsMessage, ownerPingMessage } from '../commands/views/owner-ping.js';
 import { pushSummaryMessage } from '../commands/views/push-summary.js';
 import { reviewMessage } from '../commands/views/review.js';
 import type { Config } from '../config/schema.js';
@@ -36,6 +37,7 @@ import type { Scheduler } from '../engine/ports/scheduler.js';
 import type { NormalizedReport } from '../engine/puppet/index.js';
 import { nodeDefinitionsAt } from '../engine/review/node-definitions-at.js';
 import { createNoopCache } from '../engine/review/noop-cache.js';
+import { createOwnerPings, type OwnerPings, type PingRecord } from '../engine/review/owner-pings.js';
 import type { AuditEntry, ReviewRecord } from '../engine/review/records.js';
 import { createReviewService, type ReviewService } from '../engine/review/service.js';
 import type { AppliedState } from '../engine/runs/applied-state.js';
@@ -47,6 +49,8 @@ import { composeDigest } from './permadiff-digest.js';
 const run = promisify(execFile);
 /** A noop stays valid while its (node, commit, applied revision) does; a week bounds the store. */
 const NOOP_CACHE_TTL_MS = 7 * 86_400_000;
+/** How often the leader looks for owners to remind (approvals.remindAfter, once a day within remindHours). */
+const REMIND_CHECK_MS = 10 * 60_000;
 
 /** Sends each node's commands through its own transport, creating SSH only when a node needs it. */
 export const routeByNode = (make: {
@@ -93,6 +97,8 @@ export interface ComposedFleet {
   reviews: ReviewService;
   applies: ApplyService;
   permadiffs: PermadiffService;
+  /** Owner pings of waiting reviews, and their reminders (scheduled on the leader). */
+  pings: OwnerPings;
   /** The Puppet repository's mirror. */
   repo: CodeRepo;
   /** repo.build: its commits' builds (composeBuilds attaches the build service). */
@@ -124,6 +130,8 @@ export const composeFleet = async (options: {
   transport?: NodeTransport;
   /** Wraps the fleet service every part uses (the bot: each node run timed for /metrics). */
   decorateFleet?: (service: FleetService) => FleetService;
+  /** Told of every review shown, after its owner pings (the App Home dashboard). */
+  onReview?: (record: ReviewRecord) => void;
 }): Promise<ComposedFleet | undefined> => {
   const { config, storage, logger, clock } = options;
   if (!config.repo) return undefined;
@@ -155,7 +163,26 @@ export const composeFleet = async (options: {
   // A review's grouping runs in a worker thread, so Slack's acks never wait behind it (issue 14 §3).
   const grouping = createGroupingPool({ size: 1, logger: logger.child({ part: 'workers' }) });
   const gate = composeBuildGate({ config, storage, chat: options.chat, logger });
+  const permalink = options.chat.permalink?.bind(options.chat);
+  const pings = createOwnerPings({
+    chat: options.chat,
+    store: storage.store<PingRecord>('owner-pings'),
+    clock,
+    logger: logger.child({ part: 'owner-pings' }),
+    views: { owner: ownerPingMessage(reviewBuildGate(config)), groups: ownerGroupsMessage },
+    pending: () => reviews.pending(),
+    reminders: {
+      afterMs: config.approvals.remindAfter,
+      hours: config.approvals.remindHours,
+      timeZone: config.approvals.timezone,
+    },
+    ...(permalink ? { permalink } : {}),
+  });
   const createdReviews = createReviewService({
+    onReview: async (record) => {
+      await pings.onReview(record);
+      options.onReview?.(record);
+    },
     offload: grouping,
     repo,
     fleet: service,
@@ -268,6 +295,9 @@ export const composeFleet = async (options: {
       await reviews.pollNewCommits(backfill);
       await reviews.refreshStale();
     });
+    await scheduler.every('owner-reminders', REMIND_CHECK_MS, async () => {
+      await pings.remind();
+    });
     await scheduler.every('permadiff-scan', config.permadiffs.scanEvery, () => permadiffs.scheduled());
     // A replica that died mid-apply leaves it `running`: once its node locks run out, the leader marks it.
     await scheduler.every('apply-reconcile', config.apply.lockTtl, async () => {
@@ -285,6 +315,7 @@ export const composeFleet = async (options: {
     reviews,
     applies,
     permadiffs: { ...permadiffs, digest },
+    pings,
     ...(gate ? { gate } : {}),
     ...(reviewStatuses ? { reviewStatuses } : {}),
     close: async () => {

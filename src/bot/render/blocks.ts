@@ -65,10 +65,11 @@ const mrkdwn = (text: string): types.MrkdwnElement => ({ type: 'mrkdwn', text })
 const plain = (text: string): types.PlainTextElement => ({ type: 'plain_text', text, emoji: true });
 
 /**
- * The only `<…>` tokens the bot makes: a user mention from `mention` and an http(s) link from `link`
- * (its label escaped, so it holds no `<` or `>`).
+ * The only `<…>` tokens the bot makes: a user mention from `mention`, a user group from
+ * `mentionGroup` (owners mapped to one) and an http(s) link from `link` (its label escaped, so it
+ * holds no `<` or `>`).
  */
-const botToken = /<(?:@[A-Z0-9_]+|https?:\/\/[^\s<>|]+(?:\|[^<>]*)?)>/g;
+const botToken = /<(?:@[A-Z0-9_]+|!subteam\^S[A-Z0-9]{2,40}|https?:\/\/[^\s<>|]+(?:\|[^<>]*)?)>/g;
 
 const escapeStray = (part: string): string =>
   part
@@ -79,7 +80,7 @@ const escapeStray = (part: string): string =>
 /**
  * Message text arrives as escaped mrkdwn (src/engine/text/mrkdwn.ts), so it is sent as it is, with
  * one safety net: any `<`, `>` or bare `&` outside a mention or link the bot made is escaped. A view
- * that forgot `escapeText` therefore shows `<!channel>`, `<!here>`, `<!subteam^…>` or `<#C…>` as
+ * that forgot `escapeText` therefore shows `<!channel>`, `<!here>`, `<!subteam^…|…>` or `<#C…>` as
  * characters instead of notifying everyone.
  */
 export const safeMrkdwn = (text: string): string => {

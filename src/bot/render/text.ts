@@ -59,6 +59,7 @@ export const terminalText = (text: string, users: Readonly<Record<string, string
       unescapeText(
         text
           .replace(/<@([A-Z0-9_]+)>/g, (_, id: string) => `@${users[id] ?? id}`)
+          .replace(/<!subteam\^(S[A-Z0-9]{2,40})>/g, (_, id: string) => `@group:${id}`)
           .replace(/<(https?:\/\/[^\s<>|]+)(?:\|([^<>]*))?>/g, (_, url: string, label?: string) =>
             label ? `${label} (${url})` : url,
           ),

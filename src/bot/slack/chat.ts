@@ -4,6 +4,7 @@ import type { Logger } from '../../engine/ports/logger.js';
 import type { Message } from '../../engine/ports/message.js';
 import { escapeText, unescapeText } from '../../engine/text/mrkdwn.js';
 import { type SlackMessagePart, safeMrkdwn, toBlockKit } from '../render/blocks.js';
+import { homePublisher } from './app-home.js';
 import { RateLimits, realScheduler, type Scheduler, SlackApiError } from './call.js';
 import { CHANNEL_ERRORS, channelLabel, isConversationId, SlackChannelError } from './channel-errors.js';
 import {
@@ -83,6 +84,11 @@ export class SlackChat implements Chat {
     await this.continue(ref, ref.ts, rendered.overflow);
     await this.attach(ref, ref.ts, message.file);
     return ref;
+  }
+
+  /** The user's App Home tab: views.publish of the dashboard (src/bot/slack/app-home.ts). */
+  async home(user: string, message: Message): Promise<void> {
+    await homePublisher(this.client, (method, run) => this.call(method, run))(user, message);
   }
 
   async permalink(ref: MessageRef): Promise<string | undefined> {

@@ -6,9 +6,9 @@ import type { Chat, MessageRef } from '../../engine/ports/chat.js';
 import type { Logger } from '../../engine/ports/logger.js';
 import type { Message } from '../../engine/ports/message.js';
 import type { Locks } from '../../engine/ports/store.js';
-import { ACTION_PREFIX, toBlockKit, toHomeView } from '../render/blocks.js';
+import { ACTION_PREFIX, toBlockKit } from '../render/blocks.js';
+import { registerAppHome } from './app-home.js';
 import { slackAckWaits, TurnQueue } from './call.js';
-import { callSlack } from './chat.js';
 import { registerModals } from './modals.js';
 
 const DEDUP_TTL_MS = 60 * 60 * 1000;
@@ -143,34 +143,11 @@ export const registerListeners = (app: App, deps: ListenerDeps): void => {
     },
   );
 
-  app.event('app_home_opened', async ({ event }) => {
-    if (event.tab !== undefined && event.tab !== 'home') return;
-    let help: Message | undefined;
-    // The home tab shows exactly what `help` answers this user, roles and all.
-    await dispatcher.dispatch({
-      text: 'help',
-      user: event.user,
-      channel: event.channel,
-      respond: async (message) => {
-        help = message;
-      },
-    });
-    if (help) await deps.publishHome(event.user, help);
-  });
+  registerAppHome(app, deps);
 
   app.error(async (error) => {
     logger.error({ err: error }, 'slack listener failed');
   });
 };
 
-export const homePublisher =
-  (
-    client: {
-      views: { publish(args: { user_id: string; view: ReturnType<typeof toHomeView> }): Promise<unknown> };
-    },
-    /** How the call is made: SlackChat.call honours Retry-After. */
-    call: <T>(method: string, run: () => Promise<T>) => Promise<T> = callSlack,
-  ) =>
-  async (user: string, message: Message): Promise<void> => {
-    await call('views.publish', () => client.views.publish({ user_id: user, view: toHomeView(message) }));
-  };
+export { homePublisher } from './app-home.js';

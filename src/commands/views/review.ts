@@ -59,7 +59,8 @@ const writersLine = (record: ReviewRecord): string => {
   return lines.join('\n');
 };
 
-const buttons = (record: ReviewRecord, gate: ReviewBuildGate | undefined): Block[] => {
+/** Approve / Deny on a waiting review (also in owner pings and the App Home). */
+export const reviewButtons = (record: ReviewRecord, gate: ReviewBuildGate | undefined): Block[] => {
   if (reviewStatus(record) !== 'pending') return [];
   const pinned = `${record.sha}@${record.deltaHash.slice(0, SHOWN_HASH_LENGTH)}`;
   const commit = { shortSha: record.shortSha, pinned, nodes: coveredNodes(record).covered };
@@ -86,7 +87,7 @@ export const reviewMessage = (
     { kind: 'section', text: `${writersLine(record)}\n${countsLine(record)}` },
     { kind: 'section', text: statusLine(record, roles) },
     ...(build ? [{ kind: 'section' as const, text: build }] : []),
-    ...buttons(record, gate),
+    ...reviewButtons(record, gate),
     {
       kind: 'context',
       text: [coverageLine(record), `delta \`${record.deltaHash.slice(0, SHOWN_HASH_LENGTH)}\``]

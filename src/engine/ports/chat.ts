@@ -31,4 +31,6 @@ export interface Chat {
   upload(channel: string, file: ChatFile, thread?: MessageRef): Promise<void>;
   /** A link people can follow to a posted message (Slack: its permalink); absent where there is none. */
   permalink?(ref: MessageRef): Promise<string | undefined>;
+  /** Shows `user` their own page, replacing what it showed (Slack: the App Home tab); absent where there is none. */
+  home?(user: string, message: Message): Promise<void>;
 }

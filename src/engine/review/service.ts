@@ -61,6 +61,11 @@ export interface ReviewServiceDeps {
   pushes: { reviewsPerPoll: number; summarizeOver: number };
   /** The summary message of a large push. */
   presentPush(push: PushRecord): Message;
+  /**
+   * Told of every review once stored and shown (owner pings, the home dashboard). Its failures are
+   * logged, never the review's.
+   */
+  onReview?(record: ReviewRecord): Promise<void>;
 }
 
 export interface DecisionRequest {
@@ -128,13 +133,19 @@ export const createReviewService = (deps: ReviewServiceDeps): ReviewService => {
       what: 'the review message',
     });
     const message = record.message;
-    if (message === posted || !message) return record;
-    return (
-      (await deps.reviews.update(
-        record.sha,
-        (latest) => latest && { ...latest, message: latest.message ?? message },
-      )) ?? record
-    );
+    const shown =
+      message === posted || !message
+        ? record
+        : ((await deps.reviews.update(
+            record.sha,
+            (latest) => latest && { ...latest, message: latest.message ?? message },
+          )) ?? record);
+    await deps
+      .onReview?.(shown)
+      .catch((error: unknown) =>
+        deps.logger.warn({ err: error, sha: record.sha }, 'could not tell of a review (pings, home)'),
+      );
+    return shown;
   };
 
   const service: ReviewService = {

@@ -18,8 +18,34 @@ export const unescapeText = (text: string): string =>
 /** A chat user id as configured (`U024BE7LH`); anything else is not a mention. */
 export const USER_ID = /^[A-Z0-9_]{2,40}$/;
 
-/** A mention of one chat user; a value that is not a user id is shown escaped, never as a token. */
-export const mention = (id: string): string => (USER_ID.test(id) ? `<@${id}>` : escapeText(id));
+/** A chat user group id as configured (`S0123ABC`, Slack's user group ids). */
+export const USERGROUP_ID = /^S[A-Z0-9]{2,40}$/;
+
+/**
+ * How an owner list names a user group (config `approvals.owners: { '@org/t': { usergroup: S0123 } }`):
+ * `subteam^S0123`, which no chat user id can be (user ids have no `^`), so it never approves.
+ */
+export const groupOwner = (usergroup: string): string => `subteam^${usergroup}`;
+
+/** The user group an owner entry names, when it names one. */
+export const usergroupOf = (owner: string): string | undefined => {
+  const id = owner.startsWith('subteam^') ? owner.slice('subteam^'.length) : undefined;
+  return id !== undefined && USERGROUP_ID.test(id) ? id : undefined;
+};
+
+/** A mention of a chat user group (`S0123` → `<!subteam^S0123>`); anything else is shown escaped. */
+export const mentionGroup = (id: string): string =>
+  USERGROUP_ID.test(id) ? `<!subteam^${id}>` : escapeText(id);
+
+/**
+ * A mention of one chat user, or of a user group an owner list names (`subteam^S0123`); a value
+ * that is neither is shown escaped, never as a token.
+ */
+export const mention = (id: string): string => {
+  if (USER_ID.test(id)) return `<@${id}>`;
+  const group = usergroupOf(id);
+  return group === undefined ? escapeText(id) : mentionGroup(group);
+};
 
 export const mentionAll = (ids: readonly string[]): string => ids.map(mention).join(', ');
 
