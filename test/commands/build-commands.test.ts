@@ -114,11 +114,13 @@ describe('/heckler build', () => {
     ]);
   });
 
-  it('posts commit statuses pending then success to GitHub, with the token', async () => {
+  it('posts commit statuses queued, running then success to GitHub, with the token', async () => {
     const calls = github.accepted().filter((call) => call.sha === sha.main);
-    expect(calls.map((call) => call.body.state)).toEqual(['pending', 'success']);
+    expect(calls.map((call) => call.body.state)).toEqual(['pending', 'pending', 'success']);
     expect(calls[0]).toMatchObject({ owner: 'acme', repo: 'api', body: { context: 'heckler/default' } });
-    expect(calls[1]?.body.description).toMatch(/^build #\d+ passed in /);
+    expect(calls[0]?.body.description).toMatch(/^build #\d+ queued$/);
+    expect(calls[1]?.body.description).toMatch(/^build #\d+ running$/);
+    expect(calls[2]?.body.description).toMatch(/^build #\d+ passed in /);
   });
 
   it('a failing stage: exit code, later stages not run, and a notice with the masked log tail in notify', async () => {
@@ -144,7 +146,7 @@ describe('/heckler build', () => {
       .accepted()
       .filter((call) => call.sha === sha.failing)
       .map((call) => call.body.state);
-    expect(states).toEqual(['pending', 'failure']);
+    expect(states).toEqual(['pending', 'pending', 'failure']);
   });
 
   it('refuses a user without the builder role, and builds nothing', async () => {

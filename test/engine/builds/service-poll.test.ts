@@ -128,7 +128,8 @@ describe('polling watched repositories', () => {
   });
 
   it('finishes the build when GitHub refuses the statuses, and logs why', async () => {
-    github.failNext = { count: 2, status: 500 };
+    // Queued, running and the result: GitHub refuses all three.
+    github.failNext = { count: 3, status: 500 };
     const sha = await origin.commit('main', { 'e.txt': 'e\n' });
     const { built } = await poll();
     await h.idle();
