@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANSWER, ASK_CALLBACK } from '../../src/bot/slack/modal-views.js';
+import { ANSWER, APPLY_SHORTCUT, ASK_CALLBACK, REVISION } from '../../src/bot/slack/modal-views.js';
 import type { CommandSpec } from '../../src/commands/types.js';
 import { HecklerError } from '../../src/engine/errors.js';
 import type { SlackCall } from '../fakes/slack-api.js';
-import { APPLIER } from '../support/slack-harness.js';
+import { APPLIER, NOBODY } from '../support/slack-harness.js';
 import { triggerId } from '../support/slack-signing.js';
 import { type SocketHarness, startSocketHarness } from '../support/slack-socket-harness.js';
 
@@ -146,5 +146,52 @@ describe('a modal over Socket Mode', () => {
     });
     await slack.answer(slack.slash(APPLIER, 'whoami').id);
     expect(notes.length).toBe(before);
+  });
+});
+
+describe('the apply shortcut and the revision picker over Socket Mode', () => {
+  it('acks a global shortcut and runs apply for the user, who is told what they lack', async () => {
+    const shortcut = {
+      type: 'shortcut',
+      token: 'gIkuvaNzQIHg97ATvDxqgjtO',
+      action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
+      team: { id: 'T0TEST', domain: 'heckler-test' },
+      user: { id: NOBODY, username: 'nob', team_id: 'T0TEST' },
+      is_enterprise_install: false,
+      enterprise: null,
+      callback_id: APPLY_SHORTCUT,
+      trigger_id: triggerId(),
+    };
+    const acked = await slack.envelope('interactive', shortcut).ack;
+    expect(acked.payload).toEqual({});
+    const dm = await slack.fake.waitFor('chat.postMessage', (c) => c.args.channel === NOBODY, 15_000);
+    expect(JSON.stringify(dm.args)).toContain('needs the applier role');
+    expect(slack.fake.callsTo('views.open').filter((c) => c.args.trigger_id === shortcut.trigger_id)).toEqual(
+      [],
+    );
+  });
+
+  it("answers a block_suggestion with its options inside the envelope's ack", async () => {
+    const suggestion = {
+      type: 'block_suggestion',
+      user: { id: APPLIER, username: 'abe', team_id: 'T0TEST' },
+      container: { type: 'view', view_id: 'V0APPLY' },
+      api_app_id: 'A0TEST',
+      token: 'gIkuvaNzQIHg97ATvDxqgjtO',
+      action_id: REVISION.action,
+      block_id: REVISION.block,
+      value: 'v1',
+      team: { id: 'T0TEST', domain: 'heckler-test' },
+      view: {
+        id: 'V0APPLY',
+        type: 'modal',
+        callback_id: 'heckler_apply_form',
+        private_metadata: '',
+        blocks: [],
+      },
+    };
+    const acked = await slack.envelope('interactive', suggestion).ack;
+    // No repository configured here: an empty list, but in the ack, where Slack reads it.
+    expect(acked.payload).toEqual({ options: [] });
   });
 });
