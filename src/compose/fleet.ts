@@ -14,6 +14,9 @@ import { pushSummaryMessage } from '../commands/views/push-summary.js';
 import { reviewMessage } from '../commands/views/review.js';
 import type { Config } from '../config/schema.js';
 import type { CancelRequest } from '../engine/apply/context.js';
+import type { StoredChange } from '../engine/changes/hash.js';
+import type { HashedReport } from '../engine/changes/record.js';
+import { createChangeStore } from '../engine/changes/store.js';
 import { type ApplyRecord, createApplyRecords } from '../engine/apply/records.js';
 import { type ApplyService, createApplyService } from '../engine/apply/service.js';
 import type { StoredIgnore } from '../engine/delta/ignores.js';
@@ -178,6 +181,8 @@ export const composeFleet = async (options: {
     },
     ...(permalink ? { permalink } : {}),
   });
+  // One content-addressed store of change bodies: noops cached for reviews and scans name keys in it.
+  const changes = createChangeStore({ store: storage.store<StoredChange>('changes'), clock });
   const createdReviews = createReviewService({
     onReview: async (record) => {
       await pings.onReview(record);
@@ -188,8 +193,9 @@ export const composeFleet = async (options: {
     fleet: service,
     cache: createNoopCache({
       fleet: service,
-      store: storage.store<NormalizedReport>('noops'),
+      store: storage.store<HashedReport | NormalizedReport>('noops'),
       ttlMs: NOOP_CACHE_TTL_MS,
+      changes,
     }),
     chat: options.chat,
     channel: config.approvals.channel ?? config.chat.channel,
@@ -236,8 +242,9 @@ export const composeFleet = async (options: {
     fleet: service,
     cache: createNoopCache({
       fleet: service,
-      store: storage.store<NormalizedReport>('noops'),
+      store: storage.store<HashedReport | NormalizedReport>('noops'),
       ttlMs: NOOP_CACHE_TTL_MS,
+      changes,
     }),
     groups: storage.store<PermadiffGroup>('permadiffs'),
     scans: storage.store<ScanSummary>('permadiff-scans'),

@@ -1,4 +1,6 @@
-import { deltaForNode, groupDeltas, type NodeDelta } from '../delta/index.js';
+import { groupHashed } from '../delta/group-hashed.js';
+import { type HashedDelta, hashedDeltaForNode } from '../delta/hashed.js';
+import type { StoredChange } from '../changes/hash.js';
 import { HecklerError } from '../errors.js';
 import type { Clock, CodeRepo, Logger, NodeSpec, Store } from '../ports/index.js';
 import type { Offload } from '../ports/offload.js';
@@ -6,7 +8,7 @@ import type { AppliedOf, NoopCache } from '../review/noop-cache.js';
 import type { FleetService } from '../runs/fleet-service.js';
 import { escapeText } from '../text/mrkdwn.js';
 import type { DigestService } from './digest-service.js';
-import { hostNormalizer } from './normalize.js';
+import { normalizedDelta } from './normalize-hashed.js';
 import { type OwnerSettings, ownersAtRevisions } from './owners.js';
 import { advance, type Observation, type PermadiffGroup } from './state.js';
 
@@ -90,22 +92,23 @@ export const createPermadiffService = (deps: PermadiffDeps): PermadiffService =>
     const applied = new Map<string, AppliedOf>(
       [...revisionOf].map(([node, revision]) => [node, { revision, dirty: false }]),
     );
-    const deltas: NodeDelta[] = [];
+    const deltas: HashedDelta[] = [];
     const scanned: string[] = [];
+    const bodies = new Map<string, StoredChange>();
     // One revision at a time, as reviews do: each node has one checkout.
     for (const [revision, onRevision] of byRevision) {
       // Each scan is an observation of its own: a cached noop would count one observation twice
       // and never see drift that came after it. The fresh noops refresh the cache reviews use.
       const noops = await deps.cache.noops(revision, onRevision, applied, { fresh: true });
       for (const node of onRevision) {
-        const delta = deltaForNode({
+        const delta = hashedDeltaForNode({
           node: node.name,
           commit: noops.get(node.name) ?? { status: 'failed', error: 'no noop result' },
           parents: [],
         });
         if (delta.kind === 'changes' || delta.kind === 'unchanged') {
           scanned.push(node.name);
-          deltas.push({ ...delta, resources: delta.resources.map(hostNormalizer(node)) });
+          deltas.push(await normalizedDelta(deps.cache.changes, delta, node, bodies));
         } else if (delta.kind === 'eval_error')
           notScanned.push({
             node: node.name,
@@ -121,8 +124,8 @@ export const createPermadiffService = (deps: PermadiffDeps): PermadiffService =>
       }
     }
     const { groups } = deps.offload
-      ? await deps.offload.groupDeltas(deltas, { ignored: [] })
-      : groupDeltas(deltas, { ignored: [] });
+      ? await deps.offload.groupHashed(deltas, bodies, { ignored: [] })
+      : groupHashed(deltas, bodies, { ignored: [] });
     const owners = await ownersAtRevisions(deps.repo, groups, revisionOf, nodes, deps.owners);
     const observed: Observation[] = groups.map((group) => ({
       hash: group.hash,

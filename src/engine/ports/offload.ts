@@ -1,4 +1,6 @@
+import type { StoredChange } from '../changes/hash.js';
 import type { GroupedDelta, IgnoreRule } from '../delta/group.js';
+import type { HashedDelta } from '../delta/hashed.js';
 import type { NodeDelta } from '../delta/subtract.js';
 
 /**
@@ -10,6 +12,12 @@ export interface Offload {
   /** `groupDeltas(deltas, options)` (src/engine/delta/group.ts), elsewhere. */
   groupDeltas(
     deltas: readonly NodeDelta[],
+    options: { ignored: readonly IgnoreRule[] },
+  ): Promise<GroupedDelta>;
+  /** `groupHashed(deltas, bodies, options)` (src/engine/delta/group-hashed.ts), elsewhere. */
+  groupHashed(
+    deltas: readonly HashedDelta[],
+    bodies: ReadonlyMap<string, StoredChange>,
     options: { ignored: readonly IgnoreRule[] },
   ): Promise<GroupedDelta>;
 }

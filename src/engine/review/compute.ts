@@ -1,3 +1,13 @@
+import type { StoredChange } from '../changes/hash.js';
+import type { ChangeStore } from '../changes/store.js';
+import { groupHashed } from '../delta/group-hashed.js';
+import {
+  type HashedDelta,
+  type HashedDeltaInput,
+  hashedDeltaForNode,
+  hashedNotInLineage,
+  keysNamed,
+} from '../delta/hashed.js';
 import {
   type DeltaInput,
   deltaForNode,
@@ -37,7 +47,8 @@ export interface DeltaComputation {
   commit: CommitInfo;
   fleetHash: string;
   grouped: GroupedDelta;
-  deltas: NodeDelta[];
+  /** Each node's delta as keys into the change store (`grouped` has the bodies of its groups). */
+  deltas: HashedDelta[];
 }
 
 export interface ComputeDeps {
@@ -67,6 +78,39 @@ export const deltasAndGroups = async (
   const grouped = options.offload
     ? await options.offload.groupDeltas(deltas, { ignored: options.ignored })
     : groupDeltas(deltas, { ignored: options.ignored });
+  return { deltas, grouped };
+};
+
+/**
+ * `deltasAndGroups` over the change store's records: each node's delta is set arithmetic on keys
+ * (a turn each), then only the bodies of the keys left are read, and the grouping runs on
+ * `offload`. Keys whose bodies the store no longer has are returned in `lost` with no grouping:
+ * the caller noops those nodes again.
+ */
+export const hashedDeltasAndGroups = async (
+  inputs: Iterable<HashedDeltaInput>,
+  options: {
+    ignored: readonly IgnoreRule[];
+    changes: ChangeStore;
+    offload?: Offload | undefined;
+    also?: readonly HashedDelta[];
+  },
+): Promise<
+  | { deltas: HashedDelta[]; grouped: GroupedDelta; lost?: undefined }
+  | { deltas: HashedDelta[]; lost: Set<string> }
+> => {
+  const deltas: HashedDelta[] = [];
+  for (const input of inputs) {
+    deltas.push(hashedDeltaForNode(input));
+    await nextTurn();
+  }
+  deltas.push(...(options.also ?? []));
+  const keys = keysNamed(deltas);
+  const bodies: Map<string, StoredChange> = await options.changes.bodies(keys);
+  if (bodies.size < keys.size) return { deltas, lost: new Set([...keys].filter((key) => !bodies.has(key))) };
+  const grouped = options.offload
+    ? await options.offload.groupHashed(deltas, bodies, { ignored: options.ignored })
+    : groupHashed(deltas, bodies, { ignored: options.ignored });
   return { deltas, grouped };
 };
 
@@ -119,26 +163,61 @@ export const computeDelta = async (
     if (related) inLineage.push(node);
     else outside.push(node.name);
   }
-  // One revision at a time: each node has one checkout.
+  // A record whose bodies the store lost (evicted, expired) is a miss: those nodes are nooped again.
+  let fresh: NodeSpec[] = [];
+  for (let attempt = 0; ; attempt++) {
+    const inputs = await hashedInputs(deps.cache, sha, commit.parents, inLineage, applied, fresh);
+    const result = await hashedDeltasAndGroups(inputs, {
+      ignored: deps.ignored,
+      changes: deps.cache.changes,
+      offload: deps.offload,
+      also: outside.map(hashedNotInLineage),
+    });
+    if (result.lost === undefined)
+      return { commit, fleetHash, deltas: result.deltas, grouped: result.grouped };
+    const lost = result.lost;
+    const named = new Set(
+      result.deltas.filter((d) => d.keys.some((key) => lost.has(key))).map((d) => d.node),
+    );
+    if (attempt > 0 || named.size === 0)
+      throw new HecklerError(
+        'STORE_UNAVAILABLE',
+        `the change store lost ${lost.size} change(s) it had just stored`,
+        {
+          hint: 'check the store (Redis memory limits evict keys); the review is tried again at the next poll',
+        },
+      );
+    fresh = inLineage.filter((node) => named.has(node.name));
+  }
+};
+
+/** The delta inputs of `sha` on each node, the noops of `refresh` run again. One revision at a time: each node has one checkout. */
+const hashedInputs = async (
+  cache: NoopCache,
+  sha: string,
+  parentShas: readonly string[],
+  inLineage: readonly NodeSpec[],
+  applied: ReadonlyMap<string, AppliedOf>,
+  refresh: readonly NodeSpec[],
+): Promise<HashedDeltaInput[]> => {
   const noops = [];
-  for (const revision of [sha, ...commit.parents])
-    noops.push(await deps.cache.noops(revision, inLineage, applied));
+  for (const revision of [sha, ...parentShas]) {
+    const cached = await cache.noops(revision, inLineage, applied);
+    if (refresh.length > 0)
+      for (const [node, noop] of await cache.noops(revision, refresh, applied, { fresh: true }))
+        cached.set(node, noop);
+    noops.push(cached);
+  }
   const [own, ...parents] = noops;
-  const inputs = inLineage.map(
-    (node): DeltaInput => ({
+  return inLineage.map(
+    (node): HashedDeltaInput => ({
       node: node.name,
       commit: own?.get(node.name) ?? { status: 'failed', error: 'no noop result' },
-      parents: commit.parents.map((revision, index) => ({
+      parents: parentShas.map((revision, index) => ({
         revision,
         applied: applied.get(node.name)?.revision === revision,
         noop: parents[index]?.get(node.name) ?? { status: 'failed', error: 'no noop result' },
       })),
     }),
   );
-  const { deltas, grouped } = await deltasAndGroups(inputs, {
-    ignored: deps.ignored,
-    offload: deps.offload,
-    also: outside.map(notInLineage),
-  });
-  return { commit, fleetHash, deltas, grouped };
 };
