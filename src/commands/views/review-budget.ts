@@ -20,6 +20,8 @@ const TAIL_BLOCKS = 6;
 export interface ReviewPart {
   nodes: number;
   blocks: Block[];
+  /** How a large review shows it (its host lists shortened, say); `blocks` when absent. */
+  compact?: Block[];
 }
 
 export interface ReviewParts {
@@ -149,7 +151,9 @@ export const fitReview = (parts: ReviewParts, file: () => ChatFile): Message => 
   let count = 0;
   let shortened = false;
   for (const group of parts.groups) {
-    const view = compactAll(group.blocks, (b) => (b.kind === 'context' ? CLIP.context : CLIP.section));
+    const view = compactAll(group.compact ?? group.blocks, (b) =>
+      b.kind === 'context' ? CLIP.context : CLIP.section,
+    );
     const cost = costOf(view.blocks);
     if (used.blocks + cost.blocks > REVIEW_BUDGET.blocks || used.text + cost.text > REVIEW_BUDGET.text) break;
     used = { blocks: used.blocks + cost.blocks, text: used.text + cost.text };

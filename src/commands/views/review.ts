@@ -18,7 +18,11 @@ import { countsLine, coverageLine, type ReviewRoles, statusLine } from './review
 
 export { countsLine } from './review-status.js';
 
-const hosts = (nodes: readonly string[]) => esc(compressHosts(nodes).join(', '));
+/** Hosts as compressHosts writes them; past `max` characters cut visibly, saying how many there are. */
+const hosts = (nodes: readonly string[], max = Number.POSITIVE_INFINITY) => {
+  const all = compressHosts(nodes).join(', ');
+  return all.length <= max ? esc(all) : `${esc(all.slice(0, max))}… (${nodes.length} nodes)`;
+};
 
 /** Who owns one part of a change; `of` names the part when a change has several. */
 const partText = (part: PartOwnership, named: boolean) => {
@@ -109,14 +113,20 @@ export const reviewMessage = (
   // Largest host set first: when not all fit one message, the ones shown touch the most nodes.
   const groups = reviewGroups(record).map(({ group, parts }): ReviewPart => {
     const sources = group.sources ?? [];
-    const where =
-      sources.length > 1
-        ? `\nfrom ${sources.map((s) => `${esc(s.file ?? 'unknown file')}${s.line ? `:${s.line}` : ''} on ${hosts(s.nodes)}`).join('; ')}`
-        : '';
-    const text = `on ${hosts(group.nodes)} · owners ${parts.map((part) => partText(part, parts.length > 1)).join('; ') || 'none'}${where}`;
+    const owners = parts.map((part) => partText(part, parts.length > 1)).join('; ') || 'none';
+    const text = (max: number) => {
+      const where =
+        sources.length > 1
+          ? `\nfrom ${sources.map((s) => `${esc(s.file ?? 'unknown file')}${s.line ? `:${s.line}` : ''} on ${hosts(s.nodes, max / 2)}`).join('; ')}`
+          : '';
+      return `on ${hosts(group.nodes, max)} · owners ${owners}${where}`;
+    };
+    const resource = resourceBlocks(group.resource);
     return {
       nodes: group.nodes.length,
-      blocks: [{ kind: 'divider' }, { kind: 'context', text }, ...resourceBlocks(group.resource)],
+      blocks: [{ kind: 'divider' }, { kind: 'context', text: text(Number.POSITIVE_INFINITY) }, ...resource],
+      // A large review shortens host lists, so the owners after them still show.
+      compact: [{ kind: 'divider' }, { kind: 'context', text: text(200) }, ...resource],
     };
   });
   const tail: Block[] = [];

@@ -84,18 +84,22 @@ describe('a review larger than a Slack message', () => {
     );
   });
 
-  it('shows the changes on the most hosts first', () => {
-    const sizes = message.blocks
-      .filter((b) => b.kind === 'context' && b.text.startsWith('on '))
-      .map((b) => (b.kind === 'context' ? b.text : ''));
-    const hostCounts = sizes.map((text) => {
-      const group = record.grouped.groups.find((g) =>
-        text.includes(`on ${compressHosts(g.nodes).join(', ')}`),
-      );
-      return group?.nodes.length ?? -1;
-    });
+  it('shows the changes on the most hosts first, their host lists shortened with a count', () => {
+    const shown = message.blocks.flatMap((b) =>
+      b.kind === 'section' ? [...b.text.matchAll(/`File\[([^\]]+)\]`/g)].map((m) => m[1]) : [],
+    );
+    expect(shown.length).toBeGreaterThan(0);
+    const hostCounts = shown.map(
+      (title) => record.grouped.groups.find((g) => g.resource.title === title)?.nodes.length ?? -1,
+    );
     expect(hostCounts).not.toContain(-1);
     expect([...hostCounts].sort((a, b) => b - a)).toEqual(hostCounts);
+    const contexts = message.blocks.filter((b) => b.kind === 'context' && b.text.startsWith('on '));
+    expect(contexts).toHaveLength(shown.length);
+    for (const context of contexts)
+      expect(context.kind === 'context' && context.text).toMatch(
+        /^on web\{\d{3},.*… \(100 nodes\) · owners <@U0BOB>$/,
+      );
   });
 
   it('loses nothing: every group with its hosts and diff is in the file', () => {
