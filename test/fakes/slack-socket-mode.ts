@@ -52,6 +52,8 @@ export class FakeSocketMode {
   readonly unexpected: string[] = [];
   /** Upgrades refused (unknown or reused ticket). */
   readonly refused: string[] = [];
+  /** Every ticket handed out by apps.connections.open, used or not. */
+  readonly issued: string[] = [];
   private readonly tickets = new Set<string>();
   private readonly sentAt = new Map<string, number>();
   private readonly waiters = new Set<Waiter>();
@@ -174,6 +176,7 @@ export class FakeSocketMode {
     if (!this.appTokens.includes(token)) return { ok: false, error: 'invalid_auth' };
     const ticket = randomUUID();
     this.tickets.add(ticket);
+    this.issued.push(ticket);
     return { ok: true, url: `${this.url}?ticket=${ticket}&app_id=${FAKE_APP_ID}` };
   }
 

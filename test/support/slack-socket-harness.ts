@@ -31,14 +31,22 @@ export const clickPayload = (click: ButtonClick): Record<string, unknown> =>
  */
 export const startSocketHarness = async (
   keyPrefix: string,
-  options: { commands?: readonly CommandSpec[]; clientPingTimeoutMs?: number } = {},
+  options: {
+    commands?: readonly CommandSpec[];
+    clientPingTimeoutMs?: number;
+    logLevel?: 'debug' | 'info';
+  } = {},
 ) => {
   const fake = await FakeSlackApi.start({ tokens: [TOKEN] });
   const socket = await FakeSocketMode.start(fake);
   const dataDir = await mkdtemp(join(tmpdir(), 'heckler-socket-'));
-  const log = captureLogger([TOKEN, APP_TOKEN], 'info');
+  const log = captureLogger([TOKEN, APP_TOKEN], options.logLevel ?? 'info');
   const config: Config = testConfig(
-    { slack: { apiUrl: fake.apiUrl }, storage: { dataDir, keyPrefix } },
+    {
+      slack: { apiUrl: fake.apiUrl },
+      storage: { dataDir, keyPrefix },
+      log: { level: options.logLevel ?? 'info' },
+    },
     { secrets: { slackBotToken: TOKEN, slackAppToken: APP_TOKEN }, mode: 'slack' },
   );
   const app = await composeApp(config, {

@@ -18,6 +18,13 @@ export const boltLevel = (level: string): LogLevel => {
 };
 
 /**
+ * Socket Mode URLs carry a ticket that lets whoever holds it open the app's connection; the Web API
+ * client logs apps.connections.open's answer at debug, so the ticket is masked before pino sees it.
+ */
+export const maskTickets = (text: string): string =>
+  text.replace(/([?&]ticket=)[^&\s"'\\]+/g, '$1[redacted]');
+
+/**
  * Bolt and @slack/web-api log through this into our structured logger (and so through its secret
  * masking) instead of writing to the console.
  */
@@ -29,7 +36,7 @@ export const boltLogger = (logger: Logger, initial: LogLevel): BoltLogger => {
     (...parts: unknown[]) => {
       if (rank[at] < rank[level]) return;
       const err = parts.find((part) => part instanceof Error);
-      write(err ? { err } : {}, format(...parts.filter((part) => part !== err)) || String(err));
+      write(err ? { err } : {}, maskTickets(format(...parts.filter((part) => part !== err)) || String(err)));
     };
   return {
     debug: emit(LogLevel.DEBUG, (obj, msg) => log.debug(obj, msg)),
