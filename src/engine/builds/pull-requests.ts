@@ -2,7 +2,8 @@ import type { Logger } from '../ports/logger.js';
 import { buildsFor, PIPELINE_FILE, readPipelineFile, type Target } from './commits.js';
 import { branchAllowed, isSkipCi } from './pipeline.js';
 import type { BuildRecord, BuildTrigger, NewBuild } from './records.js';
-import type { RepoMirror, WatchedRepo } from './watch.js';
+import { githubRepoOf, githubWebHost } from './status-reporter.js';
+import type { RepoMirror, RepoRegistry, WatchedRepo } from './watch.js';
 
 /** A pull request as the code host announced it (opened, synchronized or reopened). */
 export interface PullRequest {
@@ -90,4 +91,29 @@ export const buildPullRequest = async (
     log.info({ build: record.id, pipeline: record.pipeline, fork: pr.fork }, 'pull request queued');
   }
   return report;
+};
+
+/**
+ * Watched repositories by their name on the code host: mapped in heckler.yml, or read from a
+ * github.com URL or one on the host of `apiUrl` (GitHub Enterprise) without a mapping.
+ */
+export const hostRepos = (
+  registry: Pick<RepoRegistry, 'all'>,
+  codeHost: { repos: Readonly<Record<string, string>>; apiUrl?: string } | undefined,
+) => {
+  const hosts = [...new Set(['github.com', githubWebHost(codeHost?.apiUrl ?? '') ?? 'github.com'])];
+  const hostRepoOf = async (repo: Pick<WatchedRepo, 'name' | 'url'>) =>
+    codeHost?.repos[repo.name] ?? githubRepoOf(repo.url, hosts);
+  return {
+    hostRepoOf,
+    /** The watched repositories (not the Puppet one: reviews build it) that are `hostRepo`. */
+    watchedAs: async (hostRepo: string): Promise<WatchedRepo[]> => {
+      const found: WatchedRepo[] = [];
+      for (const repo of await registry.all()) {
+        const name = repo.builtOnReview ? undefined : await hostRepoOf(repo);
+        if (name?.toLowerCase() === hostRepo.toLowerCase()) found.push(repo);
+      }
+      return found;
+    },
+  };
 };

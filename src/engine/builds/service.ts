@@ -20,12 +20,12 @@ import { buildLogText, createBuildLogs, type StageLog } from './log.js';
 import type { PipelineParse } from './pipeline.js';
 import { createPoller, type PollReport, type RepoTips } from './poll.js';
 import { type BuildViews, createChatProgress } from './progress.js';
-import { buildPullRequest, type PullRequest, type PullRequestReport } from './pull-requests.js';
+import { buildPullRequest, hostRepos, type PullRequest, type PullRequestReport } from './pull-requests.js';
 import { createBuildQueue, type QueueLimits, type ReconcileResult } from './queue.js';
 import { type BuildRecord, createBuildRecords, type NewBuild } from './records.js';
 import type { BuildProgress } from './runner.js';
 import type { ResourcePolicy } from './runner-limits.js';
-import { createStatusReporter, githubRepoOf, githubWebHost } from './status-reporter.js';
+import { createStatusReporter } from './status-reporter.js';
 import { createRepoRegistry, type OpenRepo, type WatchedRepo } from './watch.js';
 
 export type { PollReport } from './poll.js';
@@ -140,10 +140,7 @@ export const createBuildService = (options: BuildServiceOptions): BuildService =
     ...(options.minUpdateMs === undefined ? {} : { minUpdateMs: options.minUpdateMs }),
   });
   const codeHost = options.codeHost;
-  const webHosts = [...new Set(['github.com', githubWebHost(codeHost?.apiUrl ?? '') ?? 'github.com'])];
-  /** The repository's `owner/name` on the code host (mapped, or read from a github.com / GHE URL). */
-  const hostRepoOf = async (repo: Pick<WatchedRepo, 'name' | 'url'>) =>
-    codeHost?.repos[repo.name] ?? githubRepoOf(repo.url, webHosts);
+  const { hostRepoOf, watchedAs } = hostRepos(registry, codeHost);
   const statuses = codeHost
     ? createStatusReporter({
         host: codeHost.host,
@@ -156,15 +153,6 @@ export const createBuildService = (options: BuildServiceOptions): BuildService =
         logger,
       })
     : undefined;
-  /** Watched repositories (not the Puppet one: reviews build it) that are `hostRepo` on the code host. */
-  const watchedAs = async (hostRepo: string) => {
-    const found: WatchedRepo[] = [];
-    for (const repo of await registry.all()) {
-      const name = repo.builtOnReview ? undefined : await hostRepoOf(repo);
-      if (name?.toLowerCase() === hostRepo.toLowerCase()) found.push(repo);
-    }
-    return found;
-  };
   const observer = options.observer;
   const progress: BuildProgress = {
     onStatus: (build) => {
@@ -275,18 +263,17 @@ export const createBuildService = (options: BuildServiceOptions): BuildService =
     },
     pushed: async (hostRepo) => Promise.all((await watchedAs(hostRepo)).map((repo) => pollOne(repo))),
     pullRequest: async (pr) => {
+      const deps = {
+        logger,
+        enqueue,
+        builtAt: (name: string, sha: string) => records.list({ repo: name, sha }),
+        onInvalid: async (at: WatchedRepo, target: Target, errors: readonly string[]) => {
+          await chat.post(options.channel, views.invalidPush(at.name, describeTarget(target), errors));
+        },
+      };
       const reports: PullRequestReport[] = [];
-      for (const repo of await watchedAs(pr.repo)) {
-        const deps = {
-          logger,
-          enqueue,
-          builtAt: (name: string, sha: string) => records.list({ repo: name, sha }),
-          onInvalid: async (at: WatchedRepo, target: Target, errors: readonly string[]) => {
-            await chat.post(options.channel, views.invalidPush(at.name, describeTarget(target), errors));
-          },
-        };
+      for (const repo of await watchedAs(pr.repo))
         reports.push(await buildPullRequest(deps, repo, await registry.mirror(repo), pr));
-      }
       return reports;
     },
     sweep: async () => {
