@@ -14,11 +14,11 @@ import { pushSummaryMessage } from '../commands/views/push-summary.js';
 import { reviewMessage } from '../commands/views/review.js';
 import type { Config } from '../config/schema.js';
 import type { CancelRequest } from '../engine/apply/context.js';
+import { type ApplyRecord, createApplyRecords } from '../engine/apply/records.js';
+import { type ApplyService, createApplyService } from '../engine/apply/service.js';
 import type { StoredChange } from '../engine/changes/hash.js';
 import type { HashedReport } from '../engine/changes/record.js';
 import { createChangeStore } from '../engine/changes/store.js';
-import { type ApplyRecord, createApplyRecords } from '../engine/apply/records.js';
-import { type ApplyService, createApplyService } from '../engine/apply/service.js';
 import type { StoredIgnore } from '../engine/delta/ignores.js';
 import {
   createReviewStatuses,

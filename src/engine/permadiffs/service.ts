@@ -1,6 +1,6 @@
+import type { StoredChange } from '../changes/hash.js';
 import { groupHashed } from '../delta/group-hashed.js';
 import { type HashedDelta, hashedDeltaForNode } from '../delta/hashed.js';
-import type { StoredChange } from '../changes/hash.js';
 import { HecklerError } from '../errors.js';
 import type { Clock, CodeRepo, Logger, NodeSpec, Store } from '../ports/index.js';
 import type { Offload } from '../ports/offload.js';

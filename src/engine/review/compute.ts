@@ -16,7 +16,6 @@ import {
   groupDeltas,
   type IgnoreRule,
   type NodeDelta,
-  notInLineage,
 } from '../delta/index.js';
 import { HecklerError } from '../errors.js';
 import type { CodeRepo, CommitInfo, NodeSpec } from '../ports/index.js';
