@@ -13,6 +13,11 @@ export interface SyncThenRunOptions {
   sha: string;
   /** A git bundle of `sha` minus what `haves` reach (shared per (commit, base) across nodes). */
   bundle: (sha: string, haves: readonly string[]) => Promise<Buffer>;
+  /**
+   * The bundle to send with the first command to a node believed at `base`, or undefined to send
+   * none (the node may have `sha` already, or the bundle would be a full one); see guessedBundles.
+   */
+  bundleOnGuess: (sha: string, base: string) => Promise<Buffer | undefined>;
   /** What to run on the exact checkout (the Puppet wrapper), and the timeout it needs. */
   command: string;
   timeoutMs: number;
@@ -88,7 +93,12 @@ export const syncThenRun = async (options: SyncThenRunOptions): Promise<SyncThen
   });
 
   const guess = options.guess;
-  const first = await attempt(guess, guess === undefined ? undefined : await bundleOn(options, guess));
+  const first = await attempt(
+    guess,
+    guess === undefined || guess === sha
+      ? undefined
+      : await options.bundleOnGuess(sha, guess).catch(() => undefined),
+  );
   if (first.answer.ran) return done(first.result);
   let probe = first.answer.probe as ProbeReport;
   // Lacks the commit, nothing to repair, and the bundle (if any) was not built on what it has: send the right one.
@@ -118,12 +128,8 @@ const onlyLacks = (probe: ProbeReport): probe is ProbeReport & { head: string } 
   !probe.dirty &&
   probe.lockAgeS === undefined;
 
-/**
- * The bundle of what a node at `base` lacks; none when the mirror cannot make it (it does not know
- * `base`, or `sha` is behind it and the bundle would be empty): the node then says what it has.
- */
+/** The bundle of what a node at `base` lacks; none when the mirror cannot make it (the probe path then decides). */
 const bundleOn = async (options: SyncThenRunOptions, base: string): Promise<Buffer | undefined> => {
-  if (base === options.sha) return undefined;
   try {
     return await options.bundle(options.sha, [base]);
   } catch {

@@ -96,8 +96,9 @@ export const createFleetService = (deps: FleetServiceDeps): FleetService => {
     return next;
   };
   const context = { fleet: deps.fleet, runCommand: deps.runCommand };
+  const bundle = sharedBundles(deps.repo);
   const runDeps = {
-    repo: { bundle: sharedBundles(deps.repo) },
+    repo: { bundle, bundleOnGuess: guessedBundles(deps.repo, bundle) },
     transport: deps.transport,
     puppet: deps.puppet,
     installProcessor,
@@ -214,5 +215,28 @@ export const sharedBundles = (repo: Pick<CodeRepo, 'bundle'>) => {
     const forget = () => setTimeout(() => made.delete(key), BUNDLE_REUSE_MS).unref();
     bundle.then(forget, () => made.delete(key));
     return bundle;
+  };
+};
+
+/**
+ * The bundle for a node the bot believes is at `base`, only when `base` is an ancestor of `sha` (a
+ * push): otherwise the node may already have `sha` (a rollback) or the mirror does not know `base`
+ * and would make a full bundle, and the node's own answer is worth the wait. The check, like the
+ * bundle, is made once per (commit, base) for the whole fleet.
+ */
+export const guessedBundles = (
+  repo: Pick<CodeRepo, 'isAncestor'>,
+  bundle: (sha: string, haves: readonly string[]) => Promise<Buffer>,
+) => {
+  const checked = new Map<string, Promise<boolean>>();
+  return async (sha: string, base: string): Promise<Buffer | undefined> => {
+    const key = `${sha}:${base}`;
+    let ancestor = checked.get(key);
+    if (!ancestor) {
+      ancestor = repo.isAncestor(base, sha).catch(() => false);
+      checked.set(key, ancestor);
+      setTimeout(() => checked.delete(key), BUNDLE_REUSE_MS).unref();
+    }
+    return (await ancestor) ? bundle(sha, [base]) : undefined;
   };
 };

@@ -16,7 +16,10 @@ import { type AppliedState, writeAppliedState } from './applied-state.js';
 import type { ProcessorInstaller } from './report-processor.js';
 
 export interface PuppetRunDeps {
-  repo: Pick<CodeRepo, 'bundle'>;
+  repo: Pick<CodeRepo, 'bundle'> & {
+    /** What a node at `base` (the bot's guess) lacks of `sha`; undefined when not worth sending blind. */
+    bundleOnGuess: (sha: string, base: string) => Promise<Buffer | undefined>;
+  };
   transport: NodeTransport;
   puppet: PuppetCommandConfig;
   installProcessor: ProcessorInstaller;
@@ -77,6 +80,7 @@ export const runPuppetOnNode = async (
       node,
       sha,
       bundle: (s, haves) => deps.repo.bundle(s, haves),
+      bundleOnGuess: (s, base) => deps.repo.bundleOnGuess(s, base),
       command,
       timeoutMs: execTimeoutMs,
       nonce,

@@ -9,7 +9,7 @@ import { onNodes } from '../../../src/engine/fleet/fanout.js';
 import { type SyncThenRunOptions, syncThenRun } from '../../../src/engine/fleet/one-trip.js';
 import type { NodeSpec, NodeTransport } from '../../../src/engine/ports/transport.js';
 import { createNonce } from '../../../src/engine/puppet/index.js';
-import { sharedBundles } from '../../../src/engine/runs/fleet-service.js';
+import { guessedBundles, sharedBundles } from '../../../src/engine/runs/fleet-service.js';
 import { type Fleet, startFleet } from '../../support/fleet.js';
 import { captureLogger } from '../../support/logger.js';
 import { runOk } from '../../support/process.js';
@@ -69,6 +69,14 @@ const newCommit = async (): Promise<string> => {
   return (await git('rev-parse', 'HEAD')).stdout.trim();
 };
 
+/** The mirror's ancestry check (CodeRepo.isAncestor), with the git CLI. */
+const isAncestor = async (ancestor: string, descendant: string) =>
+  runOk('git', ['-C', repo.path, 'merge-base', '--is-ancestor', ancestor, descendant]).then(
+    () => true,
+    () => false,
+  );
+const bundleOnGuess = guessedBundles({ isAncestor }, bundle);
+
 const node = (name: string) => nodes.find((n) => n.name === name) as NodeSpec;
 const sh = async (name: string, command: string) => {
   const result = await ssh.exec(node(name), command);
@@ -83,6 +91,7 @@ const run = (name: string, sha: string, extra: Partial<SyncThenRunOptions> = {})
     node: node(name),
     sha,
     bundle,
+    bundleOnGuess,
     command: COMMAND,
     timeoutMs: 60_000,
     nonce: createNonce(),
@@ -160,8 +169,9 @@ describe('syncThenRun over ssh', () => {
     expectRanAt(await run('node1', initial), initial);
     expect(tripsOf('node1', since)).toHaveLength(1);
     await expectCheckoutAt('node1', initial);
-    // a guess on which the mirror cannot build (the bundle would be empty): still one trip
+    // a guess behind the commit: the bundle travels, the node sees it has the commit and checks it out
     expectRanAt(await run('node1', owners, { guess: initial }), owners);
+    // a rollback: the guess contains the commit, so no bundle is even made
     expectRanAt(await run('node1', initial, { guess: owners }), initial);
     expect(tripsOf('node1', since)).toHaveLength(3);
     expect(bundles.slice(before).map((b) => b.haves)).toEqual([[initial]]);
@@ -277,7 +287,13 @@ describe('syncThenRun over ssh', () => {
     const shared = sharedBundles({ bundle });
     const outcomes = await onNodes(
       nodes,
-      (n) => run(n.name, pushed, { node: n, bundle: shared, guess: fixed }),
+      (n) =>
+        run(n.name, pushed, {
+          node: n,
+          bundle: shared,
+          bundleOnGuess: guessedBundles({ isAncestor }, shared),
+          guess: fixed,
+        }),
       { concurrency: 3 },
     );
     for (const outcome of outcomes) {
@@ -323,6 +339,7 @@ describe('syncThenRun against hostile and broken answers', () => {
       node: { ...node('node1'), port: 1 },
       sha: repo.commits.fixed,
       bundle,
+      bundleOnGuess,
       command: COMMAND,
       timeoutMs: 10_000,
       nonce: createNonce(),
