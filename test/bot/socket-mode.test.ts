@@ -115,3 +115,23 @@ describe('an Events API event (app_home_opened)', () => {
     expect(publish.args.view).toMatchObject({ type: 'home' });
   });
 });
+
+describe('the fake itself', () => {
+  it('refuses a socket whose ticket it never issued or already used, before the upgrade', async () => {
+    const { WebSocket } = await import('ws');
+    const status = (url: string) =>
+      new Promise<number | undefined>((resolve) => {
+        const client = new WebSocket(url);
+        client.once('unexpected-response', (_req, res) => resolve(res.statusCode));
+        client.once('open', () => {
+          client.close();
+          resolve(undefined);
+        });
+      });
+    // The client's ticket, the last handed out (the start-up check's came first, unused).
+    const issued = slack.socket.issued.at(-1)!;
+    expect(await status(`${slack.socket.url}?ticket=forged&app_id=A0TEST`)).toBe(401);
+    expect(await status(`${slack.socket.url}?ticket=${issued}&app_id=A0TEST`)).toBe(401);
+    expect(slack.socket.refused).toEqual(['forged', issued]);
+  });
+});
