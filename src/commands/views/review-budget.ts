@@ -127,6 +127,29 @@ const compactAll = (blocks: readonly Block[], max: (b: Block) => number) => {
   return { blocks: out.map((o) => o.block), shortened: out.some((o) => o.shortened) };
 };
 
+/** Code blocks hold raw text; a ``` in it would end the fence early (as the renderer does it). */
+const fenceSafe = (text: string): string => text.replaceAll('```', '`\u200b`\u200b`');
+
+/**
+ * A change in as few blocks as it reads the same in: no divider (its "on hosts" line starts it),
+ * and its shortened diff fenced in the section that names the resource. Blocks, not text, are
+ * what a message of many small changes runs out of first.
+ */
+const dense = (blocks: readonly Block[]): Block[] => {
+  const out: Block[] = [];
+  for (const block of blocks) {
+    const previous = out.at(-1);
+    if (block.kind === 'divider') continue;
+    if (block.kind === 'code' && previous?.kind === 'section')
+      out[out.length - 1] = {
+        kind: 'section',
+        text: `${previous.text}\n\`\`\`\n${escapeText(fenceSafe(block.text))}\n\`\`\``,
+      };
+    else out.push(block);
+  }
+  return out;
+};
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
@@ -154,6 +177,7 @@ export const fitReview = (parts: ReviewParts, file: () => ChatFile): Message => 
     const view = compactAll(group.compact ?? group.blocks, (b) =>
       b.kind === 'context' ? CLIP.context : CLIP.section,
     );
+    view.blocks = dense(view.blocks);
     const cost = costOf(view.blocks);
     if (used.blocks + cost.blocks > REVIEW_BUDGET.blocks || used.text + cost.text > REVIEW_BUDGET.text) break;
     used = { blocks: used.blocks + cost.blocks, text: used.text + cost.text };
