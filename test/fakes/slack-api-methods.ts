@@ -1,3 +1,5 @@
+import { invalidModal, type ModalView } from './slack-modal-checks.js';
+
 /** The workspace the fake Slack API pretends to be. */
 export const FAKE_TEAM = {
   team_id: 'T0TEST',
@@ -126,6 +128,14 @@ export class FakeWorkspace {
         if (!this.channelId(args.channel)) return { ok: false, error: 'channel_not_found' };
         if (!args.user) return { ok: false, error: 'user_not_in_channel' };
         return { ok: true, message_ts: this.nextTs() };
+      case 'views.open': {
+        if (typeof args.trigger_id !== 'string' || args.trigger_id === '')
+          return { ok: false, error: 'invalid_arguments' };
+        const problem = invalidModal(args.view as ModalView | undefined);
+        if (problem) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [problem] } };
+        const view = { id: `V${String(++this.seq).padStart(8, '0')}`, team_id, app_id: 'A0TEST', bot_id };
+        return { ok: true, view: { ...view, ...(args.view as Args), state: { values: {} } } };
+      }
       case 'views.publish': {
         if (!args.user_id || !args.view) return { ok: false, error: 'invalid_arguments' };
         const view = { id: `V${String(++this.seq).padStart(8, '0')}`, team_id, app_id: 'A0TEST', bot_id };
