@@ -111,6 +111,9 @@ export const setUpFanout = async (options: { nodes: number; concurrency: number 
           key: fleet.privateKeyPath,
           knownHosts: fleet.knownHostsPath,
           concurrency: options.concurrency,
+          // A thousand sshds on two cores accept slowly while the machine is busy: a 10 s connect
+          // deadline then fails nodes that are merely queued. Runs on kept connections never wait on it.
+          connectTimeout: '30s',
         },
         nodes: Object.fromEntries(
           fleet.nodes.map((node) => [
