@@ -114,6 +114,26 @@ describe('restart with a build running', () => {
     expect(statuses.map((record) => record?.status)).toEqual(['passed', 'passed']);
     await settle([blocker, first.queue, second.queue]);
   });
+
+  it("keeps a fork's pull request untrusted when it is queued once more", async () => {
+    const first = await boot();
+    const trigger = { kind: 'pull_request' as const, by: 'PR #13 by @mallory', untrusted: true };
+    const original = await first.queue.enqueue(
+      newBuild(pipeline([stage('long', ['sleep 30'])]), { trigger }),
+    );
+    await runningStage(first.harness, original.id);
+    await crash(first.harness);
+
+    const second = await boot(first.harness.instance);
+    const [[, retryId] = []] = (await second.queue.reconcile()).requeued;
+    expect((await second.harness.records.get(retryId ?? 0))?.trigger).toEqual({
+      kind: 'retry',
+      by: `restart (build ${original.id} was interrupted)`,
+      untrusted: true,
+    });
+    await second.queue.kill(retryId ?? 0, 'test');
+    await settle([first.queue, second.queue]);
+  });
 });
 
 /** The dead processes' runners end once their containers are gone; let them, so nothing leaks. */
