@@ -299,6 +299,8 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
       closing ??= (async () => {
         await surface.stop();
         await opsListener?.close();
+        // Deliveries already accepted finish before the fleet and builds they use are closed.
+        await webhook?.settled();
         await closeParts();
       })();
       return closing;
