@@ -8,7 +8,6 @@ import { ShellChat } from '../../src/bot/shell/chat.js';
 import { SlackChat, type SlackChatOptions } from '../../src/bot/slack/chat.js';
 import { reviewMessage } from '../../src/commands/views/review.js';
 import { compressHosts, groupDeltas, type NodeDelta } from '../../src/engine/delta/index.js';
-import type { MessageRef } from '../../src/engine/ports/index.js';
 import type { ResourceChange } from '../../src/engine/puppet/index.js';
 import type { ReviewRecord } from '../../src/engine/review/records.js';
 import { escapeText } from '../../src/engine/text/mrkdwn.js';
