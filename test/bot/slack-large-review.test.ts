@@ -162,6 +162,9 @@ describe('a 2,000-node review with hostile diffs', () => {
     expect(content).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
     expect(content).toContain('+line 39 of change 399');
     expect(content).toContain('E'.repeat(20_000));
+    // What the message shortens in its head is whole in the file too: the subject and the writers.
+    expect(content).toContain(record.subject);
+    expect(content).toContain(`by @U0ALICE, ${record.unmappedAuthors[0]} (not mapped)`);
   });
 
   it('lets no mention, channel link or broadcast through from the hostile text', () => {

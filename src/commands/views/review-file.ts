@@ -90,6 +90,7 @@ export const reviewFileText = (record: ReviewRecord): string => {
   const ignored = grouped.groups.filter((g) => g.ignored);
   const text = [
     `Full diff of ${record.sha} ${record.subject}`,
+    `by ${[...record.authors.map((id) => `@${id}`), ...record.unmappedAuthors.map((n) => `${n} (not mapped)`)].join(', ') || 'unknown'}${record.committer ? `; committed by ${record.committer.person}` : ''}`,
     `${plural(groups.length, 'change')} needing approval on ${plural(grouped.counts.changed, 'node')}; delta ${record.deltaHash}`,
     'Largest host set first; hosts as the message writes them (web{01..03} is web01, web02, web03).',
     '',
