@@ -103,6 +103,9 @@ export interface HecklerApp {
   close(): Promise<void>;
 }
 
+/** How often the scheduler refreshes the dashboards whatever happened (changes refresh them sooner). */
+const HOME_REFRESH_MS = 5 * 60_000;
+
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const packageVersion = (): string =>
   (JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { version: string }).version;
@@ -249,6 +252,10 @@ export const composeApp = async (config: Config, overrides: AppOverrides = {}): 
       fleet: () => fleet,
       builds: () => Boolean(builds),
       ...overrides.home,
+    });
+    // What changes with no message or command (a lock expiring, an apply by another bot) shows within minutes.
+    await scheduler?.every('home-refresh', HOME_REFRESH_MS, async () => {
+      await home?.refresh();
     });
     const services: Services = {
       home,
