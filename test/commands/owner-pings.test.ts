@@ -3,6 +3,7 @@ import { toBlockKit } from '../../src/bot/render/blocks.js';
 import { ownerGroupsMessage, ownerPingMessage } from '../../src/commands/views/owner-ping.js';
 import { approvalsSchema } from '../../src/config/approvals-schema.js';
 import { groupDeltas, type NodeDelta } from '../../src/engine/delta/index.js';
+import { buildDigest } from '../../src/engine/permadiffs/digest.js';
 import type { ResourceChange } from '../../src/engine/puppet/index.js';
 import { createOwnerPings, type PingRecord } from '../../src/engine/review/owner-pings.js';
 import { pingTargets, reminderDue, wallClock } from '../../src/engine/review/ping-targets.js';
@@ -266,5 +267,30 @@ describe('approvals.owners with user groups', () => {
     expect(bad.success).toBe(false);
     const messages = bad.error?.issues.map((issue) => issue.message).join('\n') ?? '';
     expect(messages).toContain('expected hours such as "9-17"');
+  });
+});
+
+describe('the permadiff digest with a team mapped to a user group', () => {
+  it('sends its owners their groups privately, and the group itself nothing', () => {
+    const group = {
+      hash: 'g1',
+      resource: change('/data/motd', 'modules/motd/init.pp'),
+      sources: [],
+      nodes: { node1: { firstSeen: 0, lastSeen: 0, streak: 3 } },
+      firstSeen: 0,
+      lastSeen: 0,
+      since: 0,
+      owners: [{ owners: ['U0BOB', INFRA], unmapped: [], source: 'module' as const, of: 'motd' }],
+    };
+    const result = buildDigest({
+      now: 1,
+      minRuns: 2,
+      groups: [group],
+      ignores: [],
+      staleLocks: [],
+      waiting: [],
+      owners: { admins: ['U0ADMIN'] },
+    });
+    expect(result.owners.map((owner) => owner.user)).toEqual(['U0BOB']);
   });
 });

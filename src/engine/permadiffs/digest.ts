@@ -1,4 +1,5 @@
 import { sha256 } from '../delta/change-key.js';
+import { USER_ID } from '../text/mrkdwn.js';
 import { type IgnoredEntry, type PermadiffEntry, type PermadiffIgnore, splitIgnored } from './ignored.js';
 import type { NotScanned, ScanSummary } from './service.js';
 import type { StaleLock, WaitingReview } from './stale.js';
@@ -92,9 +93,12 @@ const remembered = (entry: PermadiffEntry): RememberedGroup => ({
 const sameSet = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && new Set([...a, ...b]).size === a.length;
 
-/** Chat users owning any source of the group; none means unowned (admins get it). */
+/**
+ * Chat users owning any source of the group; none means unowned (admins get it). A team mapped to
+ * a Slack user group (`subteam^S…` in an owner list) is no one to send a private message to.
+ */
 const ownersOf = (group: PermadiffGroup): string[] => [
-  ...new Set(group.owners.flatMap((part) => part.owners)),
+  ...new Set(group.owners.flatMap((part) => part.owners).filter((owner) => USER_ID.test(owner))),
 ];
 
 /** What a person is sent, as one hash: the groups and the nodes each stands on. */
