@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { toHomeView } from '../../src/bot/render/blocks.js';
 import { HOME_LIMITS, homeMessage } from '../../src/commands/views/home.js';
+import { ownerGroupsMessage, ownerPingMessage } from '../../src/commands/views/owner-ping.js';
 import type { HomeFacts } from '../../src/engine/home/facts.js';
 import type { PermadiffGroup } from '../../src/engine/permadiffs/state.js';
 import type { AuditEntry } from '../../src/engine/review/records.js';
 import { textOf } from '../support/review-world.js';
+import { expectHarmless } from './views/hostile-check.js';
 import {
   buildRecord,
   H,
@@ -127,5 +129,14 @@ describe('the dashboard', () => {
     const facts = huge(1);
     const shown = text({ ...facts, awaiting: [reviewRecord()] });
     expect(shown).toMatch(/\[Approve: approve a{40}@\w{12}\] \[Deny: deny a{40}@\w{12}\]/);
+  });
+});
+
+describe('the hostile-text contract (test/commands/views/hostile-check.ts)', () => {
+  it('the dashboard', () => expectHarmless(homeMessage()(huge(3))));
+  it("an owner's ping and the group mention", () => {
+    const record = { ...reviewRecord(), subject: H };
+    expectHarmless(ownerPingMessage()({ record, user: 'U0BOB', groups: [0], other: [H], reminder: false }));
+    expectHarmless(ownerGroupsMessage({ record, groups: [], reminder: true }));
   });
 });
