@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createWebhookRoute, type WebhookRoute } from '../../../src/adapters/github/webhook.js';
 import type { WebhookEvent } from '../../../src/adapters/github/webhook-events.js';
@@ -230,5 +233,45 @@ describe('POST /github/webhook', () => {
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain('sha256=');
     expect(text).not.toContain('refs/heads/mair');
+  });
+});
+
+describe('with the embedded store (no Redis)', () => {
+  it('still handles a delivery raced twenty times exactly once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hk-webhook-embedded-'));
+    const embedded = await createStorage({ dataDir, keyPrefix: 'embedded' });
+    const seen: string[] = [];
+    const local = createWebhookRoute({
+      secret: SECRET,
+      deliveries: embedded.store<number>('github-deliveries'),
+      replayWindowMs: 60_000,
+      maxBytes: MAX,
+      onEvent: async (_event, delivery) => void seen.push(delivery),
+      logger: captureLogger().logger,
+      now: () => 0,
+    });
+    const own = createServer((req, res) => {
+      if (!local.handle(req, res)) res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve));
+    try {
+      const target = `http://127.0.0.1:${(own.address() as AddressInfo).port}/github/webhook`;
+      const raw = Buffer.from(JSON.stringify(push));
+      const headers = {
+        'x-github-delivery': 'embedded-1',
+        'x-hub-signature-256': githubSignature(SECRET, raw),
+      };
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => deliver(target, 'push', undefined, { raw, headers })),
+      );
+      expect(answers.filter((a) => a.status === 202)).toHaveLength(1);
+      await local.settled();
+      expect(seen).toEqual(['embedded-1']);
+    } finally {
+      own.closeAllConnections();
+      await new Promise((resolve) => own.close(resolve));
+      await embedded.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
