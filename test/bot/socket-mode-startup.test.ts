@@ -1,7 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeApp } from '../../src/compose/app.js';
+import { HecklerError } from '../../src/engine/errors.js';
 import { FakeSlackApi } from '../fakes/slack-api.js';
 import { APP_TOKEN, FakeSocketMode } from '../fakes/slack-socket-mode.js';
 import { configDir, startBotMain } from '../support/bot-main.js';
+import { testConfig } from '../support/config.js';
+import { captureLogger } from '../support/logger.js';
+import { freePorts } from '../support/process.js';
 
 /**
  * The real bot process in Socket Mode with an app-level token Slack will not take: like HTTP mode
@@ -63,5 +71,51 @@ describe('a Socket Mode bot whose app token Slack will not take', { timeout: 90_
         'Socket Mode is enabled for the app (Settings › Socket Mode) and SLACK_APP_TOKEN',
     ]);
     expect(socket.connections).toHaveLength(0);
+  });
+});
+
+describe('a Socket Mode bot that cannot open the WebSocket', { timeout: 60_000 }, () => {
+  it('stops retrying after its start timeout and says why in one line, with no token in it', async () => {
+    // Slack answers apps.connections.open, but its WebSocket URL cannot be reached from here.
+    const [port] = await freePorts(1);
+    const other = await FakeSlackApi.start({ tokens: [BOT] });
+    other.serve('apps.connections.open', () => ({ ok: true, url: `ws://127.0.0.1:${port}/link/?ticket=t1` }));
+    const dataDir = mkdtempSync(join(tmpdir(), 'heckler-socket-start-'));
+    const log = captureLogger([BOT, APP_TOKEN], 'info');
+    const config = testConfig(
+      { slack: { apiUrl: other.apiUrl }, storage: { dataDir, keyPrefix: 'socket-start' } },
+      { secrets: { slackBotToken: BOT, slackAppToken: APP_TOKEN }, mode: 'slack' },
+    );
+    const app = await composeApp(config, {
+      logger: log.logger,
+      scheduler: false,
+      slack: {
+        clientOptions: { retryConfig: { retries: 0 } },
+        socket: { clientPingTimeoutMs: 500, startTimeoutMs: 3000 },
+      },
+    });
+    try {
+      const error = await app.start().then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      expect(error).toBeInstanceOf(HecklerError);
+      expect((error as HecklerError).code).toBe('CHAT_UNAVAILABLE');
+      expect((error as HecklerError).message).toMatch(
+        new RegExp(
+          `^Slack's Socket Mode connection to 127\\.0\\.0\\.1:${port} did not open within 3 s: check that this host ` +
+            'can open WebSockets to Slack',
+        ),
+      );
+      expect((error as HecklerError).message).not.toContain(APP_TOKEN);
+      // It kept trying (the check, the first attempt, reconnects) until the timeout.
+      const attempts = other.callsTo('apps.connections.open').length;
+      expect(attempts).toBeGreaterThanOrEqual(3);
+      expect(app.surface.connected()).toBe(false);
+    } finally {
+      await app.close();
+      await other.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -21,6 +21,8 @@ export interface SocketModeOptions {
    * this long before reconnecting after a `disconnect` (then twice as long, and so on).
    */
   clientPingTimeoutMs?: number;
+  /** How long start() waits for Slack's `hello` before it gives up (default SOCKET_START_TIMEOUT_MS, 30 s). */
+  startTimeoutMs?: number;
 }
 
 export interface SlackSurfaceOptions {

@@ -3,7 +3,8 @@ import type { ChatSurface } from '../surface.js';
 import { missingSecret, type SlackCore, type SocketModeOptions, surfaceLife } from './core.js';
 import { registerListeners } from './listeners.js';
 import { guardSocketMessages } from './socket-guard.js';
-import { APP_TOKEN_CALL, checkAppToken, startupFailure } from './startup.js';
+import { closeSocket, startSocket } from './socket-start.js';
+import { checkAppToken } from './startup.js';
 
 /** Slack in Socket Mode: the bot dials out to Slack over a WebSocket, so nothing listens here. */
 export const createSlackSocketSurface = (core: SlackCore, options: SocketModeOptions = {}): ChatSurface => {
@@ -44,12 +45,12 @@ export const createSlackSocketSurface = (core: SlackCore, options: SocketModeOpt
       const socketApp = new App({ ...core.appOptions(identity), receiver: socketReceiver, socketMode: true });
       const onAck = core.ops?.onAck;
       registerListeners(socketApp, { ...core.listenerDeps(dispatcher), ...(onAck ? { onAck } : {}) });
-      try {
-        await socketApp.start();
-      } catch (error) {
-        // The app token is first used here; a refusal is the same one-line failure as a bad bot token's.
-        throw startupFailure(error, config.slack.apiUrl, APP_TOKEN_CALL);
-      }
+      await startSocket(
+        () => socketApp.start(),
+        socketReceiver.client,
+        config.slack.apiUrl,
+        options.startTimeoutMs,
+      );
       receiver = socketReceiver;
       logger.info({ botUserId: identity.botUserId, team: identity.team }, 'slack socket mode connected');
       return life.started({});
@@ -57,8 +58,8 @@ export const createSlackSocketSurface = (core: SlackCore, options: SocketModeOpt
     async stop() {
       const current = receiver;
       receiver = undefined;
-      // Bolt's stop() does not wait for the close handshake; the client's disconnect() does.
-      if (current) await current.client.disconnect();
+      // Bolt's stop() does not wait for the close handshake; closeSocket does.
+      if (current) await closeSocket(current.client);
       await core.settle();
       life.stopped();
     },
