@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Dispatcher } from '../../commands/dispatch.js';
+import type { FormName } from '../../commands/forms.js';
 import type { Origin } from '../../commands/types.js';
 import type { Message } from '../../engine/ports/index.js';
 import type { ShellChat } from './chat.js';
@@ -12,6 +13,7 @@ import {
   resolveUser,
   type ShellIdentity,
 } from './identity.js';
+import { type Ask, answerButton, answerForm } from './prompts.js';
 
 export interface ShellSessionOptions {
   input: Readable;
@@ -56,7 +58,29 @@ export const runShellSession = async (options: ShellSessionOptions): Promise<voi
   rl.setPrompt(prompt());
   say(banner(identity, users));
   rl.prompt();
-  for await (const raw of rl) {
+  // One reader for commands and for the answers a confirm, a question or a form reads next.
+  const lines = rl[Symbol.asyncIterator]();
+  const nextLine = async (): Promise<string | undefined> => {
+    const read = await lines.next();
+    return read.done ? undefined : read.value;
+  };
+  const ask: Ask = async (question) => {
+    say(question);
+    if (options.interactive) {
+      rl.setPrompt('? ');
+      rl.prompt();
+    }
+    const answer = await nextLine();
+    if (answer !== undefined && !options.interactive) say(`> ${answer}`);
+    return answer;
+  };
+  const openForm = async (form: FormName) => {
+    if (!dispatcher.forms) return;
+    const answered = await answerForm(form, dispatcher.forms, ask);
+    if ('cancelled' in answered) say(answered.cancelled);
+    else await dispatcher.dispatch({ text: answered.command, user, origin, channel, respond: respond(user) });
+  };
+  for (let raw = await nextLine(); raw !== undefined; raw = await nextLine()) {
     const line = raw.trim();
     if (line === 'exit' || line === 'quit') break;
     if (line === '' || line.startsWith('#')) {
@@ -72,10 +96,12 @@ export const runShellSession = async (options: ShellSessionOptions): Promise<voi
       const found = Number.isInteger(number)
         ? chat.button(number)
         : 'usage: click N (the number shown in [N] beside a button)';
+      const answered = typeof found === 'string' ? undefined : await answerButton(found.button, ask, users);
       if (typeof found === 'string') say(found);
-      else
+      else if (answered && 'cancelled' in answered) say(answered.cancelled);
+      else if (answered)
         await dispatcher.dispatch({
-          text: found.button.command,
+          text: answered.command,
           user,
           origin,
           channel,
@@ -86,7 +112,7 @@ export const runShellSession = async (options: ShellSessionOptions): Promise<voi
       const as = identity.impersonation === 'refused' ? '' : ', /as NAME';
       say(`unknown ${word}: type /heckler COMMAND (for example /heckler help)${as}, click N or exit`);
     } else {
-      await dispatcher.dispatch({ text: line, user, origin, channel, respond: respond(user) });
+      await dispatcher.dispatch({ text: line, user, origin, channel, respond: respond(user), openForm });
     }
     rl.setPrompt(prompt());
     rl.prompt();
