@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { toBlockKit } from '../../src/bot/render/blocks.js';
 import { ownerGroupsMessage, ownerPingMessage } from '../../src/commands/views/owner-ping.js';
 import { approvalsSchema } from '../../src/config/approvals-schema.js';
-import { groupDeltas, type NodeDelta } from '../../src/engine/delta/index.js';
+import { groupDeltas } from '../../src/engine/delta/index.js';
 import { buildDigest } from '../../src/engine/permadiffs/digest.js';
-import type { ResourceChange } from '../../src/engine/puppet/index.js';
 import { createOwnerPings, type PingRecord } from '../../src/engine/review/owner-pings.js';
 import { pingTargets, reminderDue, wallClock } from '../../src/engine/review/ping-targets.js';
 import type { ReviewRecord } from '../../src/engine/review/records.js';
@@ -13,61 +12,10 @@ import { createMemoryStore } from '../../src/storage/memory-store.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
 import { captureLogger } from '../support/logger.js';
 import { textOf } from '../support/review-world.js';
+import { change, INFRA, record } from './owner-pings-fixture.js';
 import { H } from './views/hostile-records.js';
 
 /** Owner pings as pure rules and as a service over a store that two replicas share. */
-
-const change = (title: string, file: string): ResourceChange => ({
-  type: 'File',
-  title,
-  file,
-  line: 1,
-  events: [{ property: 'content', from: 'a', to: 'b' }],
-  refresh: false,
-  failed: false,
-  skipped: false,
-  logs: [],
-});
-
-const INFRA = groupOwner('S0INFRA');
-
-/** Two groups: the motd one (alice), the webapp one (bob, erin and the infra user group). */
-const record = (over: Partial<ReviewRecord> = {}): ReviewRecord => {
-  const deltas: NodeDelta[] = ['node1', 'node2'].map((node) => ({
-    node,
-    kind: 'changes',
-    resources: [
-      change('/data/motd', 'modules/motd/init.pp'),
-      change('/data/app.conf', 'modules/webapp/init.pp'),
-    ],
-    evalErrors: [],
-    parentErrors: [],
-  }));
-  const grouped = groupDeltas(deltas, { ignored: [] });
-  const owners = grouped.groups.map((group) =>
-    group.resource.title === '/data/motd'
-      ? { owners: ['U0ALICE'], unmapped: [], source: 'module' as const }
-      : { owners: ['U0BOB', 'U0ERIN', INFRA], unmapped: [], source: 'module' as const },
-  );
-  return {
-    sha: 'a'.repeat(40),
-    shortSha: 'aaaaaaa',
-    subject: 'motd and webapp',
-    committedAt: 0,
-    authors: ['U0DAVE'],
-    unmappedAuthors: [],
-    fleetHash: 'f',
-    deltaHash: grouped.deltaHash,
-    computedAt: 0,
-    grouped,
-    groupOwners: owners,
-    evalOwners: [],
-    decisions: [],
-    notes: [],
-    message: { channel: 'CREVIEW', ts: '1.000' },
-    ...over,
-  };
-};
 
 const UTC_0930 = Date.parse('2026-12-02T09:30:00Z');
 const rules = { afterMs: 4 * 3_600_000, hours: { from: 9, to: 17 }, timeZone: 'UTC' };
