@@ -50,8 +50,10 @@ export class FakeSocketMode {
   readonly acks: Ack[] = [];
   /** Client messages that were not acks of a sent envelope (a well-behaved client sends none). */
   readonly unexpected: string[] = [];
-  /** Upgrades refused (unknown or reused ticket). */
+  /** Upgrades refused (unknown or reused ticket, or while `refuseUpgrades`). */
   readonly refused: string[] = [];
+  /** While true every upgrade is refused, as when Slack's socket servers cannot be reached. */
+  refuseUpgrades = false;
   /** Every ticket handed out by apps.connections.open, used or not. */
   readonly issued: string[] = [];
   private readonly tickets = new Set<string>();
@@ -152,6 +154,11 @@ export class FakeSocketMode {
     return connection;
   }
 
+  /** Resolves once `n` upgrades have been refused. */
+  waitForRefusals(n: number, timeoutMs = 20_000): Promise<string> {
+    return this.until(() => this.refused[n - 1], `refusal #${n}`, timeoutMs);
+  }
+
   waitForAck(envelopeId: string, timeoutMs = 15_000): Promise<Ack> {
     return this.until(
       () => this.acks.find((a) => a.envelope_id === envelopeId),
@@ -183,8 +190,9 @@ export class FakeSocketMode {
   /** A ticket opens one connection; anything else is refused before the upgrade. */
   private admit(req: IncomingMessage): boolean {
     const ticket = new URL(req.url ?? '/', 'ws://fake').searchParams.get('ticket') ?? '';
-    if (this.tickets.delete(ticket)) return true;
+    if (!this.refuseUpgrades && this.tickets.delete(ticket)) return true;
     this.refused.push(ticket);
+    this.notify();
     return false;
   }
 
