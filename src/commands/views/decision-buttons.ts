@@ -50,13 +50,16 @@ export const denyButton = (commit: PinnedCommit): Button => ({
 
 const nodeCount = (record: ApplyRecord) => plural(record.nodes.length, 'node');
 
+/** A revision name short enough that a dialog's title still says what it does (titles hold 100). */
+const titled = (revision: string) => (revision.length > 40 ? `${revision.slice(0, 39)}…` : revision);
+
 /** Confirm names the revision and how many nodes move, as the plan's header does. */
 export const confirmApplyButton = (record: ApplyRecord): Button => ({
   label: 'Confirm',
   command: `confirm ${record.id}`,
   style: 'primary',
   confirm: {
-    title: `Apply ${record.revision} to ${nodeCount(record)}?`,
+    title: `Apply ${titled(record.revision)} to ${nodeCount(record)}?`,
     text: `Locks ${nodeCount(record)} and applies *${esc(record.revision)}* (\`${esc(record.shortSha)}\`) to production, set by set in the configured order. \`/heckler cancel ${record.id}\` stops it between nodes.`,
     yes: 'Apply',
     no: 'Not now',
