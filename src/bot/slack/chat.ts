@@ -244,12 +244,12 @@ export class SlackChat implements Chat {
     } catch (error) {
       this.files.set(ref, { digest, attached: false });
       const why =
-        error instanceof SlackChannelError || !(error instanceof SlackApiError) ? 'failed' : error.slackError;
+        error instanceof SlackChannelError || error instanceof SlackApiError ? error.slackError : 'failed';
       this.options.logger?.warn(
         { err: error, channel: ref.channel, ts: ref.ts, file: file.filename },
         'could not attach a file to its message; trying again at its next update',
       );
-      const note = `:warning: The file ${escapeText(file.filename)} could not be attached (${escapeText(why)}); it is attached at this message's next update.`;
+      const note = `:warning: The file ${escapeText(file.filename)} could not be attached (${escapeText(why)}); it is tried again when this message is next updated.`;
       await this.postMessage(
         ref.channel,
         { text: note, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: note } }] },
