@@ -24,31 +24,54 @@ export interface ChangeStore {
  */
 export const BODY_TTL_MS = 30 * 86_400_000;
 const REFRESH_MS = 86_400_000;
-/** Bodies kept in memory: a fleet's distinct changes of a few commits, a few tens of MB at most. */
-const MEMORY = 50_000;
+/**
+ * Bodies kept in memory: a fleet's distinct changes of a few commits. Bounded by their size, not
+ * their number: a few changes with megabyte diffs must not pin gigabytes.
+ */
+const MEMORY_CHARS = 64 * 2 ** 20;
 /** Store reads in flight at once when bodies are fetched. */
 const PARALLEL = 64;
 
 interface Held {
   body: StoredChange;
+  /** About how much memory it holds, in characters of its texts. */
+  size: number;
   /** When this process last wrote it (its lifetime renewed); undefined when it was only read. */
   writtenAt?: number;
 }
+
+const sizeOf = ({ change }: StoredChange): number => {
+  let size = 200 + change.title.length + (change.diff?.length ?? 0);
+  for (const log of change.logs) size += log.length;
+  for (const event of change.events) size += (event.from?.length ?? 0) + (event.to?.length ?? 0);
+  return size;
+};
 
 export const createChangeStore = (deps: {
   store: Store<StoredChange>;
   clock: Clock;
   ttlMs?: number;
-  memory?: number;
+  /** Characters of bodies kept in memory (default 64 Mi). */
+  memoryChars?: number;
 }): ChangeStore => {
   const ttlMs = deps.ttlMs ?? BODY_TTL_MS;
-  const capacity = deps.memory ?? MEMORY;
+  const capacity = deps.memoryChars ?? MEMORY_CHARS;
   // Insertion order is recency: a hit moves the entry to the end, the front is evicted.
   const held = new Map<string, Held>();
+  let heldChars = 0;
   const remember = (key: string, entry: Held) => {
-    held.delete(key);
+    const before = held.get(key);
+    if (before !== undefined) {
+      held.delete(key);
+      heldChars -= before.size;
+    }
     held.set(key, entry);
-    if (held.size > capacity) held.delete(held.keys().next().value as string);
+    heldChars += entry.size;
+    for (const [oldest, { size }] of held) {
+      if (heldChars <= capacity || oldest === key) break;
+      held.delete(oldest);
+      heldChars -= size;
+    }
   };
   const write = async (key: string, body: StoredChange) => {
     const now = deps.clock.now();
@@ -58,7 +81,7 @@ export const createChangeStore = (deps: {
       return;
     }
     await deps.store.set(key, body, ttlMs);
-    remember(key, { body, writtenAt: now });
+    remember(key, { body, size: sizeOf(body), writtenAt: now });
   };
   return {
     async ingest(report) {
@@ -90,7 +113,7 @@ export const createChangeStore = (deps: {
           const body = read[i];
           if (body === undefined) return;
           found.set(key, body);
-          if (!held.has(key)) remember(key, { body });
+          if (!held.has(key)) remember(key, { body, size: sizeOf(body) });
         });
       }
       return found;

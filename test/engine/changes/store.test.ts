@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { StoredChange } from '../../../src/engine/changes/hash.js';
+import { memoryStore } from '../../../src/engine/changes/memory.js';
 import {
   changeAt,
   changeCount,
   type HashedReport,
   isHashed,
+  keyAt,
   whereAt,
 } from '../../../src/engine/changes/record.js';
 import { createChangeStore } from '../../../src/engine/changes/store.js';
@@ -174,5 +176,27 @@ describe('hostile changes', () => {
       { file: 'g', line: 2 ** 40 },
     ]);
     expect(() => whereAt({ ...record, where: '!!!!!!!!!!!!!!!!!!!!!!' }, 0)).toThrow(RangeError);
+  });
+
+  it('megabyte diffs do not pin memory: the bodies beyond the bound are read back from the store', async () => {
+    const store = memoryStore<StoredChange>();
+    const reads = { count: 0 };
+    const counted: Store<StoredChange> = {
+      ...store,
+      get: (id) => {
+        reads.count++;
+        return store.get(id);
+      },
+    };
+    const changes = createChangeStore({ store: counted, clock, memoryChars: 3 * 2 ** 20 });
+    const big = Array.from({ length: 10 }, (_, i) =>
+      change({ type: 'File', title: `/big${i}`, diff: 'x'.repeat(2 ** 20) }),
+    );
+    const record = await changes.ingest(report(big));
+    const keys = Array.from({ length: 10 }, (_, k) => keyAt(record, k));
+    const read = await changes.bodies(keys);
+    expect(read.size).toBe(10);
+    expect(reads.count).toBeGreaterThanOrEqual(7);
+    expect(read.get(keys[0] as string)?.change.diff).toHaveLength(2 ** 20);
   });
 });
