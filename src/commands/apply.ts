@@ -42,7 +42,9 @@ export const apply: CommandSpec = {
     'already at or beyond REV skipped, and every commit not approved for the fleet as it is (a blocked plan has no ' +
     'Confirm). Any approved revision applies directly: intermediate tags need not be applied first. A REV that does ' +
     'not descend from what a node runs would roll changes back and is refused; admins may pass --force. Confirm ' +
-    "locks the nodes and applies them in `fleet.applyOrder` (canaries first), editing the plan's message as it goes.",
+    "locks the nodes and applies them in `fleet.applyOrder` (canaries first), editing the plan's message as it goes. " +
+    'Without REV, Slack opens the apply form (a revision picker and the node sets; so does the "Apply a revision" ' +
+    'shortcut) and the terminal asks for both.',
   // Without REV, surfaces that can (a Slack modal, the shell's prompts) ask for it in a form.
   args: [{ ...revisionArg, required: false }],
   flags: [

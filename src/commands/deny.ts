@@ -26,9 +26,9 @@ export const deny: CommandSpec = {
     const sha = await reviews.resolve(revision);
     const reason = call.args.REASON;
     if (!reason) {
-      // A button cannot ask for text; say exactly what to type instead (pinned to what was shown).
+      // The Deny button asks for the reason itself; a typed deny without one says what to type.
       const pinned = `${sha.slice(0, 7)}${shownHash ? `@${shownHash}` : ''}`;
-      const text = `To deny ${sha.slice(0, 7)}, type \`/heckler deny ${pinned} REASON\`: the reason tells the author what to fix.`;
+      const text = `To deny ${sha.slice(0, 7)}, type \`/heckler deny ${pinned} REASON\` (or press Deny on its review, which asks for the reason): the reason tells the author what to fix.`;
       await ctx.respond({ text, blocks: [{ kind: 'section', text }] });
       return;
     }

@@ -276,6 +276,15 @@ describe('the apply modal', () => {
     expect(plansPosted().length).toBe(before);
   });
 
+  it('says what to type when Slack will not open the form (an expired trigger)', async () => {
+    world.fake.failNext('views.open', 'expired_trigger_id');
+    const trigger = await openApply('U0ALICE', 'slash');
+    const answer = await world.fake.waitForResponse(`apply-${trigger}`, (p) =>
+      String(p.body.text).includes('did not open the apply form'),
+    );
+    expect(String(answer.body.text)).toContain('/heckler apply REV');
+  });
+
   it('refuses a user without the applier role: no modal for them, and a forged submission errors in the modal', async () => {
     const before = world.fake.callsTo('views.open').length;
     const trigger = await openApply('U0NOBODY', 'shortcut');

@@ -9,6 +9,7 @@ import type {
 import { withRestArgument } from '../../commands/command-line.js';
 import type { FormName } from '../../commands/forms.js';
 import type { ChatRequest } from '../../commands/types.js';
+import { HecklerError } from '../../engine/errors.js';
 import type { Message } from '../../engine/ports/message.js';
 import { ASK_PREFIX, parseAskValue } from '../render/blocks.js';
 import { callSlack } from './call.js';
@@ -72,7 +73,19 @@ export const registerModals = (app: App, deps: ListenerDeps): FormOpener => {
 
   const openForm: FormOpener = (trigger, user, channel) => async (form: FormName) => {
     const metadata: ModalMetadata = { form, user, ...(channel ? { channel } : {}) };
-    await open(app.client, trigger, applyModal(dispatcher.forms?.sets() ?? [], signMetadata(key, metadata)));
+    try {
+      await open(
+        app.client,
+        trigger,
+        applyModal(dispatcher.forms?.sets() ?? [], signMetadata(key, metadata)),
+      );
+    } catch (error) {
+      // A trigger lives 3 s: past it (a slow turn, Slack's retry) the typed form still works.
+      logger.warn({ err: error, user }, 'could not open the apply form');
+      throw new HecklerError('CHAT_UNAVAILABLE', 'Slack did not open the apply form', {
+        hint: 'type `/heckler apply REV` (for example `/heckler apply v2.1 --set canaries`)',
+      });
+    }
   };
 
   /**

@@ -240,6 +240,9 @@ describe('chat text from git and nodes cannot impersonate the bot', () => {
     const answers: Message[] = [];
     const ctx = {
       services: { clock, nodeLocks: { list: async () => [heldLock] } },
+      // An admin: the forced-unlock button's confirm quotes the node and holder too.
+      user: 'U0ADMIN',
+      roles: new Set(['admin']),
       respond: async (message: Message) => void answers.push(message),
     } as unknown as CommandContext;
     await locks.run(ctx, { name: 'locks', args: {}, flags: {} });
