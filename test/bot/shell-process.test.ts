@@ -18,24 +18,34 @@ const runHeckler = (script: string[], args: string[] = [], configText?: string) 
     input: `${script.join('\n')}\n`,
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-    timeout: 30_000,
+    timeout: 80_000,
   });
   return { ...run, cwd };
 };
 
 describe('./heckler (the demo in a terminal)', () => {
   it('starts with the example config and the embedded store, answers help, and presses a button', () => {
-    const run = runHeckler(['/heckler help', 'click 3', 'exit']);
+    const run = runHeckler(['/heckler help', 'click 4', 'exit']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('using the demo config');
     expect(run.stdout).toContain('Heckler shell. You are @alice (U0ALICE).');
     expect(run.stdout).toContain('== Heckler commands ==');
-    expect(run.stdout).toMatch(/\[1\] help {2}\[2\] whoami {2}\[3\] version/);
-    expect(run.stdout.slice(run.stdout.indexOf('> click 3'))).toContain('== /heckler version ==');
+    expect(run.stdout).toMatch(/\[1\] help {2}\[2\] home {2}\[3\] whoami {2}\[4\] version/);
+    expect(run.stdout.slice(run.stdout.indexOf('> click 4'))).toContain('== /heckler version ==');
     // The embedded store and the log live in the working directory's data dir.
     expect(existsSync(join(run.cwd, '.heckler-data', 'heckler.log'))).toBe(true);
   });
+
+  it('`/heckler apply` alone asks for the revision and the nodes on the next lines, then plans it', () => {
+    const run = runHeckler(['/heckler apply', 'v2', 'all', 'exit']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/Apply which revision\? \(main, v2, v1, or a SHA\)/);
+    expect(run.stdout).toContain('To which nodes? all');
+    expect(run.stdout).toMatch(/Apply plan #1: v2 on 3 nodes/);
+    // The demo starts from nothing (repository, nodes, store) and reads each node: give it room.
+  }, 90_000);
 
   it('--as picks the acting user', () => {
     const run = runHeckler(['/heckler whoami'], ['--as', 'U0DAVE']);

@@ -66,12 +66,12 @@ describe('shell adapter', () => {
     expect(screen).toContain('(only visible to @ada)');
     expect(screen).toContain('== Heckler commands ==');
     expect(screen).toContain('`/heckler whoami`');
-    expect(screen).toMatch(/\[1\] help {2}\[2\] whoami {2}\[3\] version/);
+    expect(screen).toMatch(/\[1\] help {2}\[2\] home {2}\[3\] whoami {2}\[4\] version/);
   });
 
   it('click N presses a button, running its command as the current user', async () => {
-    const { screen } = await runScript(['/heckler help', 'click 2']);
-    const afterClick = screen.slice(screen.indexOf('> click 2'));
+    const { screen } = await runScript(['/heckler help', 'click 3']);
+    const afterClick = screen.slice(screen.indexOf('> click 3'));
     expect(afterClick).toContain('== /heckler whoami ==');
     expect(afterClick).toContain('Show your user id and the roles you hold');
   });
@@ -169,7 +169,7 @@ describe('shell adapter: who the terminal is', () => {
 
   it('every request, typed or clicked, carries the terminal origin with the OS user', async () => {
     const requests: ChatRequest[] = [];
-    const { screen } = await runScript(['/heckler help', 'click 2', 'whoami', 'approve abc1234'], {
+    const { screen } = await runScript(['/heckler help', 'click 3', 'whoami', 'approve abc1234'], {
       file: production(false),
       onRequest: (request) => requests.push(request),
     });
