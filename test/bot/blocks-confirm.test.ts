@@ -64,7 +64,11 @@ describe('confirm dialogs on the buttons that change production or decide a revi
     ['Cancel a plan', dropPlanButton(plan('v2.1', 12)), /^Drop apply plan #7\?$/],
     ['Cancel a running apply', stopApplyButton(plan('v2.1', 12)), /^Stop apply #7\?$/],
     ['forced unlock', forceUnlockButton('web1', '<@U0ALICE>'), /^Force-unlock web1\?$/],
-    ['Confirm apply of a hostile revision', confirmApplyButton(plan(hostile, 1)), /^Apply v9{38}… to 1 node\?$/],
+    [
+      'Confirm apply of a hostile revision',
+      confirmApplyButton(plan(hostile, 1)),
+      /^Apply v9{38}… to 1 node\?$/,
+    ],
   ];
   it.each(cases)('%s carries a confirm within Slack’s limits', (_, button, title) => {
     const [element] = rendered([button]);

@@ -31,7 +31,7 @@ const plainWithin = (text: Text | undefined, max: number) =>
 
 /** Slack's reason for refusing the view, or undefined when it is acceptable. */
 export const invalidModal = (view: ModalView | undefined): string | undefined => {
-  if (!view || view.type !== 'modal') return 'view.type must be modal';
+  if (view?.type !== 'modal') return 'view.type must be modal';
   if (!view.title || !plainWithin(view.title, 24)) return 'title must be plain_text of at most 24 characters';
   if (!plainWithin(view.submit, 24) || !plainWithin(view.close, 24))
     return 'submit and close must be plain_text of at most 24 characters';
