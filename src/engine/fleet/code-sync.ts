@@ -45,7 +45,8 @@ const STALE_LOCK_S = 60;
  * Puts exactly `sha` in `<workDir>/checkout` on the node, sending only the objects the node lacks:
  * one command asks what the node has, a second receives a bundle of the rest and checks it out.
  * A stale index.lock, a dirty tree or a broken repository is fixed on the way; a repository that
- * still fails is replaced from a full bundle.
+ * still fails is replaced from a full bundle. Runs come here only when their one command could not
+ * be used (one-trip.ts), with the node's answer as the probe.
  */
 export const syncCode = async (options: SyncCodeOptions): Promise<SyncResult> => {
   const { node, sha } = options;
