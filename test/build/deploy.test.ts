@@ -79,13 +79,21 @@ describe('deploy/heckler.example.yml and deploy/heckler.env.example', () => {
 
   it('name exactly the secrets the bot reads, and hold none themselves', () => {
     expect(Object.keys(env).sort()).toEqual(
-      ['GITHUB_TOKEN', 'REDIS_URL', 'REGISTRY_PASSWORD', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'].sort(),
+      [
+        'GITHUB_TOKEN',
+        'GITHUB_WEBHOOK_SECRET',
+        'REDIS_URL',
+        'REGISTRY_PASSWORD',
+        'SLACK_BOT_TOKEN',
+        'SLACK_SIGNING_SECRET',
+      ].sort(),
     );
     const config = load(env);
     expect(config.secrets).toMatchObject({
       slackBotToken: env.SLACK_BOT_TOKEN,
       slackSigningSecret: env.SLACK_SIGNING_SECRET,
       githubToken: env.GITHUB_TOKEN,
+      githubWebhookSecret: env.GITHUB_WEBHOOK_SECRET,
     });
     expect(readFileSync(exampleConfig, 'utf8')).not.toMatch(/xox[bpa]-|xapp-|replace-me|password:/i);
   });
