@@ -49,7 +49,6 @@ const phase = (name: string, dir: string, nodes: number, mode: string): PhaseRes
 };
 
 const mib = (value: number) => `${value.toFixed(0)} MiB`;
-const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 /** The reports as JSON, and the same noops as the change store keeps them: records and bodies. */
 const writeInput = (nodes: number): string => {

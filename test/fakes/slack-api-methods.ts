@@ -132,7 +132,8 @@ export class FakeWorkspace {
         if (typeof args.trigger_id !== 'string' || args.trigger_id === '')
           return { ok: false, error: 'invalid_arguments' };
         const problem = invalidModal(args.view as ModalView | undefined);
-        if (problem) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [problem] } };
+        if (problem)
+          return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [problem] } };
         const view = { id: `V${String(++this.seq).padStart(8, '0')}`, team_id, app_id: 'A0TEST', bot_id };
         return { ok: true, view: { ...view, ...(args.view as Args), state: { values: {} } } };
       }
