@@ -14,7 +14,7 @@ const heckler = async (cwd: string, script: string[]) => {
     cwd,
     input: `${script.join('\n')}\n`,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-    timeoutMs: 60_000,
+    timeoutMs: 150_000,
   });
   expect(result.timedOut).toBe(false);
   return result;
@@ -42,8 +42,10 @@ describe('the demo (./heckler with examples/heckler.yml, from an empty directory
       '/heckler noop v2',
       '/as bob',
       'click 1',
+      'y', // Approve asks first, as Slack's confirm dialog does
       '/as carol',
       'click 1',
+      'y',
       '/heckler noop v1 --full --nodes demo1',
       '/as bob',
       '/heckler lock demo2 trying things --for 1h',
@@ -51,9 +53,12 @@ describe('the demo (./heckler with examples/heckler.yml, from an empty directory
       '/heckler unlock demo2',
       // v1 is the first commit: approved (alice wrote it; bob approves), it can be applied.
       '/heckler noop v1',
-      'click 3',
+      // Buttons are numbered in the order they were shown: the locks view's Unlock took [5].
+      'click 6',
+      'y',
       '/heckler apply v1',
-      'click 5',
+      'click 8',
+      'y',
       // the session waits for the apply to finish before it ends
       'exit',
     ]);
@@ -135,10 +140,12 @@ describe('the demo (./heckler with examples/heckler.yml, from an empty directory
     expect(answerTo(stdout, '/heckler unlock demo2')).toContain('🔓 @bob unlocked demo2');
 
     // Apply v1 (canaries first, then the rest): the managed files change, under the demo directory only.
-    expect(answerTo(stdout, 'click 3')).toMatch(/✅ Approved by @bob at/);
+    // Approve asks first; the approval follows the yes.
+    expect(answerTo(stdout, 'click 6')).toMatch(/^> click 6\nApprove [0-9a-f]{7}\? .*\[y\/N\]$/);
+    expect(answerTo(stdout.slice(stdout.indexOf('> click 6\n')), 'y')).toMatch(/✅ Approved by @bob at/);
     const plan = answerTo(stdout, '/heckler apply v1');
     expect(plan).toMatch(/== Apply plan #1: v1 on 3 nodes ==/);
-    expect(plan).toContain('[5] Confirm  [6] Cancel');
+    expect(plan).toContain('[8] Confirm  [9] Cancel');
     expect(stdout).toMatch(/✅ apply v1 #1 passed: 3 of 3 nodes applied/);
     for (const node of ['demo1', 'demo2', 'demo3']) {
       expect(readFileSync(join(demo, 'nodes', node, 'files/app.conf'), 'utf8')).toBe(
@@ -159,7 +166,7 @@ describe('the demo (./heckler with examples/heckler.yml, from an empty directory
     const status = answerTo(again.stdout, '/heckler status');
     expect(status).toMatch(/│ 3 nodes: 3 on v1\n/);
     expect(status).toMatch(/│ • \*demo1\* v1 \([0-9a-f]{7}\) · applied .* by @bob · clean/);
-  }, 90_000);
+  }, 180_000);
 
   it('without Puppet: says how to install it at start and in each failed run, and retries once it is there', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'heckler-demo-nopuppet-'));
