@@ -111,7 +111,7 @@ describe('the compiled build (npm run build, bin/heckler.js under plain node)', 
     const help = stdout.slice(stdout.indexOf('> /heckler help'));
     expect(help).toContain('│ == Heckler commands ==\n');
     expect(help).toContain('│ `/heckler noop REV [--nodes LIST] [--set NAME] [--full]`\n');
-    expect(help).toContain('│ `/heckler apply REV [--nodes LIST] [--set NAME] [--force]`\n');
+    expect(help).toContain('│ `/heckler apply [REV] [--nodes LIST] [--set NAME] [--force]`\n');
   });
 
   it('loads only compiled JavaScript: no TypeScript file and no tsx, from our sources or anywhere', async () => {
