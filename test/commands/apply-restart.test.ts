@@ -103,6 +103,7 @@ describe('a bot killed mid-apply', () => {
     expect(first.output()).toContain('Apply plan #1: v1.1 on 3 nodes');
     local.hold('n02');
     first.send(`click ${confirm[1]}`);
+    first.send('y'); // Confirm asks first, as Slack's confirm dialog does
     await waitFor(() => local.started('n02'), { timeoutMs: 30_000, what: 'n02 to start applying' });
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');
