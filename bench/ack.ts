@@ -16,9 +16,14 @@ import { envInt, spread, targetLine } from './support/measure.js';
  *   (b) Heckler idle (our gated server, Bolt, the dedup claim, the dispatcher, answers posted to a
  *       fake Slack in a process of its own),
  *   (c) Heckler while it groups the noops of 2,000 nodes × 500 resources (bench/grouping-data.ts),
- *       one grouping after another, in the bot process, the way a review does,
+ *       one grouping after another, in the bot process, the way a review does once every node has
+ *       answered: deltas from the nodes' records in the change store, then the grouping,
  *   (d) the bare Bolt app while the same groupings run in another process (the same CPU load on the
- *       machine, none on its event loop).
+ *       machine, none on its event loop),
+ *   (e) Heckler while the same noops arrive, again and again: each node's two reports parsed and
+ *       hashed into the change store, a turn per node (what the bot does during a fan-out; printed,
+ *       no target: on a real fleet it is spread over the minutes the nodes take to answer),
+ *   (f) the bare Bolt app while the same ingesting runs in another process.
  * Each app in its own process; the cases alternate within each run so machine load hits all alike;
  * one unmeasured burst of the same size warms each app first (a bot serves for days: its code is
  * loaded and optimized; a first burst also pays tsx compiling modules on first use). Percentiles
@@ -89,12 +94,22 @@ const answersSettled = async (slack: JsonChild, expected: number): Promise<numbe
   throw new Error(`the bot did not post its ${expected} answers within 5 minutes (had ${last})`);
 };
 
-type Case = 'bareIdle' | 'hecklerIdle' | 'bareLoaded' | 'hecklerLoaded';
+type Case = 'bareIdle' | 'hecklerIdle' | 'bareLoaded' | 'hecklerLoaded' | 'bareIngest' | 'hecklerIngest';
+const CASES: Case[] = [
+  'bareIdle',
+  'hecklerIdle',
+  'bareLoaded',
+  'hecklerLoaded',
+  'bareIngest',
+  'hecklerIngest',
+];
 const LABELS: Record<Case, string> = {
   bareIdle: '(a) bare Bolt, idle',
   hecklerIdle: '(b) Heckler, idle',
   bareLoaded: '(d) bare Bolt, groupings in another process',
   hecklerLoaded: '(c) Heckler, groupings in the bot',
+  bareIngest: '(f) bare Bolt, ingesting in another process',
+  hecklerIngest: '(e) Heckler, ingesting noops in the bot',
 };
 
 /** BENCH_ACK_ONLY=1: Heckler acks and drops every command (no answers): its ack path alone. */
@@ -133,8 +148,8 @@ export const run = async (): Promise<void> => {
       answers = await answersSettled(slack, answers);
       return times;
     };
-    const loaded = async (loader: JsonChild, send: () => Promise<number[]>) => {
-      loader.send('load');
+    const loaded = async (loader: JsonChild, kind: 'grouping' | 'ingest', send: () => Promise<number[]>) => {
+      loader.send(`load ${kind}`);
       await loader.take('loading');
       const times = await send();
       loader.send('stop');
@@ -143,12 +158,7 @@ export const run = async (): Promise<void> => {
     };
     await burst('warm-up', barePort, size, responseUrl);
     await hecklerBurst('warm-up', size);
-    const times: Record<Case, number[][]> = {
-      bareIdle: [],
-      hecklerIdle: [],
-      bareLoaded: [],
-      hecklerLoaded: [],
-    };
+    const times = Object.fromEntries(CASES.map((key) => [key, []])) as unknown as Record<Case, number[][]>;
     /** CPU ms per command of each idle burst: to the last ack, and until every answer is posted. */
     const cpu = { bareAcked: [] as number[], hecklerAcked: [] as number[], hecklerAnswered: [] as number[] };
     const perCommand = (ms: number) => ms / size;
@@ -161,20 +171,26 @@ export const run = async (): Promise<void> => {
       times.hecklerIdle.push(await hecklerBurst('hecklerIdle', size, () => (hecklerAcked = heckler.cpuMs())));
       cpu.hecklerAcked.push(perCommand(hecklerAcked - hecklerBefore));
       cpu.hecklerAnswered.push(perCommand(heckler.cpuMs() - hecklerBefore));
-      const bareLoaded = await loaded(load, () => burst('bareLoaded', barePort, size, responseUrl));
+      const bareLoaded = await loaded(load, 'grouping', () =>
+        burst('bareLoaded', barePort, size, responseUrl),
+      );
       times.bareLoaded.push(bareLoaded.times);
-      const hecklerLoaded = await loaded(heckler, () => hecklerBurst('hecklerLoaded', size));
+      const hecklerLoaded = await loaded(heckler, 'grouping', () => hecklerBurst('hecklerLoaded', size));
       times.hecklerLoaded.push(hecklerLoaded.times);
+      const bareIngest = await loaded(load, 'ingest', () => burst('bareIngest', barePort, size, responseUrl));
+      times.bareIngest.push(bareIngest.times);
+      const hecklerIngest = await loaded(heckler, 'ingest', () => hecklerBurst('hecklerIngest', size));
+      times.hecklerIngest.push(hecklerIngest.times);
       const p99 = (key: Case) => `${summarize(times[key][i] as number[]).p99.toFixed(0)} ms`;
       out(
-        `  run ${i + 1}: p99 (a) ${p99('bareIdle')}, (b) ${p99('hecklerIdle')}, (d) ${p99('bareLoaded')}, (c) ${p99('hecklerLoaded')}; groupings done during (d) ${bareLoaded.groupings}, (c) ${hecklerLoaded.groupings}`,
+        `  run ${i + 1}: p99 (a) ${p99('bareIdle')}, (b) ${p99('hecklerIdle')}, (d) ${p99('bareLoaded')}, (c) ${p99('hecklerLoaded')}, (f) ${p99('bareIngest')}, (e) ${p99('hecklerIngest')}; rounds done during (d) ${bareLoaded.groupings}, (c) ${hecklerLoaded.groupings}, (f) ${bareIngest.groupings}, (e) ${hecklerIngest.groupings}`,
       );
     }
     out();
     const summaries = Object.fromEntries(
       (Object.keys(times) as Case[]).map((key) => [key, summarize(times[key].flat())]),
     ) as Record<Case, LatencySummary>;
-    for (const key of ['bareIdle', 'hecklerIdle', 'bareLoaded', 'hecklerLoaded'] as const) {
+    for (const key of CASES) {
       const byStatus = [...(refused.get(key) ?? [])].map(([status, n]) => `${n}× ${status}`).join(', ');
       out(
         `${LABELS[key].padEnd(46)} ${summaryText(summaries[key])}${byStatus ? `  not 200: ${byStatus}` : ''}`,
@@ -182,8 +198,9 @@ export const run = async (): Promise<void> => {
     }
     const idle = summaries.hecklerIdle.p99 / summaries.bareIdle.p99;
     const grouping = summaries.hecklerLoaded.p99 / summaries.bareLoaded.p99;
+    const ingest = summaries.hecklerIngest.p99 / summaries.bareIngest.p99;
     out(
-      `p99 ratios: (b)/(a) ${idle.toFixed(2)}×, (c)/(d) ${grouping.toFixed(2)}×, (c)/(a) ${(summaries.hecklerLoaded.p99 / summaries.bareIdle.p99).toFixed(2)}×, (d)/(a) ${(summaries.bareLoaded.p99 / summaries.bareIdle.p99).toFixed(2)}×`,
+      `p99 ratios: (b)/(a) ${idle.toFixed(2)}×, (c)/(d) ${grouping.toFixed(2)}×, (c)/(a) ${(summaries.hecklerLoaded.p99 / summaries.bareIdle.p99).toFixed(2)}×, (d)/(a) ${(summaries.bareLoaded.p99 / summaries.bareIdle.p99).toFixed(2)}×; while noops are ingested (e)/(f) ${ingest.toFixed(2)}× (no target: it happens while the fleet answers, spread over the fan-out)`,
     );
     out(`answers posted by Heckler (response_url): ${answers}`);
     const ms = (values: number[]) => spread(values, 'ms', 2);
