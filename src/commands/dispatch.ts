@@ -49,6 +49,22 @@ export const createDispatcher = (services: Services, options: DispatcherOptions 
   const { count, per } = services.config.limits.expensive;
   const expensive = createRateLimiter({ max: count, windowMs: per, clock: services.clock });
   const metrics = options.metrics ?? noMetrics;
+  /** What a handler is given: the same for a check before a form closes and for the command itself. */
+  const contextOf = (
+    request: ChatRequest,
+    roles: CommandContext['roles'],
+    log: CommandContext['log'],
+  ): CommandContext => ({
+    user: request.user,
+    origin: request.origin ?? { surface: 'slack' },
+    roles,
+    channel: request.channel,
+    respond: request.respond,
+    services,
+    log,
+    ...(request.source ? { source: request.source } : {}),
+    ...(request.openForm ? { openForm: request.openForm } : {}),
+  });
   return {
     forms: createForms(services),
     async check(request) {
@@ -59,16 +75,7 @@ export const createDispatcher = (services: Services, options: DispatcherOptions 
         if (parsed.kind === 'error') throw parsed.error;
         if (parsed.kind === 'empty') return undefined;
         authorize(parsed.command, parsed.call, roles, services.config);
-        const ctx: CommandContext = {
-          user: request.user,
-          origin: request.origin ?? { surface: 'slack' },
-          roles,
-          channel: request.channel,
-          respond: request.respond,
-          services,
-          log,
-        };
-        await parsed.command.check?.(ctx, parsed.call);
+        await parsed.command.check?.(contextOf(request, roles, log), parsed.call);
         return undefined;
       } catch (error) {
         return describeError(error, log);
@@ -80,17 +87,7 @@ export const createDispatcher = (services: Services, options: DispatcherOptions 
       const cmdId = randomBytes(4).toString('hex');
       const log = services.logger.child({ cmdId, user: request.user, channel: request.channel });
       const roles = rolesOf(request.user, services.config.roles);
-      const ctx: CommandContext = {
-        user: request.user,
-        origin: request.origin ?? { surface: 'slack' },
-        roles,
-        channel: request.channel,
-        respond: request.respond,
-        services,
-        log,
-        ...(request.source ? { source: request.source } : {}),
-        ...(request.openForm ? { openForm: request.openForm } : {}),
-      };
+      const ctx = contextOf(request, roles, log);
       try {
         const parsed = parseCommand(request.text, services.commands);
         if (parsed.kind === 'error') throw parsed.error;
