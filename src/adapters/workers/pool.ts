@@ -39,7 +39,8 @@ interface Slot {
 
 /**
  * A few worker threads running named pure tasks (src/adapters/workers/tasks.ts). A job's input is
- * posted in parts, yielding to the event loop between parts; its result comes back in parts. A
+ * posted in parts, yielding to the event loop between parts; its result comes back in parts, each
+ * asked for after a turn of the loop. A
  * worker that dies fails its job with WORKER_FAILED and is replaced; the next job runs on the new one.
  */
 export class WorkerPool {
@@ -110,6 +111,10 @@ export class WorkerPool {
     if (!job || job.id !== message.id) return;
     if (message.type === 'part') {
       job.received.push(message.value);
+      // The next part after a turn of the loop: requests waiting meanwhile are served first.
+      setImmediate(() => {
+        if (slot.job === job) slot.worker.postMessage({ id: job.id, type: 'more' } satisfies ToWorker);
+      });
       return;
     }
     slot.job = undefined;

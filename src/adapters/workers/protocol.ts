@@ -1,11 +1,15 @@
 /**
  * Messages between the pool and its workers. A job's input and output both travel in parts, one
  * message each: a message is cloned in one go on the thread that sends or receives it, and many
- * small ones let the bot's event loop answer Slack between them.
+ * small ones let the bot's event loop answer Slack between them. The result's parts are pulled:
+ * the worker sends the next only when the pool asks (`more`), because messages already queued on
+ * a port are all received in one go, and forty parts cloned back to back would hold the loop as
+ * long as one big message.
  */
 export type ToWorker =
   | { id: number; type: 'part'; value: unknown }
-  | { id: number; type: 'run'; task: string; args: unknown };
+  | { id: number; type: 'run'; task: string; args: unknown }
+  | { id: number; type: 'more' };
 
 export type FromWorker =
   | { id: number; type: 'part'; value: unknown }

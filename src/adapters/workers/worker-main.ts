@@ -7,9 +7,21 @@ import { tasks } from './tasks.js';
 const port = parentPort;
 if (!port) throw new Error('worker-main runs in a worker thread only');
 const received = new Map<number, unknown[]>();
+/** Each finished job's result parts not yet asked for, and its value, sent after the last part. */
+const outboxes = new Map<number, { parts: unknown[]; value: unknown }>();
 const send = (message: FromWorker) => port.postMessage(message);
 
+/** The job's next part, or `done` once none is left. */
+const sendNext = (id: number) => {
+  const outbox = outboxes.get(id);
+  if (!outbox) return;
+  if (outbox.parts.length > 0) return send({ id, type: 'part', value: outbox.parts.shift() });
+  outboxes.delete(id);
+  send({ id, type: 'done', value: outbox.value });
+};
+
 port.on('message', (message: ToWorker) => {
+  if (message.type === 'more') return sendNext(message.id);
   if (message.type === 'part') {
     const parts = received.get(message.id) ?? [];
     parts.push(message.value);
@@ -33,6 +45,6 @@ port.on('message', (message: ToWorker) => {
       ...known,
     });
   }
-  for (const value of result.parts) send({ id: message.id, type: 'part', value });
-  send({ id: message.id, type: 'done', value: result.value });
+  outboxes.set(message.id, { parts: [...result.parts], value: result.value });
+  sendNext(message.id);
 });

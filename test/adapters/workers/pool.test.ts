@@ -35,6 +35,22 @@ describe('WorkerPool', { timeout: 60_000 }, () => {
     expect(pool.threads).toBe(2);
   });
 
+  it('takes the result one part per turn of the event loop, so requests waiting are served between parts', async () => {
+    const { pool } = start();
+    let turns = 0;
+    let counting = true;
+    const tick = () => {
+      turns += 1;
+      if (counting) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const result = await pool.run('count', [], { parts: 30 });
+    counting = false;
+    expect(result).toEqual({ parts: Array.from({ length: 30 }, (_, i) => i), value: 'counted' });
+    // Each of the 30 parts is asked for after a turn: parts received in one go would take one or two.
+    expect(turns).toBeGreaterThanOrEqual(30);
+  });
+
   it('runs a job with no parts', async () => {
     const { pool } = start();
     expect(await pool.run('echo', [], 42)).toEqual({ parts: [], value: 42 });
