@@ -22,7 +22,10 @@ interface Entry {
   body: StoredChange;
   first: Where;
   nodes: string[];
-  sources: Map<string, ChangeSource>;
+  /** The group's first source: nearly every group has no other. */
+  only: ChangeSource;
+  /** Every source by file:line, made when a second one turns up. */
+  sources: Map<string, ChangeSource> | undefined;
   last: ChangeSource;
   lastFile: string | undefined;
   lastLine: number | undefined;
@@ -34,11 +37,12 @@ const sourceOf = ({ file, line }: Where, node: string): ChangeSource => {
   return line === undefined ? { file, nodes } : { file, line, nodes };
 };
 
-const sourceKey = (where: Where) => `${where.file ?? ''}\0${where.line ?? ''}`;
+const sourceKey = (where: Pick<Where, 'file' | 'line'>) => `${where.file ?? ''}\0${where.line ?? ''}`;
 
 const addSource = (entry: Entry, where: Where, node: string) => {
   if (where.file !== entry.lastFile || where.line !== entry.lastLine) {
     const key = sourceKey(where);
+    entry.sources ??= new Map([[sourceKey(entry.only), entry.only]]);
     const found = entry.sources.get(key);
     entry.lastFile = where.file;
     entry.lastLine = where.line;
@@ -59,6 +63,14 @@ const resourceOf = (body: StoredChange, { file, line }: Where): ResourceChange =
   return line === undefined ? { ...change, file } : { ...change, file, line };
 };
 
+/** The deltas naturally ordered by node (so every node list comes out sorted); copied only to sort. */
+const byNode = (deltas: readonly HashedDelta[]): readonly HashedDelta[] => {
+  for (let i = 1; i < deltas.length; i++)
+    if (naturalCompare((deltas[i - 1] as HashedDelta).node, (deltas[i] as HashedDelta).node) > 0)
+      return [...deltas].sort((a, b) => naturalCompare(a.node, b.node));
+  return deltas;
+};
+
 /**
  * Groups hashed deltas. `bodies` must hold every key the deltas name (`keysNamed`); a key without
  * a body is a store that lost it, refused rather than shown as an empty change.
@@ -69,22 +81,31 @@ export const groupHashed = (
   options: { ignored: readonly IgnoreRule[] },
 ): GroupedDelta => {
   const rules = compileRules(options.ignored);
+  // Without node-scoped rules every change is in partition '': its key alone finds its group, and
+  // its body is read once, when the group is made, not once per node.
+  const partitioned = options.ignored.some((rule) => rule.nodes !== undefined);
   const tally = new Tally();
   const entries = new Map<string, Entry>();
-  for (const delta of [...deltas].sort((a, b) => naturalCompare(a.node, b.node))) {
+  for (const delta of byNode(deltas)) {
     const { node, keys, where } = delta;
     tally.add(delta);
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k] as string;
       const at = where[k] ?? {};
+      const known = partitioned ? undefined : entries.get(key);
+      if (known !== undefined) {
+        if (known.nodes[known.nodes.length - 1] !== node) known.nodes.push(node);
+        addSource(known, at, node);
+        continue;
+      }
       const body = bodies.get(key);
       if (body === undefined)
         throw new HecklerError('STORE_UNAVAILABLE', `the change store has no body for change ${key}`, {
           hint: 'the noops naming it are recomputed: run the noop again',
         });
-      const partition = rules.partitionOf(body.change, node);
+      const partition = partitioned ? rules.partitionOf(body.change, node) : '';
       const id = partition === '' ? key : `${partition}\0${key}`;
-      const entry = entries.get(id);
+      const entry = partitioned ? entries.get(id) : undefined;
       if (entry === undefined) {
         const first = sourceOf(at, node);
         entries.set(id, {
@@ -93,7 +114,8 @@ export const groupHashed = (
           body,
           first: at,
           nodes: [node],
-          sources: new Map([[sourceKey(at), first]]),
+          only: first,
+          sources: undefined,
           last: first,
           lastFile: at.file,
           lastLine: at.line,
@@ -112,7 +134,7 @@ export const groupHashed = (
       hash: entry.body.hash,
       resource,
       nodes: entry.nodes,
-      sources: sortSources(entry.sources.values()),
+      sources: entry.sources === undefined ? [entry.only] : sortSources(entry.sources.values()),
       refresh: resource.refresh,
       ...(ignored ? { ignored } : {}),
     });

@@ -107,8 +107,12 @@ const collect = (deltas: readonly NodeDelta[], partitionOf: PartitionOf) => {
 };
 
 /** Sources ordered by file, then line. */
-export const sortSources = (sources: Iterable<ChangeSource>): ChangeSource[] =>
-  [...sources].sort((a, b) => compareText(a.file ?? '', b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
+export const sortSources = (sources: Iterable<ChangeSource>): ChangeSource[] => {
+  const all = [...sources];
+  return all.length < 2
+    ? all
+    : all.sort((a, b) => compareText(a.file ?? '', b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
+};
 
 /**
  * Groups the per-node deltas of one commit (DESIGN.md §3.4): identical changes collapse into one
@@ -155,6 +159,7 @@ export const finishGroups = (groups: ChangeGroup[], tally: Tally): GroupedDelta 
   );
   for (let k = 0; k < named.length; k++) groups[k] = (named[k] as (typeof named)[number]).group;
   const evalErrorGroups = tally.evalErrors.sorted();
+  let deltaHash: string | undefined;
   return {
     groups,
     evalErrorGroups,
@@ -162,7 +167,12 @@ export const finishGroups = (groups: ChangeGroup[], tally: Tally): GroupedDelta 
     failures: tally.failures.sorted(),
     notInLineage: tally.notInLineage,
     counts: tally.counts,
-    deltaHash: deltaHashOf(groups, evalErrorGroups),
+    // Made when first read: a review reads it at once, but the permadiff scan groups the same way
+    // and approves nothing, so hashing its whole fleet's node lists there would be wasted.
+    get deltaHash() {
+      deltaHash ??= deltaHashOf(groups, evalErrorGroups);
+      return deltaHash;
+    },
   };
 };
 
