@@ -170,7 +170,7 @@ export const homeMessage =
           facts.permadiffs,
           HOME_LIMITS.permadiffs,
           (group) =>
-            `• \`${esc(clip(`${group.resource.type}[${group.resource.title}]`, 120))}\` on ${hosts(Object.keys(group.nodes), 120)}${group.since ? ` since ${when(group.since)}` : ''}`,
+            `• \`${esc(clip(`${group.resource.type}[${group.resource.title}]`, 120))}\` on ${hosts(group.nodes, 120)}${group.since ? ` since ${when(group.since)}` : ''}`,
           { command: 'permadiffs', what: 'permadiffs', empty: 'No permadiff of yours.' },
         ),
       );

@@ -1,6 +1,7 @@
 import { compressHosts } from '../../engine/delta/index.js';
 import type { Digest, OwnerDigest, RememberedGroup } from '../../engine/permadiffs/digest.js';
 import type { IgnoredEntry, PermadiffEntry } from '../../engine/permadiffs/ignored.js';
+import { leastOn } from '../../engine/permadiffs/state.js';
 import type { ChatFile } from '../../engine/ports/index.js';
 import type { PartOwnership } from '../../engine/review/records.js';
 import { formatDuration } from '../../engine/text/duration.js';
@@ -52,9 +53,7 @@ const writeEntry = ({ group, nodes }: PermadiffEntry) => {
       ),
     ),
   ].filter(Boolean);
-  let first = Number.POSITIVE_INFINITY;
-  for (const node of nodes) first = Math.min(first, group.nodes[node]?.firstSeen ?? group.firstSeen);
-  if (first === Number.POSITIVE_INFINITY) first = group.firstSeen;
+  const first = leastOn(group, nodes).firstSeen;
   const detail = detailOf(group);
   return [
     `${group.resource.type}[${group.resource.title}] on ${plural(nodes.length, 'node')}: ${compressHosts(nodes).join(', ')}`,

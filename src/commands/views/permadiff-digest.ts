@@ -106,6 +106,20 @@ const lists = (digest: Digest, withChanges: boolean) => {
   return { blocks, cut };
 };
 
+/**
+ * Each entry's blocks, drawn once per digest: the owners' messages show the digest's biggest
+ * groups again. Keyed weakly by the digest's own entries, so they go with it.
+ */
+const drawn = new WeakMap<PermadiffEntry, ReturnType<typeof groupBlocks>>();
+const blocksOf = (entry: PermadiffEntry) => {
+  let part = drawn.get(entry);
+  if (part === undefined) {
+    part = groupBlocks(entry.group, entry.nodes, GROUP_VIEW);
+    drawn.set(entry, part);
+  }
+  return part;
+};
+
 /** The biggest groups that fit what is left of the budget after `fixed`. */
 const biggest = (entries: readonly PermadiffEntry[], fixed: readonly Block[]) => {
   let blocks = fixed.length + 2;
@@ -114,7 +128,7 @@ const biggest = (entries: readonly PermadiffEntry[], fixed: readonly Block[]) =>
   let count = 0;
   let shortened = false;
   for (const entry of entries.slice(0, BIGGEST)) {
-    const part = groupBlocks(entry.group, entry.nodes, GROUP_VIEW);
+    const part = blocksOf(entry);
     const cost = part.blocks.reduce((sum, block) => sum + weight(block), 0);
     if (blocks + part.blocks.length > DIGEST_BUDGET.blocks || text + cost > DIGEST_BUDGET.text) break;
     blocks += part.blocks.length;

@@ -1,7 +1,7 @@
 import { compressHosts } from '../../engine/delta/index.js';
 import type { IgnoredEntry, PermadiffEntry } from '../../engine/permadiffs/ignored.js';
 import type { NotScanned, PermadiffState, ScanSummary } from '../../engine/permadiffs/service.js';
-import type { PermadiffGroup } from '../../engine/permadiffs/state.js';
+import { leastOn, type PermadiffGroup } from '../../engine/permadiffs/state.js';
 import type { Block, Message } from '../../engine/ports/index.js';
 import type { PartOwnership } from '../../engine/review/records.js';
 import { escapeText as esc, mention, mentionAll } from '../../engine/text/mrkdwn.js';
@@ -82,27 +82,13 @@ export const hostsPart = (
 
 export const hostsText = (nodes: readonly string[], max?: number): string => hostsPart(nodes, max).text;
 
-/** The least of `values` (no spread: a group may be on tens of thousands of nodes). */
-export const least = (values: Iterable<number>, fallback: number): number => {
-  let min = Number.POSITIVE_INFINITY;
-  for (const value of values) if (value < min) min = value;
-  return min === Number.POSITIVE_INFINITY ? fallback : min;
-};
-
 /** One group on `nodes`: what, where, whose, since when; the diff (host names shown as {{node}}) below it. */
 export const groupBlocks = (
   group: PermadiffGroup,
   nodes: readonly string[],
   view: GroupView = {},
 ): { text: string; blocks: Block[]; shortened: boolean } => {
-  const streak = least(
-    nodes.map((node) => group.nodes[node]?.streak ?? 0),
-    0,
-  );
-  const firstSeen = least(
-    nodes.map((node) => group.nodes[node]?.firstSeen ?? group.firstSeen),
-    group.firstSeen,
-  );
+  const { streak, firstSeen } = leastOn(group, nodes);
   const hosts = hostsPart(nodes, view.maxHosts);
   const head =
     `• *${resourceName(group)}* on ${hosts.text}` +

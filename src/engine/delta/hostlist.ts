@@ -75,6 +75,38 @@ interface Member {
 /** A leading zero makes a field fixed-width: `{01..12}` means 01, 02 … 12, as in bash. */
 const padded = (digits: string) => digits.length > 1 && digits.startsWith('0');
 
+const digitsOnly = (text: string, from: number, to: number): boolean => {
+  for (let i = from; i < to; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  return to > from;
+};
+
+/**
+ * The family every name is in when each has exactly one run of digits, between the same prefix
+ * and suffix (`web0001` … `web2000`: most host lists): the one family there is, so the general
+ * search below would find it alone. Its digits come in name order. Names sorted, distinct, 2+.
+ */
+const oneFamily = (
+  names: readonly string[],
+): { prefix: string; suffix: string; digits: string[] } | undefined => {
+  const first = names[0] as string;
+  let start = 0;
+  while (start < first.length && !isDigit(first.charCodeAt(start))) start++;
+  let end = start;
+  while (end < first.length && isDigit(first.charCodeAt(end))) end++;
+  if (start === end) return undefined;
+  for (let i = end; i < first.length; i++) if (isDigit(first.charCodeAt(i))) return undefined;
+  const prefix = first.slice(0, start);
+  const suffix = first.slice(end);
+  const digits: string[] = [];
+  for (const name of names) {
+    const to = name.length - suffix.length;
+    if (!name.startsWith(prefix) || !name.endsWith(suffix) || !digitsOnly(name, prefix.length, to))
+      return undefined;
+    digits.push(name.slice(prefix.length, to));
+  }
+  return { prefix, suffix, digits: sortedNaturally(digits, itself) };
+};
+
 /**
  * Folds names into brace expressions. Each name joins one family: names equal except for one
  * numeric field. Larger families are taken first (ties: the earlier field, so `web01.dc1` varies
@@ -85,6 +117,8 @@ export const compressHosts = (names: readonly string[]): string[] => {
   if (names.length < 2) return [...names];
   // Sorted first, so ties between families fall the same way whatever order the names came in.
   const unique = ascending(names) ? names : [...new Set(names)].sort(naturalCompare);
+  const family = oneFamily(unique);
+  if (family !== undefined) return [`${family.prefix}{${ranges(family.digits).join(',')}}${family.suffix}`];
   const candidates = new Map<string, { field: number; prefix: string; suffix: string; members: Member[] }>();
   for (const name of unique) {
     // Each run of digits is a field (numbered 1, 3, 5 … as a split on digit runs would place them).

@@ -10,7 +10,13 @@ import { escapeText } from '../text/mrkdwn.js';
 import type { DigestService } from './digest-service.js';
 import { normalizedDelta } from './normalize-hashed.js';
 import { type OwnerSettings, ownersAtRevisions } from './owners.js';
-import { advance, type Observation, type PermadiffGroup } from './state.js';
+import {
+  advance,
+  type LegacyPermadiffGroup,
+  type Observation,
+  type PermadiffGroup,
+  upgradeGroup,
+} from './state.js';
 
 /** Why a node's drift is not known: never counted as a permadiff, never resolving one. */
 export interface NotScanned {
@@ -50,7 +56,7 @@ export interface PermadiffDeps {
   fleet: FleetService;
   /** The reviews' noop cache: a scan refreshes it, so reviews right after a scan cost nothing. */
   cache: NoopCache;
-  groups: Store<PermadiffGroup>;
+  groups: Store<PermadiffGroup | LegacyPermadiffGroup>;
   scans: Store<ScanSummary>;
   minRuns: number;
   owners: OwnerSettings;
@@ -139,7 +145,8 @@ export const createPermadiffService = (deps: PermadiffDeps): PermadiffService =>
 
   const readGroups = async () => {
     const groups = new Map<string, PermadiffGroup>();
-    for await (const [hash, group] of deps.groups.entries()) groups.set(hash, group);
+    // Stores written before streaks were arrays still hold an object per node: read as arrays.
+    for await (const [hash, group] of deps.groups.entries()) groups.set(hash, upgradeGroup(group));
     return groups;
   };
 

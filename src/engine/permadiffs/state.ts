@@ -11,6 +11,16 @@ export interface NodeStreak {
   streak: number;
 }
 
+/**
+ * Every node's `NodeStreak` as three arrays aligned with the group's sorted `nodes`: a fleet-wide
+ * group is on thousands of nodes, and an object per node was most of a scan's state work.
+ */
+export interface NodeStreaks {
+  firstSeen: number[];
+  lastSeen: number[];
+  streak: number[];
+}
+
 /** A change seen on clean nodes at their applied revision, as the store keeps it between scans. */
 export interface PermadiffGroup {
   /** `changeHash` of the host-normalised change. */
@@ -18,8 +28,10 @@ export interface PermadiffGroup {
   /** The host-normalised change of the naturally first node (its file:line shown). */
   resource: ResourceChange;
   sources: ChangeSource[];
-  /** Nodes it is currently seen on; a node drops out when a scan of it no longer sees it. */
-  nodes: Record<string, NodeStreak>;
+  /** Nodes it is currently seen on, sorted naturally; a node drops out when a scan of it no longer sees it. */
+  nodes: string[];
+  /** Per node of `nodes`, in the same order. */
+  streaks: NodeStreaks;
   firstSeen: number;
   lastSeen: number;
   /** When some node first reached `minRuns` scans in a row: from then on it is a permadiff. */
@@ -29,6 +41,26 @@ export interface PermadiffGroup {
   /** Owners of each source, from CODEOWNERS at the nodes' applied revisions. */
   owners: PartOwnership[];
 }
+
+/** A group as stores written before streaks were arrays hold it: an object per node. */
+export interface LegacyPermadiffGroup extends Omit<PermadiffGroup, 'nodes' | 'streaks'> {
+  nodes: Record<string, NodeStreak>;
+}
+
+/** A stored group in either shape, as the current one. */
+export const upgradeGroup = (stored: PermadiffGroup | LegacyPermadiffGroup): PermadiffGroup => {
+  if (Array.isArray(stored.nodes)) return stored as PermadiffGroup;
+  const { nodes: byNode, ...rest } = stored as LegacyPermadiffGroup;
+  const nodes = Object.keys(byNode).sort(naturalCompare);
+  const streaks: NodeStreaks = { firstSeen: [], lastSeen: [], streak: [] };
+  for (const node of nodes) {
+    const { firstSeen, lastSeen, streak } = byNode[node] as NodeStreak;
+    streaks.firstSeen.push(firstSeen);
+    streaks.lastSeen.push(lastSeen);
+    streaks.streak.push(streak);
+  }
+  return { ...rest, nodes, streaks };
+};
 
 /** What one scan saw of one group on the nodes it scanned cleanly. */
 export interface Observation {
@@ -54,8 +86,76 @@ export interface Advanced {
   dropped: string[];
 }
 
-const isPermadiff = (nodes: Record<string, NodeStreak>, minRuns: number) =>
-  Object.values(nodes).some((entry) => entry.streak >= minRuns);
+const filled = (length: number, value: number): number[] => new Array<number>(length).fill(value);
+
+const sameNodes = (a: readonly string[], b: readonly string[]): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+/**
+ * One group's nodes after a scan: each observed node extends its streak (or starts one), a node
+ * not scanned keeps what it had, a scanned node not observed drops out. `before.nodes` and
+ * `observed` are sorted naturally, so one merge keeps the result sorted.
+ */
+export const nextStreaks = (
+  before: Pick<PermadiffGroup, 'nodes' | 'streaks'> | undefined,
+  observed: readonly string[],
+  scanned: ReadonlySet<string>,
+  at: number,
+): Pick<PermadiffGroup, 'nodes' | 'streaks'> => {
+  const count = observed.length;
+  if (before === undefined || before.nodes.length === 0)
+    return {
+      nodes: [...observed],
+      streaks: { firstSeen: filled(count, at), lastSeen: filled(count, at), streak: filled(count, 1) },
+    };
+  const was = before.streaks;
+  // A permadiff seen on the same nodes again, the common case: every streak grows by one.
+  if (sameNodes(before.nodes, observed))
+    return {
+      nodes: [...observed],
+      streaks: {
+        firstSeen: [...was.firstSeen],
+        lastSeen: filled(count, at),
+        streak: was.streak.map((streak) => streak + 1),
+      },
+    };
+  const nodes: string[] = [];
+  const streaks: NodeStreaks = { firstSeen: [], lastSeen: [], streak: [] };
+  const push = (node: string, firstSeen: number, lastSeen: number, streak: number) => {
+    nodes.push(node);
+    streaks.firstSeen.push(firstSeen);
+    streaks.lastSeen.push(lastSeen);
+    streaks.streak.push(streak);
+  };
+  let i = 0;
+  let j = 0;
+  while (i < before.nodes.length || j < count) {
+    const old = before.nodes[i];
+    const now = observed[j];
+    const order = old === undefined ? 1 : now === undefined ? -1 : naturalCompare(old, now);
+    if (order < 0) {
+      if (!scanned.has(old as string))
+        push(old as string, was.firstSeen[i] as number, was.lastSeen[i] as number, was.streak[i] as number);
+      i++;
+    } else if (order > 0) {
+      push(now as string, at, at, 1);
+      j++;
+    } else {
+      push(now as string, was.firstSeen[i] as number, at, (was.streak[i] as number) + 1);
+      i++;
+      j++;
+    }
+  }
+  return { nodes, streaks };
+};
+
+const anyReaches = (streaks: readonly number[], minRuns: number): boolean => {
+  for (const streak of streaks) if (streak >= minRuns) return true;
+  return false;
+};
 
 /**
  * One scan applied to the stored state. A (group, node) streak grows by one per scan that sees it
@@ -77,28 +177,14 @@ export const advance = (
     seen.add(observation.hash);
     const before = previous.get(observation.hash);
     const standing = before !== undefined && before.resolvedAt === undefined ? before : undefined;
-    // Nodes not scanned keep what they had; observed nodes come sorted, so only a mix needs sorting.
-    let carried = false;
-    const nodes: Record<string, NodeStreak> = {};
-    if (standing)
-      for (const node in standing.nodes)
-        if (!scanned.has(node)) {
-          nodes[node] = standing.nodes[node] as NodeStreak;
-          carried = true;
-        }
-    let permadiff = false;
-    for (const node of observation.nodes) {
-      const was = standing?.nodes[node];
-      const streak = was ? was.streak + 1 : 1;
-      nodes[node] = { firstSeen: was ? was.firstSeen : at, lastSeen: at, streak };
-      permadiff ||= streak >= minRuns;
-    }
-    const since = permadiff || (carried && isPermadiff(nodes, minRuns)) ? (standing?.since ?? at) : undefined;
+    const { nodes, streaks } = nextStreaks(standing, observation.nodes, scanned, at);
+    const since = anyReaches(streaks.streak, minRuns) ? (standing?.since ?? at) : undefined;
     groups.set(observation.hash, {
       hash: observation.hash,
       resource: observation.resource,
       sources: observation.sources,
-      nodes: carried ? sortedNodes(nodes) : nodes,
+      nodes,
+      streaks,
       firstSeen: standing?.firstSeen ?? at,
       lastSeen: at,
       ...(since === undefined ? {} : { since }),
@@ -111,25 +197,60 @@ export const advance = (
       groups.set(hash, group);
       continue;
     }
-    const nodes: Record<string, NodeStreak> = {};
-    for (const [node, entry] of Object.entries(group.nodes)) if (!scanned.has(node)) nodes[node] = entry;
-    if (Object.keys(nodes).length > 0) groups.set(hash, { ...group, nodes });
-    else if (group.since !== undefined) groups.set(hash, { ...group, nodes: {}, resolvedAt: at });
+    const { nodes, streaks } = nextStreaks(group, [], scanned, at);
+    if (nodes.length > 0) groups.set(hash, { ...group, nodes, streaks });
+    else if (group.since !== undefined) groups.set(hash, { ...group, nodes, streaks, resolvedAt: at });
     else dropped.push(hash);
   }
   return { groups, dropped };
 };
 
-const sortedNodes = (nodes: Record<string, NodeStreak>): Record<string, NodeStreak> =>
-  Object.fromEntries(Object.entries(nodes).sort(([a], [b]) => naturalCompare(a, b)));
-
 /** The nodes on which the group is a permadiff (seen `minRuns` scans in a row), sorted naturally. */
 export const permadiffNodes = (group: PermadiffGroup, minRuns: number): string[] => {
-  const nodes: string[] = [];
-  for (const node in group.nodes) if ((group.nodes[node] as NodeStreak).streak >= minRuns) nodes.push(node);
-  return nodes;
+  const { nodes } = group;
+  const { streak } = group.streaks;
+  if (!streak.some((runs) => runs < minRuns)) return [...nodes];
+  return nodes.filter((_, i) => (streak[i] as number) >= minRuns);
+};
+
+/** The node's streak in the group, if it is on it. */
+export const streakOf = (group: PermadiffGroup, node: string): NodeStreak | undefined => {
+  const i = group.nodes.indexOf(node);
+  return i < 0
+    ? undefined
+    : {
+        firstSeen: group.streaks.firstSeen[i] as number,
+        lastSeen: group.streaks.lastSeen[i] as number,
+        streak: group.streaks.streak[i] as number,
+      };
+};
+
+/**
+ * The shortest streak and the earliest first-seen over `nodes` of the group, as a view shows a
+ * group on them: a node it is not on counts as streak 0 and the group's own first-seen.
+ */
+export const leastOn = (
+  group: PermadiffGroup,
+  nodes: readonly string[],
+): { streak: number; firstSeen: number } => {
+  if (nodes.length === 0) return { streak: 0, firstSeen: group.firstSeen };
+  let streak = Number.POSITIVE_INFINITY;
+  let firstSeen = Number.POSITIVE_INFINITY;
+  const take = (i: number | undefined) => {
+    streak = Math.min(streak, i === undefined ? 0 : (group.streaks.streak[i] as number));
+    firstSeen = Math.min(
+      firstSeen,
+      i === undefined ? group.firstSeen : (group.streaks.firstSeen[i] as number),
+    );
+  };
+  if (sameNodes(group.nodes, nodes)) for (let i = 0; i < nodes.length; i++) take(i);
+  else {
+    const index = new Map(group.nodes.map((node, i) => [node, i]));
+    for (const node of nodes) take(index.get(node));
+  }
+  return { streak, firstSeen };
 };
 
 /** Standing permadiffs: not resolved, and a permadiff on at least one node now. */
 export const standing = (groups: Iterable<PermadiffGroup>, minRuns: number): PermadiffGroup[] =>
-  [...groups].filter((group) => group.resolvedAt === undefined && permadiffNodes(group, minRuns).length > 0);
+  [...groups].filter((group) => group.resolvedAt === undefined && anyReaches(group.streaks.streak, minRuns));

@@ -14,7 +14,7 @@ describe('digest file text against a plain rendering', () => {
     const a = group('h-a', 'File[/etc/a]', { web1: 2, web2: 2 }, { diff });
     const b = group('h-b', 'File[/etc/b]', { web3: 2 }, { diff: 'one line' });
     const c = { ...group('h-c', 'Exec[c]', { web4: 2 }), firstSeen: NOW - 30 * HOUR };
-    c.nodes = { web4: { firstSeen: NOW - 30 * HOUR, lastSeen: NOW - HOUR, streak: 2 } };
+    c.streaks = { firstSeen: [NOW - 30 * HOUR], lastSeen: [NOW - HOUR], streak: [2] };
     const { digest } = buildDigest({
       now: NOW,
       minRuns: 2,

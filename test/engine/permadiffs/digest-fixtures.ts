@@ -33,12 +33,12 @@ export const group = (
       ...(options.diff === undefined ? {} : { diff: options.diff }),
     },
     sources: [{ file: options.file ?? 'modules/x/manifests/init.pp', line: 3, nodes: Object.keys(nodes) }],
-    nodes: Object.fromEntries(
-      Object.entries(nodes).map(([node, streak]) => [
-        node,
-        { firstSeen: NOW - 10 * HOUR, lastSeen: NOW - HOUR, streak },
-      ]),
-    ),
+    nodes: Object.keys(nodes),
+    streaks: {
+      firstSeen: Object.keys(nodes).map(() => NOW - 10 * HOUR),
+      lastSeen: Object.keys(nodes).map(() => NOW - HOUR),
+      streak: Object.values(nodes),
+    },
     firstSeen: NOW - 10 * HOUR,
     lastSeen: NOW - HOUR,
     ...(Object.values(nodes).some((streak) => streak >= 2) ? { since: NOW - 5 * HOUR } : {}),

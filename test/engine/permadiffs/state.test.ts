@@ -4,6 +4,7 @@ import {
   type Observation,
   type PermadiffGroup,
   standing,
+  streakOf,
 } from '../../../src/engine/permadiffs/state.js';
 import type { ResourceChange } from '../../../src/engine/puppet/types.js';
 
@@ -39,7 +40,7 @@ const run = (scans: [string[], Observation[]][], minRuns = 2) => {
 };
 
 const streaks = (group: PermadiffGroup | undefined) =>
-  Object.fromEntries(Object.entries(group?.nodes ?? {}).map(([node, entry]) => [node, entry.streak]));
+  Object.fromEntries((group?.nodes ?? []).map((node, i) => [node, group?.streaks.streak[i]]));
 
 describe('the permadiff state machine', () => {
   it.each([
@@ -154,7 +155,7 @@ describe('the permadiff state machine', () => {
     const group = groups.get('a');
     expect(group?.firstSeen).toBe(1000);
     expect(group?.lastSeen).toBe(3000);
-    expect(group?.nodes.n1).toEqual({ firstSeen: 1000, lastSeen: 3000, streak: 3 });
-    expect(group?.nodes.n2).toEqual({ firstSeen: 2000, lastSeen: 3000, streak: 2 });
+    expect(group && streakOf(group, 'n1')).toEqual({ firstSeen: 1000, lastSeen: 3000, streak: 3 });
+    expect(group && streakOf(group, 'n2')).toEqual({ firstSeen: 2000, lastSeen: 3000, streak: 2 });
   });
 });
