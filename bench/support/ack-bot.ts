@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGroupingPool } from '../../src/adapters/workers/grouping-pool.js';
+import { slackAckWaits } from '../../src/bot/slack/call.js';
 import { composeApp } from '../../src/compose/app.js';
 import type { StoredChange } from '../../src/engine/changes/hash.js';
 import { memoryStore } from '../../src/engine/changes/memory.js';
@@ -30,7 +31,6 @@ import type { HashedReport } from '../../src/engine/changes/record.js';
 import { createChangeStore } from '../../src/engine/changes/store.js';
 import type { HashedDeltaInput } from '../../src/engine/delta/hashed.js';
 import { systemClock } from '../../src/engine/ports/index.js';
-import { nextTurn } from '../../src/engine/ports/offload.js';
 import type { NormalizedReport } from '../../src/engine/puppet/types.js';
 import { hashedDeltasAndGroups } from '../../src/engine/review/compute.js';
 import { createLogger } from '../../src/log.js';
@@ -57,6 +57,7 @@ const readNoops = async (i: number) => {
 const grouping = createGroupingPool({
   size: 1,
   logger: createLogger({ level: 'warn', secrets: [], destination: process.stderr }),
+  later: slackAckWaits.turn,
 });
 const changes = createChangeStore({ store: memoryStore<StoredChange>(), clock: systemClock });
 
@@ -74,7 +75,7 @@ const ingestAll = async (progress: (read: number) => void): Promise<{ commit: st
       commit: JSON.stringify(await changes.ingest(commit)),
       parent: JSON.stringify(await changes.ingest(parent)),
     });
-    await nextTurn();
+    await grouping.turn?.();
   }
   return records;
 };

@@ -8,6 +8,7 @@ import { createBreeScheduler } from '../adapters/schedule/bree.js';
 import { createLocalTransport } from '../adapters/transport/local.js';
 import { createSshTransport } from '../adapters/transport/ssh.js';
 import { createGroupingPool } from '../adapters/workers/grouping-pool.js';
+import { slackAckWaits } from '../bot/slack/call.js';
 import { applyViews } from '../commands/views/apply-progress.js';
 import { ownerGroupsMessage, ownerPingMessage } from '../commands/views/owner-ping.js';
 import { pushSummaryMessage } from '../commands/views/push-summary.js';
@@ -163,8 +164,13 @@ export const composeFleet = async (options: {
   });
   const service = options.decorateFleet ? options.decorateFleet(created) : created;
   const github = githubForPuppetRepo({ repo: config.repo, token: config.secrets.githubToken, logger });
-  // A review's grouping runs in a worker thread, so Slack's acks never wait behind it (issue 14 §3).
-  const grouping = createGroupingPool({ size: 1, logger: logger.child({ part: 'workers' }) });
+  // A review's grouping runs in a worker thread, and its steps on this thread wait until Slack's
+  // requests that have arrived are acked, so acks never queue behind it (issue 14 §3).
+  const grouping = createGroupingPool({
+    size: 1,
+    logger: logger.child({ part: 'workers' }),
+    later: slackAckWaits.turn,
+  });
   const gate = composeBuildGate({ config, storage, chat: options.chat, logger });
   const permalink = options.chat.permalink?.bind(options.chat);
   const pings = createOwnerPings({
@@ -196,6 +202,7 @@ export const composeFleet = async (options: {
       store: storage.store<HashedReport | NormalizedReport>('noops'),
       ttlMs: NOOP_CACHE_TTL_MS,
       changes,
+      turn: grouping.turn,
     }),
     chat: options.chat,
     channel: config.approvals.channel ?? config.chat.channel,
@@ -245,6 +252,7 @@ export const composeFleet = async (options: {
       store: storage.store<HashedReport | NormalizedReport>('noops'),
       ttlMs: NOOP_CACHE_TTL_MS,
       changes,
+      turn: grouping.turn,
     }),
     groups: storage.store<PermadiffGroup>('permadiffs'),
     scans: storage.store<ScanSummary>('permadiff-scans'),

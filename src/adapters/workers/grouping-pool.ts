@@ -26,9 +26,12 @@ export const createGroupingPool = (options: {
   logger: Logger;
   entry?: URL;
   resourceLimits?: { maxOldGenerationSizeMb?: number };
+  /** When the bot's thread may take a next step (see WorkerPoolOptions.later). */
+  later?: (next: () => void) => void;
 }): GroupingPool => {
   const pool = new WorkerPool({ size: options.size ?? 1, ...options });
   return {
+    turn: pool.turn,
     async groupDeltas(deltas: readonly NodeDelta[], args: { ignored: readonly IgnoreRule[] }) {
       const { parts, value } = await pool.run('groupDeltas', slices(deltas, NODES_PER_PART), {
         ignored: args.ignored,

@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { type ErrorCode, HecklerError } from '../../engine/errors.js';
 import type { Logger } from '../../engine/ports/logger.js';
-import { nextTurn } from '../../engine/ports/offload.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 export const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
@@ -14,6 +13,11 @@ export interface WorkerPoolOptions {
   entry?: URL;
   /** V8 limits per worker: a runaway job dies alone instead of taking the bot's heap with it. */
   resourceLimits?: { maxOldGenerationSizeMb?: number };
+  /**
+   * Calls `next` when the bot's thread may clone the next part of a job, in or out (default: the
+   * next turn of the event loop; the bot waits until Slack's waiting requests are acked).
+   */
+  later?: (next: () => void) => void;
 }
 
 export interface JobResult {
@@ -49,12 +53,17 @@ export class WorkerPool {
   private nextId = 1;
   private closed = false;
   private readonly entry: URL;
+  private readonly later: (next: () => void) => void;
 
   constructor(private readonly options: WorkerPoolOptions) {
     if (!(Number.isInteger(options.size) && options.size >= 1))
       throw new RangeError(`a worker pool needs at least one thread, got ${options.size}`);
     this.entry = options.entry ?? WORKER_ENTRY;
+    this.later = options.later ?? setImmediate;
   }
+
+  /** Resolves when the bot's thread may take the next step of a long loop (`later`). */
+  readonly turn = (): Promise<void> => new Promise((resolve) => this.later(resolve));
 
   /** Worker threads alive now. */
   get threads(): number {
@@ -112,7 +121,7 @@ export class WorkerPool {
     if (message.type === 'part') {
       job.received.push(message.value);
       // The next part after a turn of the loop: requests waiting meanwhile are served first.
-      setImmediate(() => {
+      this.later(() => {
         if (slot.job === job) slot.worker.postMessage({ id: job.id, type: 'more' } satisfies ToWorker);
       });
       return;
@@ -192,7 +201,7 @@ export class WorkerPool {
     for (const value of job.parts) {
       if (job.settled || slot.job !== job) return;
       post({ id: job.id, type: 'part', value });
-      await nextTurn();
+      await this.turn();
     }
     if (job.settled || slot.job !== job) return;
     post({ id: job.id, type: 'run', task: job.task, args: job.args });

@@ -20,6 +20,12 @@ export interface Offload {
     bodies: ReadonlyMap<string, StoredChange>,
     options: { ignored: readonly IgnoreRule[] },
   ): Promise<GroupedDelta>;
+  /**
+   * Resolves when a long loop on the bot's thread may take its next step. The bot's pool waits
+   * until every chat request that has arrived is acknowledged, so a burst of Slack requests is
+   * served before background work goes on. Absent: the next turn of the event loop.
+   */
+  turn?(): Promise<void>;
 }
 
 /**
@@ -27,3 +33,9 @@ export interface Offload {
  * it): a long loop that awaits this between steps never holds an ack back for more than one step.
  */
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** The step-by-step pace of a loop that runs beside `offload`: its `turn`, else `nextTurn`. */
+export const turnOf = (offload: Offload | undefined): (() => Promise<void>) => {
+  const turn = offload?.turn?.bind(offload);
+  return turn ?? nextTurn;
+};

@@ -19,7 +19,7 @@ import {
 } from '../delta/index.js';
 import { HecklerError } from '../errors.js';
 import type { CodeRepo, CommitInfo, NodeSpec } from '../ports/index.js';
-import { nextTurn, type Offload } from '../ports/offload.js';
+import { type Offload, turnOf } from '../ports/offload.js';
 import type { FleetService } from '../runs/fleet-service.js';
 import { escapeText } from '../text/mrkdwn.js';
 import { unlessUnrelated } from './lineage.js';
@@ -69,9 +69,10 @@ export const deltasAndGroups = async (
   options: { ignored: readonly IgnoreRule[]; offload?: Offload | undefined; also?: readonly NodeDelta[] },
 ): Promise<{ deltas: NodeDelta[]; grouped: GroupedDelta }> => {
   const deltas: NodeDelta[] = [];
+  const turn = turnOf(options.offload);
   for await (const input of inputs) {
     deltas.push(deltaForNode(input));
-    await nextTurn();
+    await turn();
   }
   deltas.push(...(options.also ?? []));
   const grouped = options.offload
@@ -99,9 +100,10 @@ export const hashedDeltasAndGroups = async (
   | { deltas: HashedDelta[]; lost: Set<string> }
 > => {
   const deltas: HashedDelta[] = [];
+  const turn = turnOf(options.offload);
   for (const input of inputs) {
     deltas.push(hashedDeltaForNode(input));
-    await nextTurn();
+    await turn();
   }
   deltas.push(...(options.also ?? []));
   const keys = keysNamed(deltas);

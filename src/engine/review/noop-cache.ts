@@ -4,6 +4,7 @@ import { type ChangeStore, createChangeStore } from '../changes/store.js';
 import type { HashedNoop } from '../delta/hashed.js';
 import { noopCacheKey } from '../delta/index.js';
 import { type NodeSpec, type Store, systemClock } from '../ports/index.js';
+import { nextTurn } from '../ports/offload.js';
 import type { NormalizedReport } from '../puppet/index.js';
 import type { FleetService } from '../runs/fleet-service.js';
 
@@ -41,8 +42,14 @@ export const createNoopCache = (deps: {
   ttlMs: number;
   /** Absent: bodies are kept in this process only (a test's or a tool's cache on its own). */
   changes?: ChangeStore;
+  /**
+   * Waited for after each report is hashed: 2,000 reports hashed back to back would hold the
+   * event loop for seconds (the bot gives its pool's `turn`; absent: the next turn of the loop).
+   */
+  turn?: () => Promise<void>;
 }): NoopCache => {
   const changes = deps.changes ?? createChangeStore({ store: memoryStore(), clock: systemClock });
+  const turn = deps.turn ?? nextTurn;
   return {
     changes,
     async noops(sha, nodes, applied, options = {}) {
@@ -63,6 +70,7 @@ export const createNoopCache = (deps: {
           const record = await changes.ingest(cached);
           await deps.store.set(keyOf(node.name), record, deps.ttlMs);
           found.set(node.name, { status: 'ok', report: record });
+          await turn();
         }
       }
       if (missing.length === 0) return found;
@@ -74,6 +82,7 @@ export const createNoopCache = (deps: {
         const record = await changes.ingest(run.report);
         found.set(run.node, { status: 'ok', report: record });
         if (run.report.outcome !== 'timed_out') await deps.store.set(keyOf(run.node), record, deps.ttlMs);
+        await turn();
       }
       return found;
     },

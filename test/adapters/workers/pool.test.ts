@@ -51,6 +51,39 @@ describe('WorkerPool', { timeout: 60_000 }, () => {
     expect(turns).toBeGreaterThanOrEqual(30);
   });
 
+  it('clones each part, in and out, only when `later` lets it (the bot: once Slack requests are acked)', async () => {
+    const held: Array<() => void> = [];
+    let wake: (() => void) | undefined;
+    pool = new WorkerPool({
+      size: 1,
+      logger: captureLogger().logger,
+      entry: MISBEHAVING,
+      later: (next) => {
+        held.push(next);
+        wake?.();
+      },
+    });
+    let done = false;
+    const job = pool.run('echo', ['a', 'b'], 'value').then((result) => {
+      done = true;
+      wake?.();
+      return result;
+    });
+    const heldOrDone = () =>
+      new Promise<void>((resolve) => {
+        wake = resolve;
+        if (held.length > 0 || done) resolve();
+      });
+    // Two parts in (a turn after each), then two parts out (a turn before asking for each next one).
+    let released = 0;
+    for (await heldOrDone(); !done; await heldOrDone()) {
+      held.shift()?.();
+      released += 1;
+    }
+    expect(await job).toEqual({ parts: ['a', 'b'], value: 'value' });
+    expect(released).toBe(4);
+  });
+
   it('runs a job with no parts', async () => {
     const { pool } = start();
     expect(await pool.run('echo', [], 42)).toEqual({ parts: [], value: 42 });
