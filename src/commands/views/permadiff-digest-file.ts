@@ -1,4 +1,4 @@
-import { compressHosts } from '../../engine/delta/index.js';
+import { type ChangeSource, compressHosts } from '../../engine/delta/index.js';
 import type { Digest, OwnerDigest, RememberedGroup } from '../../engine/permadiffs/digest.js';
 import type { IgnoredEntry, PermadiffEntry } from '../../engine/permadiffs/ignored.js';
 import { leastOn } from '../../engine/permadiffs/state.js';
@@ -45,23 +45,25 @@ const entryText = (entry: PermadiffEntry): string => {
   return text;
 };
 
-const writeEntry = ({ group, nodes }: PermadiffEntry) => {
-  const sources = [
-    ...new Set(
-      group.sources.map((s) =>
-        s.file === undefined ? '' : `${s.file}${s.line === undefined ? '' : `:${s.line}`}`,
-      ),
-    ),
-  ].filter(Boolean);
-  const first = leastOn(group, nodes).firstSeen;
+const sourceText = ({ file, line }: ChangeSource) =>
+  file === undefined ? '' : line === undefined ? file : `${file}:${line}`;
+
+/** Distinct file:line of the group's sources; nearly every group has one. */
+const sourcesPlain = (sources: readonly ChangeSource[]) =>
+  (sources.length === 1
+    ? sourceText(sources[0] as ChangeSource)
+    : [...new Set(sources.map(sourceText))].filter(Boolean).join(', ')) || 'unknown file';
+
+/** One string built directly: ten thousand entries make the file of a large fleet. */
+const writeEntry = ({ group, nodes, name }: PermadiffEntry) => {
   const detail = detailOf(group);
-  return [
-    `${group.resource.type}[${group.resource.title}] on ${plural(nodes.length, 'node')}: ${compressHosts(nodes).join(', ')}`,
-    `  owners: ${ownersPlain(group.owners)}`,
-    `  source: ${sources.join(', ') || 'unknown file'}`,
-    `  first seen ${whenText(first)}${group.resource.refresh ? '; runs a refresh' : ''}`,
-    ...(detail ? ['  diff:', indent(detail)] : []),
-  ].join('\n');
+  return (
+    `${name} on ${plural(nodes.length, 'node')}: ${compressHosts(nodes).join(', ')}\n` +
+    `  owners: ${ownersPlain(group.owners)}\n` +
+    `  source: ${sourcesPlain(group.sources)}\n` +
+    `  first seen ${whenText(leastOn(group, nodes).firstSeen)}${group.resource.refresh ? '; runs a refresh' : ''}` +
+    (detail ? `\n  diff:\n${indent(detail)}` : '')
+  );
 };
 
 const ignoredText = ({ group, nodes, ignore }: IgnoredEntry) =>
@@ -92,7 +94,7 @@ export const digestText = (digest: Digest): string =>
       : [
           ...section(
             'New since the last digest',
-            digest.fresh.map((e) => `${e.group.resource.type}[${e.group.resource.title}]`),
+            digest.fresh.map((e) => e.name),
           ),
           ...section('Resolved since the last digest', digest.resolved.map(resolvedText)),
         ]),

@@ -130,14 +130,16 @@ export const groupHashed = (
   for (const entry of entries.values()) {
     const resource = resourceOf(entry.body, entry.first);
     const ignored = rules.ignoredBy(entry.partition, resource);
-    groups.push({
-      hash: entry.body.hash,
-      resource,
-      nodes: entry.nodes,
-      sources: entry.sources === undefined ? [entry.only] : sortSources(entry.sources.values()),
-      refresh: resource.refresh,
-      ...(ignored ? { ignored } : {}),
-    });
+    const hash = entry.body.hash;
+    const { nodes } = entry;
+    const sources = entry.sources === undefined ? [entry.only] : sortSources(entry.sources.values());
+    const { refresh } = resource;
+    // Two literals rather than a spread of `ignored`: one group per distinct change in the fleet.
+    groups.push(
+      ignored
+        ? { hash, resource, nodes, sources, refresh, ignored }
+        : { hash, resource, nodes, sources, refresh },
+    );
   }
   return finishGroups(groups, tally);
 };

@@ -86,7 +86,7 @@ export interface DigestResult {
 
 const remembered = (entry: PermadiffEntry): RememberedGroup => ({
   hash: entry.group.hash,
-  name: `${entry.group.resource.type}[${entry.group.resource.title}]`,
+  name: entry.name,
   nodes: entry.nodes.length,
 });
 

@@ -19,6 +19,8 @@ export interface PermadiffEntry {
   group: PermadiffGroup;
   /** Sorted naturally. */
   nodes: string[];
+  /** `Type[title]`, literal: made once, read by the sort, the snapshot and the file. */
+  name: string;
 }
 
 /** The part of a permadiff an ignore collapses: shown on one line, never counted or sent to owners. */
@@ -43,14 +45,9 @@ const matches = (rule: IgnoreRule, group: PermadiffGroup): boolean => {
   return true;
 };
 
-/** Biggest first (the groups on most nodes lead a digest), then by name; each name made once. */
-export const biggestFirst = <T extends PermadiffEntry>(entries: T[]): T[] => {
-  const names = new Map(entries.map((entry) => [entry, nameOf(entry.group)]));
-  return entries.sort(
-    (a, b) =>
-      b.nodes.length - a.nodes.length || ((names.get(a) as string) < (names.get(b) as string) ? -1 : 1),
-  );
-};
+/** Biggest first (the groups on most nodes lead a digest), then by name. */
+export const biggestFirst = <T extends PermadiffEntry>(entries: T[]): T[] =>
+  entries.sort((a, b) => b.nodes.length - a.nodes.length || (a.name < b.name ? -1 : 1));
 
 /**
  * The standing permadiffs with the ignores applied, in order (the first ignore that applies to a
@@ -67,16 +64,17 @@ export const splitIgnored = (
     if (group.resolvedAt !== undefined) continue;
     let left = permadiffNodes(group, minRuns);
     if (left.length === 0) continue;
+    const name = nameOf(group);
     for (const ignore of ignores) {
       if (left.length === 0) break;
       if (!matches(ignore.rule, group)) continue;
       const scope = ignore.rule.nodes ? new Set(ignore.rule.nodes) : undefined;
       const taken = scope ? left.filter((node) => scope.has(node)) : left;
       if (taken.length === 0) continue;
-      out.ignored.push({ group, nodes: taken, ignore });
+      out.ignored.push({ group, nodes: taken, name, ignore });
       left = scope ? left.filter((node) => !scope.has(node)) : [];
     }
-    if (left.length > 0) out.standing.push({ group, nodes: left });
+    if (left.length > 0) out.standing.push({ group, nodes: left, name });
   }
   biggestFirst(out.standing);
   biggestFirst(out.ignored);

@@ -112,12 +112,13 @@ export const nextStreaks = (
       streaks: { firstSeen: filled(count, at), lastSeen: filled(count, at), streak: filled(count, 1) },
     };
   const was = before.streaks;
-  // A permadiff seen on the same nodes again, the common case: every streak grows by one.
+  // A permadiff seen on the same nodes again, the common case: every streak grows by one. What
+  // does not change is shared with the state before (state is never changed in place).
   if (sameNodes(before.nodes, observed))
     return {
-      nodes: [...observed],
+      nodes: before.nodes,
       streaks: {
-        firstSeen: [...was.firstSeen],
+        firstSeen: was.firstSeen,
         lastSeen: filled(count, at),
         streak: was.streak.map((streak) => streak + 1),
       },
@@ -178,18 +179,25 @@ export const advance = (
     const before = previous.get(observation.hash);
     const standing = before !== undefined && before.resolvedAt === undefined ? before : undefined;
     const { nodes, streaks } = nextStreaks(standing, observation.nodes, scanned, at);
-    const since = anyReaches(streaks.streak, minRuns) ? (standing?.since ?? at) : undefined;
-    groups.set(observation.hash, {
-      hash: observation.hash,
-      resource: observation.resource,
-      sources: observation.sources,
-      nodes,
-      streaks,
-      firstSeen: standing?.firstSeen ?? at,
-      lastSeen: at,
-      ...(since === undefined ? {} : { since }),
-      owners: observation.owners,
-    });
+    const { hash, resource, sources, owners } = observation;
+    const firstSeen = standing?.firstSeen ?? at;
+    // Two literals rather than a spread of `since`: ten thousand groups a scan.
+    groups.set(
+      hash,
+      anyReaches(streaks.streak, minRuns)
+        ? {
+            hash,
+            resource,
+            sources,
+            nodes,
+            streaks,
+            firstSeen,
+            lastSeen: at,
+            since: standing?.since ?? at,
+            owners,
+          }
+        : { hash, resource, sources, nodes, streaks, firstSeen, lastSeen: at, owners },
+    );
   }
   for (const [hash, group] of previous) {
     if (seen.has(hash)) continue;
