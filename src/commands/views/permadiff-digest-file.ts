@@ -5,7 +5,7 @@ import { leastOn } from '../../engine/permadiffs/state.js';
 import type { ChatFile } from '../../engine/ports/index.js';
 import type { PartOwnership } from '../../engine/review/records.js';
 import { formatDuration } from '../../engine/text/duration.js';
-import { detailOf, when } from './permadiffs.js';
+import { detailOf, type HostLists, hostListsOf, when } from './permadiffs.js';
 
 /**
  * The attached file of a digest: plain text (a file is not mrkdwn), complete — every group with
@@ -37,10 +37,10 @@ const ownersPlain = (parts: readonly PartOwnership[]) =>
  * (unowned) groups, thousands of them in a large fleet. Keyed weakly: it goes with the digest.
  */
 const written = new WeakMap<PermadiffEntry, string>();
-const entryText = (entry: PermadiffEntry): string => {
+const entryText = (entry: PermadiffEntry, fold: HostLists): string => {
   const known = written.get(entry);
   if (known !== undefined) return known;
-  const text = writeEntry(entry);
+  const text = writeEntry(entry, fold);
   written.set(entry, text);
   return text;
 };
@@ -54,16 +54,20 @@ const sourcesPlain = (sources: readonly ChangeSource[]) =>
     ? sourceText(sources[0] as ChangeSource)
     : [...new Set(sources.map(sourceText))].filter(Boolean).join(', ')) || 'unknown file';
 
-/** One string built directly: ten thousand entries make the file of a large fleet. */
-const writeEntry = ({ group, nodes, name }: PermadiffEntry) => {
+/**
+ * Joined rather than concatenated: a join makes one flat string, which the file and the owners'
+ * files then copy whole, where a concatenation would be a rope walked again by every join.
+ */
+const writeEntry = ({ group, nodes, name }: PermadiffEntry, fold: HostLists) => {
   const detail = detailOf(group);
-  return (
-    `${name} on ${plural(nodes.length, 'node')}: ${compressHosts(nodes).join(', ')}\n` +
-    `  owners: ${ownersPlain(group.owners)}\n` +
-    `  source: ${sourcesPlain(group.sources)}\n` +
-    `  first seen ${whenText(leastOn(group, nodes).firstSeen)}${group.resource.refresh ? '; runs a refresh' : ''}` +
-    (detail ? `\n  diff:\n${indent(detail)}` : '')
-  );
+  const lines = [
+    `${name} on ${plural(nodes.length, 'node')}: ${fold(nodes).join(', ')}`,
+    `  owners: ${ownersPlain(group.owners)}`,
+    `  source: ${sourcesPlain(group.sources)}`,
+    `  first seen ${whenText(leastOn(group, nodes).firstSeen)}${group.resource.refresh ? '; runs a refresh' : ''}`,
+  ];
+  if (detail) lines.push('  diff:', indent(detail));
+  return lines.join('\n');
 };
 
 const ignoredText = ({ group, nodes, ignore }: IgnoredEntry) =>
@@ -77,8 +81,9 @@ const resolvedText = (group: RememberedGroup) => `${group.name} (was on ${plural
 const section = (title: string, lines: readonly string[]) =>
   lines.length === 0 ? [] : [`== ${title} ==`, '', lines.join('\n\n'), ''];
 
-export const digestText = (digest: Digest): string =>
-  [
+export const digestText = (digest: Digest): string => {
+  const fold = hostListsOf(digest);
+  return [
     `Permadiff digest, ${when(digest.at)}`,
     `${plural(digest.standing.length, 'permadiff')} on ${plural(digest.nodesAffected, 'node')}, ${digest.ignored.length} ignored.` +
       (digest.since === undefined
@@ -88,7 +93,10 @@ export const digestText = (digest: Digest): string =>
       ? `Last scan ${when(digest.lastScan.at)}: ${plural(digest.lastScan.scanned.length, 'node')} scanned.`
       : 'No scan has run yet.',
     '',
-    ...section('Standing permadiffs, biggest first', digest.standing.map(entryText)),
+    ...section(
+      'Standing permadiffs, biggest first',
+      digest.standing.map((entry) => entryText(entry, fold)),
+    ),
     ...(digest.since === undefined
       ? []
       : [
@@ -118,6 +126,7 @@ export const digestText = (digest: Digest): string =>
       ),
     ),
   ].join('\n');
+};
 
 const stamp = (at: number) => new Date(at).toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
 
@@ -127,14 +136,23 @@ export const digestFile = (digest: Digest): ChatFile => ({
   content: digestText(digest),
 });
 
-export const ownerFile = (owner: OwnerDigest, digest: Digest): ChatFile => ({
-  filename: `permadiffs-yours-${stamp(digest.at)}.txt`,
-  title: `Your permadiffs ${when(digest.at)}`,
-  content: [
-    `Permadiffs for @${owner.user}, digest of ${when(digest.at)}`,
-    '',
-    ...section('Yours', owner.owned.map(entryText)),
-    ...section('Owned by nobody (you are an admin)', owner.unowned.map(entryText)),
-    ...section('Resolved', owner.resolved.map(resolvedText)),
-  ].join('\n'),
-});
+export const ownerFile = (owner: OwnerDigest, digest: Digest): ChatFile => {
+  const fold = hostListsOf(digest);
+  return {
+    filename: `permadiffs-yours-${stamp(digest.at)}.txt`,
+    title: `Your permadiffs ${when(digest.at)}`,
+    content: [
+      `Permadiffs for @${owner.user}, digest of ${when(digest.at)}`,
+      '',
+      ...section(
+        'Yours',
+        owner.owned.map((entry) => entryText(entry, fold)),
+      ),
+      ...section(
+        'Owned by nobody (you are an admin)',
+        owner.unowned.map((entry) => entryText(entry, fold)),
+      ),
+      ...section('Resolved', owner.resolved.map(resolvedText)),
+    ].join('\n'),
+  };
+};

@@ -5,7 +5,16 @@ import type { Block, ChatFile, Message } from '../../engine/ports/index.js';
 import { formatDuration } from '../../engine/text/duration.js';
 import { escapeText as esc, mention } from '../../engine/text/mrkdwn.js';
 import { digestFile, ownerFile } from './permadiff-digest-file.js';
-import { clip, groupBlocks, hostsText, ignoredLine, resourceName, when } from './permadiffs.js';
+import {
+  clip,
+  groupBlocks,
+  type HostLists,
+  hostListsOf,
+  hostsText,
+  ignoredLine,
+  resourceName,
+  when,
+} from './permadiffs.js';
 
 /**
  * Room in one message, kept well inside Slack's (50 blocks, ~12,000 characters of block text;
@@ -111,24 +120,24 @@ const lists = (digest: Digest, withChanges: boolean) => {
  * groups again. Keyed weakly by the digest's own entries, so they go with it.
  */
 const drawn = new WeakMap<PermadiffEntry, ReturnType<typeof groupBlocks>>();
-const blocksOf = (entry: PermadiffEntry) => {
+const blocksOf = (entry: PermadiffEntry, fold: HostLists) => {
   let part = drawn.get(entry);
   if (part === undefined) {
-    part = groupBlocks(entry.group, entry.nodes, GROUP_VIEW);
+    part = groupBlocks(entry.group, entry.nodes, { ...GROUP_VIEW, fold });
     drawn.set(entry, part);
   }
   return part;
 };
 
 /** The biggest groups that fit what is left of the budget after `fixed`. */
-const biggest = (entries: readonly PermadiffEntry[], fixed: readonly Block[]) => {
+const biggest = (entries: readonly PermadiffEntry[], fixed: readonly Block[], fold: HostLists) => {
   let blocks = fixed.length + 2;
   let text = fixed.reduce((sum, block) => sum + weight(block), 200);
   const shown: Block[] = [];
   let count = 0;
   let shortened = false;
   for (const entry of entries.slice(0, BIGGEST)) {
-    const part = blocksOf(entry);
+    const part = blocksOf(entry, fold);
     const cost = part.blocks.reduce((sum, block) => sum + weight(block), 0);
     if (blocks + part.blocks.length > DIGEST_BUDGET.blocks || text + cost > DIGEST_BUDGET.text) break;
     blocks += part.blocks.length;
@@ -169,7 +178,11 @@ export const digestView = (digest: Digest): DigestView => {
         `${digest.newlyIgnored.length > 0 ? `, ${digest.newlyIgnored.length} newly ignored` : ''}.`;
   const summary = `${totals(digest)}${changes}${first}`;
   const listed = lists(digest, true);
-  const top = biggest(digest.standing, [header, { kind: 'section', text: summary }, ...listed.blocks]);
+  const top = biggest(
+    digest.standing,
+    [header, { kind: 'section', text: summary }, ...listed.blocks],
+    hostListsOf(digest),
+  );
   const more = digest.standing.length - top.count;
   const overflow = more > 0 || top.shortened || listed.cut;
   const footer = [
@@ -213,7 +226,7 @@ export const ownerDigestView = (owner: OwnerDigest, digest: Digest): DigestView 
       : `${parts.join(' and ')} in the digest of ${when(digest.at)}:`;
   const fixed: Block[] = [{ kind: 'section', text: head }];
   if (resolved.text) fixed.push({ kind: 'section', text: `*Resolved:*\n${resolved.text}` });
-  const top = biggest(entries, fixed);
+  const top = biggest(entries, fixed, hostListsOf(digest));
   const more = entries.length - top.count;
   const overflow = more > 0 || top.shortened || resolved.cut;
   const footer = `${more > 0 ? `${plural(more, 'more group')} in the attached file. ` : ''}\`/heckler permadiffs --owner\` with your name lists them; \`/heckler ignore\` collapses one with a reason.`;

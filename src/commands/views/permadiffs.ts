@@ -56,16 +56,49 @@ export const detailOf = (group: PermadiffGroup): string =>
 export interface GroupView {
   /** Compressed host names longer than this are cut (the rest counted). */
   maxHosts?: number;
+  /** How host lists are folded: `compressHosts`, or one digest's `HostLists`. */
+  fold?: HostLists;
   diffLines?: number;
   diffWidth?: number;
 }
+
+/** Folds a node list into host entries (`compressHosts`); what it returns is not to be changed. */
+export type HostLists = (nodes: readonly string[]) => readonly string[];
+
+const lists = new WeakMap<object, HostLists>();
+
+/**
+ * `compressHosts` for everything drawn of one digest (its message, file and owners' messages):
+ * the groups on every clean node share one node list, and each distinct list is folded once.
+ * Kept with the digest object, so a new digest folds its lists anew.
+ */
+export const hostListsOf = (digest: object): HostLists => {
+  let fold = lists.get(digest);
+  if (fold === undefined) {
+    const folded = new Map<string, readonly string[]>();
+    fold = (nodes) => {
+      if (nodes.length < 2) return nodes;
+      // Node names never hold a NUL, so equal keys are equal lists.
+      const key = nodes.join('\u0000');
+      let entries = folded.get(key);
+      if (entries === undefined) {
+        entries = compressHosts(nodes);
+        folded.set(key, entries);
+      }
+      return entries;
+    };
+    lists.set(digest, fold);
+  }
+  return fold;
+};
 
 /** Compressed host names, at most `max` characters of them; the rest counted (`cut` says whether any were). */
 export const hostsPart = (
   nodes: readonly string[],
   max = Number.POSITIVE_INFINITY,
+  fold: HostLists = compressHosts,
 ): { text: string; cut: boolean } => {
-  const entries = compressHosts(nodes);
+  const entries = fold(nodes);
   const shown: string[] = [];
   let length = 0;
   for (const entry of entries) {
@@ -89,7 +122,7 @@ export const groupBlocks = (
   view: GroupView = {},
 ): { text: string; blocks: Block[]; shortened: boolean } => {
   const { streak, firstSeen } = leastOn(group, nodes);
-  const hosts = hostsPart(nodes, view.maxHosts);
+  const hosts = hostsPart(nodes, view.maxHosts, view.fold);
   const head =
     `• *${resourceName(group)}* on ${hosts.text}` +
     `${group.resource.refresh ? ' (runs a refresh)' : ''}\n` +

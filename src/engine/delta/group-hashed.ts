@@ -57,10 +57,15 @@ const addSource = (entry: Entry, where: Where, node: string) => {
   if (nodes[nodes.length - 1] !== node) nodes.push(node);
 };
 
+/**
+ * The body with the first node's file:line. `Object.assign` rather than a spread: V8 (Node 20)
+ * copies a spread with added fields tens of times slower, and a fleet has ten thousand groups.
+ */
 const resourceOf = (body: StoredChange, { file, line }: Where): ResourceChange => {
-  const { change } = body;
-  if (file === undefined) return line === undefined ? { ...change } : { ...change, line };
-  return line === undefined ? { ...change, file } : { ...change, file, line };
+  const resource: ResourceChange = Object.assign({}, body.change);
+  if (file !== undefined) resource.file = file;
+  if (line !== undefined) resource.line = line;
+  return resource;
 };
 
 /** The deltas naturally ordered by node (so every node list comes out sorted); copied only to sort. */

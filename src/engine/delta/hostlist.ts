@@ -83,7 +83,7 @@ const digitsOnly = (text: string, from: number, to: number): boolean => {
 /**
  * The family every name is in when each has exactly one run of digits, between the same prefix
  * and suffix (`web0001` … `web2000`: most host lists): the one family there is, so the general
- * search below would find it alone. Its digits come in name order. Names sorted, distinct, 2+.
+ * search below would find it alone. Names sorted, distinct, at least two.
  */
 const oneFamily = (
   names: readonly string[],
@@ -104,7 +104,8 @@ const oneFamily = (
       return undefined;
     digits.push(name.slice(prefix.length, to));
   }
-  return { prefix, suffix, digits: sortedNaturally(digits, itself) };
+  // Same prefix and suffix: the names' natural order is their numbers' order, so no sort.
+  return { prefix, suffix, digits };
 };
 
 /**
@@ -173,32 +174,28 @@ export const compressHosts = (names: readonly string[]): string[] => {
  * together (`9..10` is fine unpadded; `09..10` is a width-2 run). Three or more become `a..b`.
  */
 const ranges = (digits: readonly string[]): string[] => {
-  const classes = new Map<string, string[]>();
-  const widths = new Set(digits.filter(padded).map((d) => d.length));
+  const widths = new Set<number>();
+  for (const d of digits) if (padded(d)) widths.add(d.length);
+  // By width, 0 for unpadded numbers; an unpadded number as wide as a padded class (10 beside 09)
+  // joins it: 08..12 reads better. Classes keep the order they first appear in.
+  const classes = new Map<number, string[]>();
   for (const d of digits) {
-    // An unpadded number as wide as a padded class (10 beside 09) joins it: 08..12 reads better.
-    const cls = padded(d) || widths.has(d.length) ? `w${d.length}` : 'n';
+    const cls = widths.has(d.length) ? d.length : 0;
     const members = classes.get(cls);
     if (members) members.push(d);
     else classes.set(cls, [d]);
   }
   const out: { first: string; text: string }[] = [];
   for (const members of classes.values()) {
-    let run: string[] = [];
-    const flush = () => {
-      if (run.length === 0) return;
-      const first = run[0] as string;
-      const last = run[run.length - 1] as string;
-      if (run.length >= 3) out.push({ first, text: `${first}..${last}` });
-      else for (const d of run) out.push({ first: d, text: d });
-      run = [];
-    };
-    for (const d of members) {
-      const previous = run[run.length - 1];
-      if (previous !== undefined && !follows(previous, d)) flush();
-      run.push(d);
+    let start = 0;
+    for (let i = 1; i <= members.length; i++) {
+      if (i < members.length && follows(members[i - 1] as string, members[i] as string)) continue;
+      const first = members[start] as string;
+      if (i - start >= 3) out.push({ first, text: `${first}..${members[i - 1]}` });
+      else
+        for (let k = start; k < i; k++) out.push({ first: members[k] as string, text: members[k] as string });
+      start = i;
     }
-    flush();
   }
   return sortedNaturally(out, (piece) => piece.first).map((piece) => piece.text);
 };
