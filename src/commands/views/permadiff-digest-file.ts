@@ -33,16 +33,26 @@ const ownersPlain = (parts: readonly PartOwnership[]) =>
         .join('; ');
 
 /**
- * An entry's text, made once per entry: the digest's file and the admins' own file list the same
- * (unowned) groups, thousands of them in a large fleet. Keyed weakly: it goes with the digest.
+ * An entry's text, made once per digest: the digest's file and the owners' files list the same
+ * groups, thousands of them in a large fleet. Kept with the digest object, so it goes with it.
  */
-const written = new WeakMap<PermadiffEntry, string>();
-const entryText = (entry: PermadiffEntry, fold: HostLists): string => {
-  const known = written.get(entry);
-  if (known !== undefined) return known;
-  const text = writeEntry(entry, fold);
-  written.set(entry, text);
-  return text;
+const written = new WeakMap<Digest, Map<PermadiffEntry, string>>();
+const entryTexts = (digest: Digest): ((entry: PermadiffEntry) => string) => {
+  let texts = written.get(digest);
+  if (texts === undefined) {
+    texts = new Map();
+    written.set(digest, texts);
+  }
+  const known = texts;
+  const fold = hostListsOf(digest);
+  return (entry) => {
+    let text = known.get(entry);
+    if (text === undefined) {
+      text = writeEntry(entry, fold);
+      known.set(entry, text);
+    }
+    return text;
+  };
 };
 
 const sourceText = ({ file, line }: ChangeSource) =>
@@ -82,7 +92,7 @@ const section = (title: string, lines: readonly string[]) =>
   lines.length === 0 ? [] : [`== ${title} ==`, '', lines.join('\n\n'), ''];
 
 export const digestText = (digest: Digest): string => {
-  const fold = hostListsOf(digest);
+  const entryText = entryTexts(digest);
   return [
     `Permadiff digest, ${when(digest.at)}`,
     `${plural(digest.standing.length, 'permadiff')} on ${plural(digest.nodesAffected, 'node')}, ${digest.ignored.length} ignored.` +
@@ -93,10 +103,7 @@ export const digestText = (digest: Digest): string => {
       ? `Last scan ${when(digest.lastScan.at)}: ${plural(digest.lastScan.scanned.length, 'node')} scanned.`
       : 'No scan has run yet.',
     '',
-    ...section(
-      'Standing permadiffs, biggest first',
-      digest.standing.map((entry) => entryText(entry, fold)),
-    ),
+    ...section('Standing permadiffs, biggest first', digest.standing.map(entryText)),
     ...(digest.since === undefined
       ? []
       : [
@@ -137,21 +144,15 @@ export const digestFile = (digest: Digest): ChatFile => ({
 });
 
 export const ownerFile = (owner: OwnerDigest, digest: Digest): ChatFile => {
-  const fold = hostListsOf(digest);
+  const entryText = entryTexts(digest);
   return {
     filename: `permadiffs-yours-${stamp(digest.at)}.txt`,
     title: `Your permadiffs ${when(digest.at)}`,
     content: [
       `Permadiffs for @${owner.user}, digest of ${when(digest.at)}`,
       '',
-      ...section(
-        'Yours',
-        owner.owned.map((entry) => entryText(entry, fold)),
-      ),
-      ...section(
-        'Owned by nobody (you are an admin)',
-        owner.unowned.map((entry) => entryText(entry, fold)),
-      ),
+      ...section('Yours', owner.owned.map(entryText)),
+      ...section('Owned by nobody (you are an admin)', owner.unowned.map(entryText)),
       ...section('Resolved', owner.resolved.map(resolvedText)),
     ].join('\n'),
   };

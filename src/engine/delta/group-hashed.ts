@@ -22,7 +22,7 @@ interface Entry {
   body: StoredChange;
   first: Where;
   nodes: string[];
-  /** The group's first source: nearly every group has no other. */
+  /** The group's first source: nearly every group has no other (its nodes then filled in at the end). */
   only: ChangeSource;
   /** Every source by file:line, made when a second one turns up. */
   sources: Map<string, ChangeSource> | undefined;
@@ -39,10 +39,21 @@ const sourceOf = ({ file, line }: Where, node: string): ChangeSource => {
 
 const sourceKey = (where: Pick<Where, 'file' | 'line'>) => `${where.file ?? ''}\0${where.line ?? ''}`;
 
+/**
+ * Adds the node to the source its change comes from on it; call before adding the node to the
+ * entry. While a group has one source, that source's nodes are the group's (copied at the end),
+ * so nothing is pushed twice per node.
+ */
 const addSource = (entry: Entry, where: Where, node: string) => {
-  if (where.file !== entry.lastFile || where.line !== entry.lastLine) {
+  if (where.file === entry.lastFile && where.line === entry.lastLine) {
+    if (entry.sources === undefined) return;
+  } else {
+    if (entry.sources === undefined) {
+      // A second source: the first one's nodes are every node seen so far.
+      entry.only.nodes = [...entry.nodes];
+      entry.sources = new Map([[sourceKey(entry.only), entry.only]]);
+    }
     const key = sourceKey(where);
-    entry.sources ??= new Map([[sourceKey(entry.only), entry.only]]);
     const found = entry.sources.get(key);
     entry.lastFile = where.file;
     entry.lastLine = where.line;
@@ -99,8 +110,8 @@ export const groupHashed = (
       const at = where[k] ?? {};
       const known = partitioned ? undefined : entries.get(key);
       if (known !== undefined) {
-        if (known.nodes[known.nodes.length - 1] !== node) known.nodes.push(node);
         addSource(known, at, node);
+        if (known.nodes[known.nodes.length - 1] !== node) known.nodes.push(node);
         continue;
       }
       const body = bodies.get(key);
@@ -127,8 +138,8 @@ export const groupHashed = (
         });
         continue;
       }
-      if (entry.nodes[entry.nodes.length - 1] !== node) entry.nodes.push(node);
       addSource(entry, at, node);
+      if (entry.nodes[entry.nodes.length - 1] !== node) entry.nodes.push(node);
     }
   }
   const groups: ChangeGroup[] = [];
@@ -137,6 +148,7 @@ export const groupHashed = (
     const ignored = rules.ignoredBy(entry.partition, resource);
     const hash = entry.body.hash;
     const { nodes } = entry;
+    if (entry.sources === undefined) entry.only.nodes = [...nodes];
     const sources = entry.sources === undefined ? [entry.only] : sortSources(entry.sources.values());
     const { refresh } = resource;
     // Two literals rather than a spread of `ignored`: one group per distinct change in the fleet.

@@ -173,9 +173,7 @@ export const advance = (
   const { at, scanned } = scan;
   const groups = new Map<string, PermadiffGroup>();
   const dropped: string[] = [];
-  const seen = new Set<string>();
   for (const observation of scan.observed) {
-    seen.add(observation.hash);
     const before = previous.get(observation.hash);
     const standing = before !== undefined && before.resolvedAt === undefined ? before : undefined;
     const { nodes, streaks } = nextStreaks(standing, observation.nodes, scanned, at);
@@ -200,7 +198,8 @@ export const advance = (
     );
   }
   for (const [hash, group] of previous) {
-    if (seen.has(hash)) continue;
+    // Every group seen by this scan is in `groups` by now.
+    if (groups.has(hash)) continue;
     if (group.resolvedAt !== undefined) {
       groups.set(hash, group);
       continue;
@@ -217,7 +216,8 @@ export const advance = (
 export const permadiffNodes = (group: PermadiffGroup, minRuns: number): string[] => {
   const { nodes } = group;
   const { streak } = group.streaks;
-  if (!streak.some((runs) => runs < minRuns)) return [...nodes];
+  // On all its nodes (nearly always): the group's own list, not a copy; state is never changed in place.
+  if (!streak.some((runs) => runs < minRuns)) return nodes;
   return nodes.filter((_, i) => (streak[i] as number) >= minRuns);
 };
 
@@ -251,7 +251,7 @@ export const leastOn = (
       i === undefined ? group.firstSeen : (group.streaks.firstSeen[i] as number),
     );
   };
-  if (sameNodes(group.nodes, nodes)) for (let i = 0; i < nodes.length; i++) take(i);
+  if (nodes === group.nodes || sameNodes(group.nodes, nodes)) for (let i = 0; i < nodes.length; i++) take(i);
   else {
     const index = new Map(group.nodes.map((node, i) => [node, i]));
     for (const node of nodes) take(index.get(node));
