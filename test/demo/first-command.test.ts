@@ -147,18 +147,19 @@ describe('the first command on a machine without Puppet (./heckler with the demo
   it('installs nothing for a config of your own: --config, --config=, HECKLER_CONFIG or ./heckler.yml', async () => {
     const fake = fakeMachine(0);
     const missing = join(work, 'no-such.yml');
-    for (const start of [
-      () => firstCommand(fake, ['--config', missing]),
-      () => firstCommand(fake, [`--config=${missing}`]),
-      () => firstCommand(fake, [], { env: { HECKLER_CONFIG: missing } }),
-    ]) {
-      const { code, stderr } = await start();
+    const cwd = mkdtempSync(join(work, 'own-'));
+    writeFileSync(join(cwd, 'heckler.yml'), 'rolse: {}\n');
+    // Four separate starts, each from its own directory: they run side by side.
+    const [named, inline, fromEnv, own] = await Promise.all([
+      firstCommand(fake, ['--config', missing]),
+      firstCommand(fake, [`--config=${missing}`]),
+      firstCommand(fake, [], { env: { HECKLER_CONFIG: missing } }),
+      firstCommand(fake, [], { cwd }),
+    ]);
+    for (const { code, stderr } of [named, inline, fromEnv]) {
       expect(code).toBe(2);
       expect(stderr).toContain(`heckler: cannot read config ${missing}: no such file\n`);
     }
-    const cwd = mkdtempSync(join(work, 'own-'));
-    writeFileSync(join(cwd, 'heckler.yml'), 'rolse: {}\n');
-    const own = await firstCommand(fake, [], { cwd });
     expect(own.code).toBe(2);
     expect(own.stderr).toContain("rolse: unknown key (did you mean 'roles'?)");
     expect(own.stderr).not.toContain('installing');
