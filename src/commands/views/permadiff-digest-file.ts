@@ -13,7 +13,8 @@ import { detailOf, type HostLists, hostListsOf, when } from './permadiffs.js';
  */
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-const indent = (text: string, by = '    ') => by + text.replace(/\n$/, '').replaceAll('\n', `\n${by}`);
+const indent = (text: string, by = '    ') =>
+  by + (text.endsWith('\n') ? text.slice(0, -1) : text).replaceAll('\n', `\n${by}`);
 
 /** `when`, remembering the last time written: the groups of one scan mostly share their first-seen. */
 let lastWhen: { at: number; text: string } | undefined;

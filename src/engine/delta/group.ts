@@ -149,14 +149,14 @@ export const finishGroups = (groups: ChangeGroup[], tally: Tally): GroupedDelta 
     ignored: Number(group.ignored !== undefined),
     name: `${group.resource.type}[${group.resource.title}]`,
   }));
-  named.sort(
-    (a, b) =>
-      a.ignored - b.ignored ||
-      compareText(a.name, b.name) ||
-      compareText(a.group.hash, b.group.hash) ||
-      // One change ignored by two node-scoped rules is two ignored groups with one hash.
-      naturalCompare(a.group.nodes[0] ?? '', b.group.nodes[0] ?? ''),
-  );
+  // `compareText` written out: one comparison of two equal names, not two (many groups share a name).
+  named.sort((a, b) => {
+    if (a.ignored !== b.ignored) return a.ignored - b.ignored;
+    if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+    if (a.group.hash !== b.group.hash) return a.group.hash < b.group.hash ? -1 : 1;
+    // One change ignored by two node-scoped rules is two ignored groups with one hash.
+    return naturalCompare(a.group.nodes[0] ?? '', b.group.nodes[0] ?? '');
+  });
   for (let k = 0; k < named.length; k++) groups[k] = (named[k] as (typeof named)[number]).group;
   const evalErrorGroups = tally.evalErrors.sorted();
   let deltaHash: string | undefined;
