@@ -1,6 +1,6 @@
 import type { StoredChange } from '../../engine/changes/hash.js';
 import type { ChangeGroup, GroupedDelta, IgnoreRule } from '../../engine/delta/group.js';
-import type { HashedDelta } from '../../engine/delta/hashed.js';
+import type { HashedDelta, HashedDeltaInput } from '../../engine/delta/hashed.js';
 import type { NodeDelta } from '../../engine/delta/subtract.js';
 import type { Logger } from '../../engine/ports/logger.js';
 import type { Offload } from '../../engine/ports/offload.js';
@@ -18,7 +18,7 @@ export interface GroupingPool extends Offload {
 }
 
 /**
- * The Offload port over worker threads: `groupDeltas` and `groupHashed` run in a worker, input and result
+ * The Offload port over worker threads: `groupDeltas`, `groupHashed` and `hashedDeltas` run in a worker, input and result
  * cloned in small parts so the bot's event loop answers Slack between them.
  */
 export const createGroupingPool = (options: {
@@ -32,6 +32,11 @@ export const createGroupingPool = (options: {
   const pool = new WorkerPool({ size: options.size ?? 1, ...options });
   return {
     turn: pool.turn,
+    async hashedDeltas(inputs: readonly HashedDeltaInput[]) {
+      // A node's records are a few long strings: cheap to clone, unlike the sets made from them.
+      const { parts } = await pool.run('hashedDeltas', slices(inputs, NODES_PER_PART), null);
+      return (parts as HashedDelta[][]).flat();
+    },
     async groupDeltas(deltas: readonly NodeDelta[], args: { ignored: readonly IgnoreRule[] }) {
       const { parts, value } = await pool.run('groupDeltas', slices(deltas, NODES_PER_PART), {
         ignored: args.ignored,

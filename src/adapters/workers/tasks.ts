@@ -1,7 +1,7 @@
 import type { StoredChange } from '../../engine/changes/hash.js';
 import { type GroupedDelta, groupDeltas, type IgnoreRule } from '../../engine/delta/group.js';
 import { groupHashed } from '../../engine/delta/group-hashed.js';
-import type { HashedDelta } from '../../engine/delta/hashed.js';
+import { type HashedDelta, type HashedDeltaInput, hashedDeltaForNode } from '../../engine/delta/hashed.js';
 import type { NodeDelta } from '../../engine/delta/subtract.js';
 import { slices, type Task } from './protocol.js';
 
@@ -20,6 +20,10 @@ const grouped = ({ groups, ...rest }: GroupedDelta) => ({
 
 /** The tasks a worker runs, by name: pure functions of what was sent. */
 export const tasks: Record<string, Task> = {
+  hashedDeltas: (parts) => ({
+    parts: (parts as HashedDeltaInput[][]).map((inputs) => inputs.map(hashedDeltaForNode)),
+    value: null,
+  }),
   groupDeltas: (parts, args) => {
     const deltas = (parts as NodeDelta[][]).flat();
     return grouped(groupDeltas(deltas, args as { ignored: readonly IgnoreRule[] }));

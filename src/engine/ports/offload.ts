@@ -1,6 +1,6 @@
 import type { StoredChange } from '../changes/hash.js';
 import type { GroupedDelta, IgnoreRule } from '../delta/group.js';
-import type { HashedDelta } from '../delta/hashed.js';
+import type { HashedDelta, HashedDeltaInput } from '../delta/hashed.js';
 import type { NodeDelta } from '../delta/subtract.js';
 
 /**
@@ -20,6 +20,11 @@ export interface Offload {
     bodies: ReadonlyMap<string, StoredChange>,
     options: { ignored: readonly IgnoreRule[] },
   ): Promise<GroupedDelta>;
+  /**
+   * `hashedDeltaForNode` of each input (src/engine/delta/hashed.ts), elsewhere, in order. Optional:
+   * without it each node's delta is made on the caller's thread, a turn each.
+   */
+  hashedDeltas?(inputs: readonly HashedDeltaInput[]): Promise<HashedDelta[]>;
   /**
    * Resolves when a long loop on the bot's thread may take its next step. The bot's pool waits
    * until every chat request that has arrived is acknowledged, so a burst of Slack requests is

@@ -82,6 +82,32 @@ export const deltasAndGroups = async (
 };
 
 /**
+ * Each node's delta over its records. On the offload when it has `hashedDeltas` (the set
+ * arithmetic of 2,000 nodes is most of a review's work); else here, a turn each. Either way the
+ * inputs are read a turn per node: reading them parses the records.
+ */
+const hashedDeltas = async (
+  inputs: Iterable<HashedDeltaInput>,
+  offload: Offload | undefined,
+): Promise<HashedDelta[]> => {
+  const turn = turnOf(offload);
+  if (offload?.hashedDeltas) {
+    const read: HashedDeltaInput[] = [];
+    for (const input of inputs) {
+      read.push(input);
+      await turn();
+    }
+    return offload.hashedDeltas(read);
+  }
+  const deltas: HashedDelta[] = [];
+  for (const input of inputs) {
+    deltas.push(hashedDeltaForNode(input));
+    await turn();
+  }
+  return deltas;
+};
+
+/**
  * `deltasAndGroups` over the change store's records: each node's delta is set arithmetic on keys
  * (a turn each), then only the bodies of the keys left are read, and the grouping runs on
  * `offload`. Keys whose bodies the store no longer has are returned in `lost` with no grouping:
@@ -99,12 +125,7 @@ export const hashedDeltasAndGroups = async (
   | { deltas: HashedDelta[]; grouped: GroupedDelta; lost?: undefined }
   | { deltas: HashedDelta[]; lost: Set<string> }
 > => {
-  const deltas: HashedDelta[] = [];
-  const turn = turnOf(options.offload);
-  for (const input of inputs) {
-    deltas.push(hashedDeltaForNode(input));
-    await turn();
-  }
+  const deltas = await hashedDeltas(inputs, options.offload);
   deltas.push(...(options.also ?? []));
   const keys = keysNamed(deltas);
   const bodies: Map<string, StoredChange> = await options.changes.bodies(keys);

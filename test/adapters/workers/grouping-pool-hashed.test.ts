@@ -2,12 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IGNORED, nodeInput } from '../../../bench/grouping-data.js';
 import { createGroupingPool, type GroupingPool } from '../../../src/adapters/workers/grouping-pool.js';
 import type { StoredChange } from '../../../src/engine/changes/hash.js';
+import { memoryStore } from '../../../src/engine/changes/memory.js';
 import { changeCount, ingestReport, keyAt, whereAt } from '../../../src/engine/changes/record.js';
+import { createChangeStore } from '../../../src/engine/changes/store.js';
 import { groupDeltas, type IgnoreRule } from '../../../src/engine/delta/group.js';
 import { groupHashed } from '../../../src/engine/delta/group-hashed.js';
-import type { HashedDelta } from '../../../src/engine/delta/hashed.js';
+import {
+  type HashedDelta,
+  type HashedDeltaInput,
+  hashedDeltaForNode,
+} from '../../../src/engine/delta/hashed.js';
 import { deltaForNode, type NodeDelta } from '../../../src/engine/delta/subtract.js';
 import type { NormalizedReport } from '../../../src/engine/puppet/types.js';
+import { hashedDeltasAndGroups } from '../../../src/engine/review/compute.js';
 import { cache, cacheRule, change, delta, report } from '../../engine/delta/support.js';
 import { captureLogger } from '../../support/logger.js';
 
@@ -99,5 +106,30 @@ describe('the grouping pool over change-store deltas', { timeout: 180_000 }, () 
       code: 'STORE_UNAVAILABLE',
       message: expect.stringMatching(/no body for change/),
     });
+  });
+
+  it('makes each node delta from its records as hashedDeltaForNode does, through the whole review', async () => {
+    const nodes = 45;
+    const changes = createChangeStore({ store: memoryStore<StoredChange>(), clock: { now: () => 0 } });
+    const inputs: HashedDeltaInput[] = [{ node: 'zz-outside', notInLineage: true }];
+    for (let i = 0; i < nodes; i++) {
+      const { node, commit, parent } = nodeInput(i, nodes);
+      inputs.push({
+        node,
+        commit: { status: 'ok', report: await changes.ingest(JSON.parse(commit) as NormalizedReport) },
+        parents: [
+          {
+            revision: 'p',
+            noop: { status: 'ok', report: await changes.ingest(JSON.parse(parent) as NormalizedReport) },
+          },
+        ],
+      });
+    }
+    const pooled = await pool.hashedDeltas?.(inputs);
+    expect(pooled).toStrictEqual(inputs.map(hashedDeltaForNode));
+    expect(pooled?.some((delta) => delta.keys.length > 0)).toBe(true);
+    const inline = await hashedDeltasAndGroups(inputs, { ignored: IGNORED, changes });
+    const offloaded = await hashedDeltasAndGroups(inputs, { ignored: IGNORED, changes, offload: pool });
+    expect(offloaded).toStrictEqual(inline);
   });
 });
