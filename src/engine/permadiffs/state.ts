@@ -242,19 +242,26 @@ export const leastOn = (
   nodes: readonly string[],
 ): { streak: number; firstSeen: number } => {
   if (nodes.length === 0) return { streak: 0, firstSeen: group.firstSeen };
+  const { streak: streaks, firstSeen: firstSeens } = group.streaks;
   let streak = Number.POSITIVE_INFINITY;
   let firstSeen = Number.POSITIVE_INFINITY;
-  const take = (i: number | undefined) => {
-    streak = Math.min(streak, i === undefined ? 0 : (group.streaks.streak[i] as number));
-    firstSeen = Math.min(
-      firstSeen,
-      i === undefined ? group.firstSeen : (group.streaks.firstSeen[i] as number),
-    );
-  };
-  if (nodes === group.nodes || sameNodes(group.nodes, nodes)) for (let i = 0; i < nodes.length; i++) take(i);
-  else {
-    const index = new Map(group.nodes.map((node, i) => [node, i]));
-    for (const node of nodes) take(index.get(node));
+  if (nodes === group.nodes || sameNodes(group.nodes, nodes)) {
+    // On all its nodes (nearly always): the arrays as they are, no lookup.
+    for (let i = 0; i < nodes.length; i++) {
+      const runs = streaks[i] as number;
+      const since = firstSeens[i] as number;
+      if (runs < streak) streak = runs;
+      if (since < firstSeen) firstSeen = since;
+    }
+    return { streak, firstSeen };
+  }
+  const index = new Map(group.nodes.map((node, i) => [node, i]));
+  for (const node of nodes) {
+    const i = index.get(node);
+    const runs = i === undefined ? 0 : (streaks[i] as number);
+    const since = i === undefined ? group.firstSeen : (firstSeens[i] as number);
+    if (runs < streak) streak = runs;
+    if (since < firstSeen) firstSeen = since;
   }
   return { streak, firstSeen };
 };
