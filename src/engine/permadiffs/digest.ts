@@ -97,9 +97,12 @@ const sameSet = (a: readonly string[], b: readonly string[]) =>
  * Chat users owning any source of the group; none means unowned (admins get it). A team mapped to
  * a Slack user group (`subteam^S…` in an owner list) is no one to send a private message to.
  */
-const ownersOf = (group: PermadiffGroup): string[] => [
-  ...new Set(group.owners.flatMap((part) => part.owners).filter((owner) => USER_ID.test(owner))),
-];
+const ownersOf = (group: PermadiffGroup): string[] => {
+  const users: string[] = [];
+  for (const part of group.owners)
+    for (const owner of part.owners) if (USER_ID.test(owner) && !users.includes(owner)) users.push(owner);
+  return users;
+};
 
 /** What a person is sent, as one hash: the groups and the nodes each stands on. */
 const setHash = (entries: readonly PermadiffEntry[]): string =>

@@ -212,12 +212,17 @@ export const advance = (
   return { groups, dropped };
 };
 
+const anyBelow = (streaks: readonly number[], minRuns: number): boolean => {
+  for (const streak of streaks) if (streak < minRuns) return true;
+  return false;
+};
+
 /** The nodes on which the group is a permadiff (seen `minRuns` scans in a row), sorted naturally. */
 export const permadiffNodes = (group: PermadiffGroup, minRuns: number): string[] => {
   const { nodes } = group;
   const { streak } = group.streaks;
   // On all its nodes (nearly always): the group's own list, not a copy; state is never changed in place.
-  if (!streak.some((runs) => runs < minRuns)) return nodes;
+  if (!anyBelow(streak, minRuns)) return nodes;
   return nodes.filter((_, i) => (streak[i] as number) >= minRuns);
 };
 
