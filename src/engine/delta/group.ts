@@ -144,15 +144,21 @@ export const groupDeltas = (
 /** Groups in their order (needing approval first, then by `Type[title]` and hash), with the rest of the tally. */
 export const finishGroups = (groups: ChangeGroup[], tally: Tally): GroupedDelta => {
   // Names made once and sorted beside their groups: no lookup per comparison of 10,000 groups.
+  // Many groups share a name (one file drifting differently per node), so the names are ranked
+  // once and the groups compared by rank.
   const named = groups.map((group) => ({
     group,
     ignored: Number(group.ignored !== undefined),
     name: `${group.resource.type}[${group.resource.title}]`,
+    rank: 0,
   }));
-  // `compareText` written out: one comparison of two equal names, not two (many groups share a name).
+  const ranks = new Map<string, number>();
+  for (const { name } of named) ranks.set(name, 0);
+  [...ranks.keys()].sort(compareText).forEach((name, rank) => ranks.set(name, rank));
+  for (const each of named) each.rank = ranks.get(each.name) as number;
   named.sort((a, b) => {
     if (a.ignored !== b.ignored) return a.ignored - b.ignored;
-    if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+    if (a.rank !== b.rank) return a.rank - b.rank;
     if (a.group.hash !== b.group.hash) return a.group.hash < b.group.hash ? -1 : 1;
     // One change ignored by two node-scoped rules is two ignored groups with one hash.
     return naturalCompare(a.group.nodes[0] ?? '', b.group.nodes[0] ?? '');
