@@ -154,7 +154,8 @@ export const finishGroups = (groups: ChangeGroup[], tally: Tally): GroupedDelta 
   }));
   const ranks = new Map<string, number>();
   for (const { name } of named) ranks.set(name, 0);
-  [...ranks.keys()].sort(compareText).forEach((name, rank) => ranks.set(name, rank));
+  let rank = 0;
+  for (const name of [...ranks.keys()].sort(compareText)) ranks.set(name, rank++);
   for (const each of named) each.rank = ranks.get(each.name) as number;
   named.sort((a, b) => {
     if (a.ignored !== b.ignored) return a.ignored - b.ignored;
