@@ -11,6 +11,25 @@ const handTurns = () => {
   };
 };
 
+/** A quiet-period timer fired by the test: `fire()` ends the quiet moment now. */
+const handQuiet = () => {
+  let armed: (() => void) | undefined;
+  return {
+    timer: (fire: () => void) => {
+      armed = fire;
+      return () => {
+        armed = undefined;
+      };
+    },
+    armed: () => armed !== undefined,
+    fire: () => {
+      const fire = armed;
+      armed = undefined;
+      fire?.();
+    },
+  };
+};
+
 /** Lets settled promises run their callbacks (no clock involved). */
 const settle = async () => {
   for (let i = 0; i < 5; i++) await Promise.resolve();
@@ -111,9 +130,10 @@ describe('TurnQueue', () => {
 });
 
 describe('AckWaits', () => {
-  it('holds work back while requests wait for their ack, and lets it go when the last is answered', () => {
+  it('holds work back while requests wait for their ack, and lets it go a quiet moment after the last is answered', () => {
     const turns = handTurns();
-    const waits = new AckWaits(64, turns.turn);
+    const quiet = handQuiet();
+    const waits = new AckWaits(64, turns.turn, quiet.timer);
     const ran: string[] = [];
     const first = waits.arrived();
     const second = waits.arrived();
@@ -125,14 +145,41 @@ describe('AckWaits', () => {
     first();
     expect(turns.pending()).toBe(0);
     second();
+    expect(turns.pending()).toBe(0);
+    expect(quiet.armed()).toBe(true);
+    quiet.fire();
     expect(turns.pending()).toBe(1);
     turns.step();
     expect(ran).toEqual(['answer']);
   });
 
-  it('runs work at once (on the next turn) when no request is waiting', () => {
+  it('a burst arriving one request at a time holds the work through its gaps; an arrival restarts the quiet moment', () => {
     const turns = handTurns();
-    const waits = new AckWaits(64, turns.turn);
+    const quiet = handQuiet();
+    const waits = new AckWaits(64, turns.turn, quiet.timer);
+    const ran: number[] = [];
+    waits.arrived()();
+    waits.turn(() => ran.push(1));
+    for (let i = 0; i < 10; i++) {
+      // Between two requests nobody is waiting for an ack, but the burst is not over.
+      expect(quiet.armed()).toBe(true);
+      const answered = waits.arrived();
+      expect(quiet.armed()).toBe(false);
+      answered();
+      expect(turns.pending()).toBe(0);
+    }
+    quiet.fire();
+    turns.step();
+    expect(ran).toEqual([1]);
+    // Once quiet, work goes at once until the next request arrives.
+    waits.turn(() => ran.push(2));
+    turns.step();
+    expect(ran).toEqual([1, 2]);
+  });
+
+  it('runs work at once (on the next turn) when no request has come', () => {
+    const turns = handTurns();
+    const waits = new AckWaits(64, turns.turn, handQuiet().timer);
     const ran: number[] = [];
     waits.turn(() => ran.push(1));
     expect(turns.pending()).toBe(1);
@@ -142,7 +189,7 @@ describe('AckWaits', () => {
 
   it('under a steady stream of requests, lets one piece through every `passEvery` answered requests', () => {
     const turns = handTurns();
-    const waits = new AckWaits(3, turns.turn);
+    const waits = new AckWaits(3, turns.turn, handQuiet().timer);
     const ran: number[] = [];
     let open = waits.arrived();
     waits.turn(() => ran.push(1));
@@ -170,7 +217,8 @@ describe('AckWaits', () => {
 
   it('with a TurnQueue: commands queued during a burst start only once the burst is answered', async () => {
     const turns = handTurns();
-    const waits = new AckWaits(64, turns.turn);
+    const quiet = handQuiet();
+    const waits = new AckWaits(64, turns.turn, quiet.timer);
     const queue = new TurnQueue(Number.POSITIVE_INFINITY, waits.turn);
     const answered = Array.from({ length: 5 }, () => waits.arrived());
     const started: number[] = [];
@@ -182,6 +230,7 @@ describe('AckWaits', () => {
     for (const done of answered.slice(0, 4)) done();
     expect(turns.pending()).toBe(0);
     answered[4]?.();
+    quiet.fire();
     for (let i = 0; i < 3; i++) turns.step();
     await Promise.all(runs);
     expect(started).toEqual([1, 2, 3]);

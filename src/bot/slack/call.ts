@@ -142,25 +142,50 @@ export class TurnQueue {
   }
 }
 
+/** Starts a quiet-period timer; the returned function cancels it. */
+export type QuietTimer = (fire: () => void) => () => void;
+
 /**
- * Slack requests received and not yet answered. Work after an ack waits for its turn until none
- * are (`turn`, for a TurnQueue), so a burst is acked before its commands run and their answers go
- * out; after every `passEvery` answered requests one waiting piece goes anyway, so a steady stream
- * of requests cannot starve the answers.
+ * How long no Slack request must arrive before held work goes on. Under load a burst reaches us
+ * one request at a time, a few milliseconds apart: without this, the work held back would run in
+ * every gap and each ack would wait behind an answer.
+ */
+export const QUIET_MS = 25;
+
+const quietAfter =
+  (ms: number): QuietTimer =>
+  (fire) => {
+    const timer = setTimeout(fire, ms);
+    return () => clearTimeout(timer);
+  };
+
+/**
+ * Slack requests received and not yet answered. Work after an ack (and the bot's background steps)
+ * waits for its turn until none are and none has arrived for a quiet moment (`QUIET_MS`), so a
+ * burst is acked before its commands run and their answers go out; after every `passEvery`
+ * answered requests one waiting piece goes anyway, so a steady stream of requests cannot starve
+ * the answers.
  */
 export class AckWaits {
   private unanswered = 0;
   private answeredSincePass = 0;
   private readonly queued: Array<() => void> = [];
+  /** No request has arrived since the last quiet period ended (true before any request). */
+  private settled = true;
+  private cancelQuiet: (() => void) | undefined;
 
   constructor(
     private readonly passEvery = 64,
     private readonly later: (next: () => void) => void = setImmediate,
+    private readonly quiet: QuietTimer = quietAfter(QUIET_MS),
   ) {}
 
   /** A request arrived; `answered` is called once when its response is done. */
   arrived(): () => void {
     this.unanswered += 1;
+    this.settled = false;
+    this.cancelQuiet?.();
+    this.cancelQuiet = undefined;
     let done = false;
     return () => {
       if (done) return;
@@ -171,7 +196,7 @@ export class AckWaits {
     };
   }
 
-  /** Runs `next` on a later turn once no request is unanswered (or its pass comes). */
+  /** Runs `next` on a later turn once no request is unanswered or arriving (or its pass comes). */
   readonly turn = (next: () => void): void => {
     this.queued.push(next);
     this.release();
@@ -182,11 +207,23 @@ export class AckWaits {
   }
 
   private release(): void {
-    while (this.queued.length > 0 && (this.unanswered === 0 || this.answeredSincePass >= this.passEvery)) {
-      if (this.unanswered > 0) this.answeredSincePass = 0;
+    if (this.settled) {
+      this.answeredSincePass = 0;
+      while (this.queued.length > 0) this.later(this.queued.shift() as () => void);
+      return;
+    }
+    while (this.queued.length > 0 && this.answeredSincePass >= this.passEvery) {
+      this.answeredSincePass = 0;
       this.later(this.queued.shift() as () => void);
     }
-    if (this.unanswered === 0) this.answeredSincePass = 0;
+    if (this.unanswered === 0 && this.cancelQuiet === undefined) {
+      this.cancelQuiet = this.quiet(() => {
+        this.cancelQuiet = undefined;
+        if (this.unanswered > 0) return;
+        this.settled = true;
+        this.release();
+      });
+    }
   }
 }
 
