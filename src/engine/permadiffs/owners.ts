@@ -24,6 +24,8 @@ const emptyGrouped = (groups: ChangeGroup[]): GroupedDelta => ({
 const restricted = (group: ChangeGroup, nodes: ReadonlySet<string>): ChangeGroup | undefined => {
   const kept = group.nodes.filter((node) => nodes.has(node));
   if (kept.length === 0) return undefined;
+  // All on this revision (a fleet at one revision): the group as it is, no copy.
+  if (kept.length === group.nodes.length) return group;
   const sources = group.sources
     .map((source) => ({ ...source, nodes: source.nodes.filter((node) => nodes.has(node)) }))
     .filter((source) => source.nodes.length > 0);
