@@ -54,8 +54,12 @@ const STATUS_TEXT: Record<number, string> = {
   431: 'Request Header Fields Too Large',
 };
 
-/** How long a refused connection stays open, unread, before it is closed. */
-const LINGER_MS = 1_000;
+/**
+ * How long a refused connection stays open, unread, before it is closed (nginx's
+ * `lingering_timeout` is 5 s too): a busy client still pouring its body may take more than a
+ * second to read the refusal, and the reset at close would throw the answer away unread.
+ */
+const LINGER_MS = 5_000;
 
 /**
  * Closing a socket with unread bytes in it makes the kernel reset the connection, and a client
