@@ -133,7 +133,7 @@ describe('AckWaits', () => {
   it('holds work back while requests wait for their ack, and lets it go a quiet moment after the last is answered', () => {
     const turns = handTurns();
     const quiet = handQuiet();
-    const waits = new AckWaits(64, turns.turn, quiet.timer);
+    const waits = new AckWaits(64, turns.turn, quiet.timer, handQuiet().timer);
     const ran: string[] = [];
     const first = waits.arrived();
     const second = waits.arrived();
@@ -156,7 +156,7 @@ describe('AckWaits', () => {
   it('a burst arriving one request at a time holds the work through its gaps; an arrival restarts the quiet moment', () => {
     const turns = handTurns();
     const quiet = handQuiet();
-    const waits = new AckWaits(64, turns.turn, quiet.timer);
+    const waits = new AckWaits(64, turns.turn, quiet.timer, handQuiet().timer);
     const ran: number[] = [];
     waits.arrived()();
     waits.turn(() => ran.push(1));
@@ -177,9 +177,29 @@ describe('AckWaits', () => {
     expect(ran).toEqual([1, 2]);
   });
 
+  it('under requests that never pause, one piece goes each time the hold limit runs out', () => {
+    const turns = handTurns();
+    const hold = handQuiet();
+    const waits = new AckWaits(64, turns.turn, handQuiet().timer, hold.timer);
+    const ran: number[] = [];
+    waits.arrived()();
+    waits.turn(() => ran.push(1));
+    waits.turn(() => ran.push(2));
+    expect(hold.armed()).toBe(true);
+    for (let round = 1; round <= 2; round++) {
+      // Requests keep arriving closer together than the quiet moment: nothing goes on its own.
+      for (let i = 0; i < 5; i++) waits.arrived()();
+      expect(turns.pending()).toBe(0);
+      hold.fire();
+      turns.step();
+      expect(ran).toEqual([1, 2].slice(0, round));
+    }
+    expect(hold.armed()).toBe(false);
+  });
+
   it('runs work at once (on the next turn) when no request has come', () => {
     const turns = handTurns();
-    const waits = new AckWaits(64, turns.turn, handQuiet().timer);
+    const waits = new AckWaits(64, turns.turn, handQuiet().timer, handQuiet().timer);
     const ran: number[] = [];
     waits.turn(() => ran.push(1));
     expect(turns.pending()).toBe(1);
@@ -189,7 +209,7 @@ describe('AckWaits', () => {
 
   it('under a steady stream of requests, lets one piece through every `passEvery` answered requests', () => {
     const turns = handTurns();
-    const waits = new AckWaits(3, turns.turn, handQuiet().timer);
+    const waits = new AckWaits(3, turns.turn, handQuiet().timer, handQuiet().timer);
     const ran: number[] = [];
     let open = waits.arrived();
     waits.turn(() => ran.push(1));
@@ -218,7 +238,7 @@ describe('AckWaits', () => {
   it('with a TurnQueue: commands queued during a burst start only once the burst is answered', async () => {
     const turns = handTurns();
     const quiet = handQuiet();
-    const waits = new AckWaits(64, turns.turn, quiet.timer);
+    const waits = new AckWaits(64, turns.turn, quiet.timer, handQuiet().timer);
     const queue = new TurnQueue(Number.POSITIVE_INFINITY, waits.turn);
     const answered = Array.from({ length: 5 }, () => waits.arrived());
     const started: number[] = [];

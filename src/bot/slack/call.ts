@@ -152,6 +152,12 @@ export type QuietTimer = (fire: () => void) => () => void;
  */
 export const QUIET_MS = 25;
 
+/**
+ * The longest held work waits while requests keep coming: then one piece goes anyway, so a steady
+ * stream of requests less than `QUIET_MS` apart slows the bot's background work, never stops it.
+ */
+export const HOLD_LIMIT_MS = 250;
+
 const quietAfter =
   (ms: number): QuietTimer =>
   (fire) => {
@@ -163,8 +169,8 @@ const quietAfter =
  * Slack requests received and not yet answered. Work after an ack (and the bot's background steps)
  * waits for its turn until none are and none has arrived for a quiet moment (`QUIET_MS`), so a
  * burst is acked before its commands run and their answers go out; after every `passEvery`
- * answered requests one waiting piece goes anyway, so a steady stream of requests cannot starve
- * the answers.
+ * answered requests, and whenever work has waited `HOLD_LIMIT_MS`, one waiting piece goes anyway,
+ * so a steady stream of requests cannot starve the answers or the bot's background work.
  */
 export class AckWaits {
   private unanswered = 0;
@@ -173,11 +179,13 @@ export class AckWaits {
   /** No request has arrived since the last quiet period ended (true before any request). */
   private settled = true;
   private cancelQuiet: (() => void) | undefined;
+  private cancelHold: (() => void) | undefined;
 
   constructor(
     private readonly passEvery = 64,
     private readonly later: (next: () => void) => void = setImmediate,
     private readonly quiet: QuietTimer = quietAfter(QUIET_MS),
+    private readonly holdLimit: QuietTimer = quietAfter(HOLD_LIMIT_MS),
   ) {}
 
   /** A request arrived; `answered` is called once when its response is done. */
@@ -209,12 +217,23 @@ export class AckWaits {
   private release(): void {
     if (this.settled) {
       this.answeredSincePass = 0;
+      this.cancelHold?.();
+      this.cancelHold = undefined;
       while (this.queued.length > 0) this.later(this.queued.shift() as () => void);
       return;
     }
     while (this.queued.length > 0 && this.answeredSincePass >= this.passEvery) {
       this.answeredSincePass = 0;
       this.later(this.queued.shift() as () => void);
+    }
+    if (this.queued.length > 0 && this.cancelHold === undefined) {
+      this.cancelHold = this.holdLimit(() => {
+        this.cancelHold = undefined;
+        if (this.settled) return;
+        const next = this.queued.shift();
+        if (next) this.later(next);
+        this.release();
+      });
     }
     if (this.unanswered === 0 && this.cancelQuiet === undefined) {
       this.cancelQuiet = this.quiet(() => {
