@@ -13,6 +13,7 @@ import type { NormalizedReport } from '../../../src/engine/puppet/types.js';
 import { deltasAndGroups } from '../../../src/engine/review/compute.js';
 import { cache, cacheRule, change, delta } from '../../engine/delta/support.js';
 import { captureLogger } from '../../support/logger.js';
+import { turnsDuring } from '../../support/turns.js';
 
 /** Deltas of `nodes` nodes of the grouping bench's fleet (500 resources a node, 50 in the delta). */
 const benchDeltas = (nodes: number): NodeDelta[] =>
@@ -168,15 +169,9 @@ describe('the grouping pool', { timeout: 180_000 }, () => {
     });
     const also = [delta('zz-outside', [], { kind: 'not_in_lineage' })];
     const inline = await deltasAndGroups(inputs, { ignored: IGNORED, also });
-    let turns = 0;
-    let counting = true;
-    const count = () => {
-      turns += 1;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
-    const pooled = await deltasAndGroups(inputs, { ignored: IGNORED, also, offload: pool });
-    counting = false;
+    const { value: pooled, turns } = await turnsDuring(() =>
+      deltasAndGroups(inputs, { ignored: IGNORED, also, offload: pool }),
+    );
     expect(pooled).toEqual(inline);
     expect(inline.deltas.map((d) => d.node).at(-1)).toBe('zz-outside');
     // One turn of the event loop at least per node's subtraction: nothing else held it.

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../../src/adapters/workers/pool.js';
 import { isHecklerError } from '../../../src/engine/errors.js';
 import { captureLogger } from '../../support/logger.js';
+import { turnsDuring } from '../../support/turns.js';
 
 const MISBEHAVING = new URL('./misbehaving-worker.mjs', import.meta.url);
 
@@ -37,15 +38,7 @@ describe('WorkerPool', { timeout: 60_000 }, () => {
 
   it('takes the result one part per turn of the event loop, so requests waiting are served between parts', async () => {
     const { pool } = start();
-    let turns = 0;
-    let counting = true;
-    const tick = () => {
-      turns += 1;
-      if (counting) setImmediate(tick);
-    };
-    setImmediate(tick);
-    const result = await pool.run('count', [], { parts: 30 });
-    counting = false;
+    const { value: result, turns } = await turnsDuring(() => pool.run('count', [], { parts: 30 }));
     expect(result).toEqual({ parts: Array.from({ length: 30 }, (_, i) => i), value: 'counted' });
     // Each of the 30 parts is asked for after a turn: parts received in one go would take one or two.
     expect(turns).toBeGreaterThanOrEqual(30);

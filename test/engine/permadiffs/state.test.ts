@@ -7,16 +7,13 @@ import {
   streakOf,
 } from '../../../src/engine/permadiffs/state.js';
 import type { ResourceChange } from '../../../src/engine/puppet/types.js';
+import { change } from '../delta/support.js';
 
-const resource: ResourceChange = {
+const resource: ResourceChange = change({
   type: 'Exec',
   title: 'touch /data/always',
   events: [{ property: 'returns', from: 'notrun', to: '0' }],
-  refresh: false,
-  failed: false,
-  skipped: false,
-  logs: [],
-};
+});
 const seen = (hash: string, nodes: string[]): Observation => ({
   hash,
   resource,

@@ -17,20 +17,17 @@ import {
 } from '../../../src/engine/permadiffs/state.js';
 import type { ResourceChange } from '../../../src/engine/puppet/types.js';
 import { createStorage } from '../../../src/storage/keyv.js';
+import { change } from '../delta/support.js';
 
 /**
  * Streaks kept as arrays aligned with a group's sorted nodes: the same results as the object per
  * node they replaced (written out below as it was), and stored state of that shape still read.
  */
-const resource: ResourceChange = {
+const resource: ResourceChange = change({
   type: 'Exec',
   title: 'touch /data/always',
   events: [{ property: 'returns', from: 'notrun', to: '0' }],
-  refresh: false,
-  failed: false,
-  skipped: false,
-  logs: [],
-};
+});
 
 type ByNode = Record<string, NodeStreak>;
 
